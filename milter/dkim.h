@@ -1,0 +1,73 @@
+/*
+ * dkim - streaming DKIM verification of every signature with libopendkim.
+ *
+ * SYNOPSIS
+ *	dkim_engine_t *e = dkim_engine_new(resolver, max_sigs, err, errlen);
+ *	dkim_verify_t *v = dkim_verify_new(e, qid);
+ *	dkim_verify_header(v, name, value);      for each header, in order
+ *	dkim_verify_eoh(v);
+ *	dkim_verify_body(v, chunk, len);         for each body chunk
+ *	dkim_verify_eom(v, &res);
+ *	dkim_verify_free(v);
+ *
+ * DESCRIPTION
+ *	One engine (a DKIM_LIB) per process; one verifier per message.  The
+ *	body is streamed into libopendkim's canonicalizers and never held.
+ *	Key lookups go through the shared resolver (libopendkim's key lookup
+ *	hook), so DKIM keys share the cache and timeout with everything else.
+ *	At most max_sigs signatures are verified (MaximumSignatures); further
+ *	signatures are reported with result permerror ("too many").
+ *	RFC 8301: rsa-sha1 and RSA keys under 1024 bits fail.  ed25519-sha256
+ *	(RFC 8463) is verified where libopendkim supports it.
+ *
+ *	The result lists every signature with d=, s=, the result and a short
+ *	reason.  Bad input never crashes; a message whose headers libopendkim
+ *	refuses gives permerror results with the reason.
+ */
+#ifndef MILTER_DKIM_H
+#define MILTER_DKIM_H
+
+#include <stddef.h>
+
+#include "../policy/evaluate.h"
+#include "dns.h"
+
+#define DKIM_REASON_MAX 96
+
+typedef struct dkim_engine dkim_engine_t;
+typedef struct dkim_verify dkim_verify_t;
+
+typedef struct dkim_sig_result {
+	auth_result_t result;           /* pass/fail/neutral/policy/
+	                                   temperror/permerror */
+	char domain[FROM_DOMAIN_MAX];   /* d=, lower-case */
+	char selector[SELECTOR_MAX];    /* s= */
+	char identity[FROM_DOMAIN_MAX + 64]; /* i= or "" */
+	char algorithm[24];             /* a= */
+	char bhash8[16];                /* first chars of b= (RFC 6008) */
+	char reason[DKIM_REASON_MAX];
+	unsigned keybits;
+	int body_length_limited;        /* l= present */
+} dkim_sig_result_t;
+
+typedef struct dkim_results {
+	size_t count;
+	dkim_sig_result_t sig[EVAL_MAX_DKIM];
+	size_t ignored;                 /* signatures beyond the limit */
+} dkim_results_t;
+
+dkim_engine_t *dkim_engine_new(dns_resolver_t *r, unsigned max_sigs,
+    char *err, size_t errlen);
+void dkim_engine_free(dkim_engine_t *e);
+
+dkim_verify_t *dkim_verify_new(dkim_engine_t *e, const char *qid);
+/* Return 0, or -1 when the message can no longer be verified (the
+ * verifier then reports what it knows at eom). */
+int dkim_verify_header(dkim_verify_t *v, const char *name,
+    const char *value);
+int dkim_verify_eoh(dkim_verify_t *v);
+int dkim_verify_body(dkim_verify_t *v, const unsigned char *p, size_t n);
+void dkim_verify_eom(dkim_verify_t *v, dkim_results_t *out);
+void dkim_verify_free(dkim_verify_t *v);
+
+#endif

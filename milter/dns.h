@@ -1,0 +1,92 @@
+/*
+ * dns - the one shared libunbound resolver of a dmarcwarden process.
+ *
+ * SYNOPSIS
+ *	dns_resolver_t *r = dns_resolver_new(&cfg, err, sizeof(err));
+ *	dns_ops_t ops; dns_resolver_ops(r, &ops);   (for the policy core)
+ *	dns_lookup(r, "example.com", DNS_T_MX, &res);  ... dns_result_free(&res)
+ *	dns_resolver_free(r);
+ *
+ * DESCRIPTION
+ *	One libunbound context per process, shared by every milter thread and
+ *	every consumer (DMARC records, SPF through libspf2's DNS layer, DKIM
+ *	keys through libopendkim's key lookup hook), so all of them share one
+ *	cache.  Queries are asynchronous inside libunbound; a dispatcher
+ *	thread processes answers and each caller waits at most cfg->timeout_ms
+ *	for its own, then cancels it and gets DNSOPS_TEMPFAIL ("timeout").
+ *
+ *	Resolver: cfg->nameservers ("ADDR[@PORT]" separated by spaces or
+ *	commas) are used as forwarders; when empty, /etc/resolv.conf.  With
+ *	cfg->dnssec a trust anchor file is loaded and bogus answers are
+ *	temporary failures whose reason names the cause (why_bogus, and the
+ *	Extended DNS Error code where libunbound reports one).
+ *
+ *	Thread-safe.  dns_resolver_free() must only be called when no other
+ *	thread uses the resolver.
+ *
+ * DIAGNOSTICS
+ *	dns_resolver_new() returns NULL with a message in err on bad
+ *	configuration (unparseable nameserver, unreadable trust anchor).
+ */
+#ifndef MILTER_DNS_H
+#define MILTER_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../policy/dnsops.h"
+
+#define DNS_T_A 1
+#define DNS_T_NS 2
+#define DNS_T_CNAME 5
+#define DNS_T_PTR 12
+#define DNS_T_MX 15
+#define DNS_T_TXT 16
+#define DNS_T_AAAA 28
+
+#define DNS_MAX_RR 64      /* records kept per answer */
+
+typedef struct dns_resolver dns_resolver_t;
+
+typedef struct dns_cfg {
+	const char *nameservers;   /* NULL or "" for /etc/resolv.conf */
+	unsigned timeout_ms;       /* per query, default 5000 */
+	bool dnssec;
+	const char *trust_anchor;  /* file, when dnssec */
+} dns_cfg_t;
+
+/* One answer: raw RDATA of each record (wire format, as libunbound gives
+ * it), with the owner name's canonical type. */
+typedef struct dns_result {
+	dnsops_status_t status;
+	int rrtype;
+	size_t count;
+	unsigned char *data[DNS_MAX_RR];
+	size_t len[DNS_MAX_RR];
+	unsigned ttl;
+	bool secure;               /* DNSSEC validated */
+	char reason[DNS_REASON_MAX];
+} dns_result_t;
+
+dns_resolver_t *dns_resolver_new(const dns_cfg_t *cfg, char *err,
+    size_t errlen);
+void dns_resolver_free(dns_resolver_t *r);
+
+/* Resolve name/type; always fills res (free with dns_result_free). */
+dnsops_status_t dns_lookup(dns_resolver_t *r, const char *name, int rrtype,
+    dns_result_t *res);
+void dns_result_free(dns_result_t *res);
+
+/* TXT lookup in the policy core's form. */
+dnsops_status_t dns_txt(dns_resolver_t *r, const char *name,
+    txt_answer_t *out);
+/* Fill ops so that the policy core queries through r. */
+void dns_resolver_ops(dns_resolver_t *r, dns_ops_t *ops);
+
+/* Counters for logging and stats. */
+typedef struct dns_stats {
+	unsigned long queries, timeouts, servfail, bogus;
+} dns_stats_t;
+void dns_resolver_stats(dns_resolver_t *r, dns_stats_t *out);
+
+#endif

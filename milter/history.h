@@ -1,0 +1,95 @@
+/*
+ * history - every evaluated message as a row in SQLite, written off the
+ * milter threads.
+ *
+ * SYNOPSIS
+ *	history_t *h = history_open(path, max_buffered, err, errlen);
+ *	history_submit(h, &row);     (from any milter thread; copies row)
+ *	history_stats(h, &st);
+ *	history_close(h);            (flushes, then stops the writer)
+ *
+ * DESCRIPTION
+ *	history_submit() copies the row into a bounded in-memory queue and
+ *	returns at once; one writer thread drains the queue in batched
+ *	transactions (WAL mode, synchronous=NORMAL, busy timeout).  When the
+ *	database cannot be written (locked, read-only, full, deleted) the rows
+ *	stay queued and are retried; the error is logged at most once a
+ *	minute.  When the queue holds max_buffered rows, further rows are
+ *	dropped and counted.  Mail never waits for the database.
+ *
+ *	The schema is versioned (PRAGMA user_version) and documented in
+ *	history_schema.h, the one place both the milter and the reporter read
+ *	it from.  history_open() creates or upgrades the database; a database
+ *	from a newer version is refused.
+ *
+ * DIAGNOSTICS
+ *	history_open() returns NULL with err set only for a bad path or a
+ *	schema it cannot use; a database that is merely unavailable is opened
+ *	lazily by the writer, which keeps retrying.
+ */
+#ifndef MILTER_HISTORY_H
+#define MILTER_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "../policy/evaluate.h"
+
+#define HISTORY_MAX_RCPT_DOMAINS 8
+#define HISTORY_ADDR_MAX 64
+#define HISTORY_QID_MAX 32
+
+typedef struct history_dkim {
+	char domain[FROM_DOMAIN_MAX];
+	char selector[SELECTOR_MAX];
+	auth_result_t result;
+	bool aligned;
+	char human_result[64];          /* short reason, may be "" */
+} history_dkim_t;
+
+typedef struct history_row {
+	time_t when;
+	char qid[HISTORY_QID_MAX];
+	char client_ip[HISTORY_ADDR_MAX];
+	char helo[FROM_DOMAIN_MAX];
+	char envelope_from[FROM_DOMAIN_MAX];  /* domain, "" for <> */
+	size_t nrcpt_domains;
+	char rcpt_domain[HISTORY_MAX_RCPT_DOMAINS][FROM_DOMAIN_MAX];
+	char header_from[FROM_DOMAIN_MAX];
+	char policy_domain[FROM_DOMAIN_MAX];  /* "" when no policy */
+	char org_domain[FROM_DOMAIN_MAX];
+	discovery_method_t discovery;
+	bool policy_found;
+	dmarc_record_t rec;                   /* valid when policy_found */
+	dmarc_result_t result;
+	dmarc_policy_t requested;             /* asked by p/sp/np */
+	dmarc_policy_t evaluated;             /* full local enforcement */
+	dmarc_policy_t applied;               /* what was done */
+	bool np_applied, sampled_out;
+	size_t noverrides;
+	override_t overrides[EVAL_MAX_OVERRIDES];
+	auth_result_t spf_result;
+	spf_scope_t spf_scope;
+	char spf_domain[FROM_DOMAIN_MAX];
+	bool spf_aligned;
+	size_t ndkim;
+	history_dkim_t dkim[EVAL_MAX_DKIM];
+	char arc_result[16];                  /* "" until ARC exists */
+	char arc_sealers[FROM_DOMAIN_MAX];
+} history_row_t;
+
+typedef struct history_stats {
+	uint64_t written, buffered, dropped, errors;
+} history_stats_t;
+
+typedef struct history history_t;
+
+history_t *history_open(const char *path, unsigned max_buffered, char *err,
+    size_t errlen);
+void history_submit(history_t *h, const history_row_t *row);
+void history_stats(history_t *h, history_stats_t *out);
+void history_close(history_t *h);
+
+#endif
