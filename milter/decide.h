@@ -1,0 +1,55 @@
+/*
+ * decide - from a DMARC verdict to what the milter tells the MTA.
+ *
+ * SYNOPSIS
+ *	decision_t d;
+ *	decide_action(cfg, &verdict, &d);      (may adjust verdict->applied)
+ *
+ * DESCRIPTION
+ *	A pure function of the configuration and the verdict:
+ *	 - DMARC fail with applied reject: reject, 550 5.7.1 with RejectText
+ *	   ("%d" replaced by the author domain);
+ *	 - applied quarantine: quarantine (hold queue or a header, per
+ *	   QuarantineMode);
+ *	 - DMARC temperror: TempErrorAction (accept, or tempfail 451 4.7.5);
+ *	 - otherwise accept.
+ *	With Enforcement off every action becomes accept, the verdict's
+ *	applied disposition becomes none and an override local_policy
+ *	("Enforcement off") is recorded, so history and headers tell what
+ *	would have happened.
+ *
+ *	decide_bad_from() covers messages DMARC cannot evaluate: no From,
+ *	an unparseable one, or several author domains under MultipleFrom
+ *	reject.
+ */
+#ifndef MILTER_DECIDE_H
+#define MILTER_DECIDE_H
+
+#include "../policy/evaluate.h"
+#include "config.h"
+
+#define DECIDE_TEXT_MAX 256
+
+typedef enum milter_action {
+	ACTION_ACCEPT = 0,
+	ACTION_REJECT,
+	ACTION_QUARANTINE,
+	ACTION_TEMPFAIL,
+} milter_action_t;
+
+typedef struct decision {
+	milter_action_t action;
+	char rcode[4];                 /* "550", "451" */
+	char xcode[8];                 /* "5.7.1", "4.7.5" */
+	char text[DECIDE_TEXT_MAX];    /* reply text or quarantine reason */
+} decision_t;
+
+void decide_action(const config_t *cfg, verdict_t *v, decision_t *d);
+void decide_bad_from(const config_t *cfg, decision_t *d);
+const char *milter_action_name(milter_action_t a);
+/* Expand "%d" in a template with domain, "%%" to "%"; other '%' dropped
+ * (libmilter reply texts must not carry stray '%'). */
+void decide_expand(const char *tmpl, const char *domain, char *out,
+    size_t outlen);
+
+#endif

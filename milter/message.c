@@ -1,0 +1,183 @@
+/*
+ * message - per-message state and end-of-message evaluation.  See
+ * message.h.
+ */
+#include "message.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "authres.h"
+#include "log.h"
+
+message_t *message_new(const runtime_t *rt, const char *qid)
+{
+	message_t *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	m->rcpt_all_ignored = true;
+	message_set_qid(m, qid);
+	if (rt->dkim)
+		m->dkim = dkim_verify_new(rt->dkim, m->qid);
+	return m;
+}
+
+void message_free(message_t *m)
+{
+	if (m == NULL)
+		return;
+	dkim_verify_free(m->dkim);
+	free(m);
+}
+
+void message_set_qid(message_t *m, const char *qid)
+{
+	str_printable(m->qid, sizeof(m->qid), qid ? qid : "NOQUEUE",
+	    strlen(qid ? qid : "NOQUEUE"));
+}
+
+void address_domain(const char *addr, char *out, size_t outlen)
+{
+	const char *at = strrchr(addr, '@');
+	size_t n;
+
+	out[0] = '\0';
+	if (at == NULL)
+		return;
+	at++;
+	n = strcspn(at, ">");
+	if (domain_normalize(at, n, out, outlen) < 0)
+		out[0] = '\0';
+}
+
+/* Envelope addresses arrive as "<user@domain>" with optional ESMTP
+ * parameters in later argv entries; keep the address only. */
+static void strip_brackets(const char *arg, char *out, size_t outlen)
+{
+	size_t n = strlen(arg);
+
+	if (n >= 2 && arg[0] == '<' && arg[n - 1] == '>')
+		str_ncopy(out, outlen, arg + 1, n - 2);
+	else
+		str_copy(out, outlen, arg);
+}
+
+void message_mailfrom(message_t *m, const char *arg)
+{
+	strip_brackets(arg, m->mailfrom, sizeof(m->mailfrom));
+	address_domain(m->mailfrom, m->mailfrom_domain,
+	    sizeof(m->mailfrom_domain));
+}
+
+void message_rcpt(const runtime_t *rt, message_t *m, const char *arg)
+{
+	char addr[MSG_MAILFROM_MAX], dom[FROM_DOMAIN_MAX];
+	size_t i;
+
+	strip_brackets(arg, addr, sizeof(addr));
+	address_domain(addr, dom, sizeof(dom));
+	m->nrcpt++;
+	if (!config_domain_listed(rt->cfg->ignore_recipient_domains, dom))
+		m->rcpt_all_ignored = false;
+	for (i = 0; i < m->nrcpt_domains; i++)
+		if (strcmp(m->rcpt_domain[i], dom) == 0)
+			return;
+	if (m->nrcpt_domains < HISTORY_MAX_RCPT_DOMAINS && dom[0])
+		str_copy(m->rcpt_domain[m->nrcpt_domains++], FROM_DOMAIN_MAX,
+		    dom);
+}
+
+static void message_from(message_t *m, const char *value)
+{
+	from_result_t fr;
+	size_t i, j;
+
+	m->nfrom_headers++;
+	if (from_header_parse(value, strlen(value), &fr) < 0) {
+		if (!m->from_error)
+			str_copy(m->from_reason, sizeof(m->from_reason),
+			    fr.reason);
+		m->from_error = true;
+		return;
+	}
+	for (i = 0; i < fr.ndomains; i++) {
+		for (j = 0; j < m->from.ndomains; j++)
+			if (strcmp(m->from.domain[j], fr.domain[i]) == 0)
+				break;
+		if (j < m->from.ndomains)
+			continue;
+		if (m->from.ndomains >= FROM_MAX_DOMAINS) {
+			m->from_error = true;
+			str_copy(m->from_reason, sizeof(m->from_reason),
+			    "too many author domains");
+			return;
+		}
+		str_copy(m->from.domain[m->from.ndomains++], FROM_DOMAIN_MAX,
+		    fr.domain[i]);
+	}
+	m->from.nmailboxes += fr.nmailboxes;
+}
+
+static void message_authres(const runtime_t *rt, message_t *m,
+    const char *value)
+{
+	char id[256];
+
+	m->nauthres++;
+	if (authres_authserv_id(value, strlen(value), id, sizeof(id)) < 0 ||
+	    !str_ieq(id, rt->cfg->authserv_id))
+		return;
+	if (m->nforged >= MSG_MAX_FORGED) {
+		m->forged_overflow = true;
+		return;
+	}
+	m->forged[m->nforged++] = m->nauthres;
+}
+
+/* libmilter hands folded header values with bare LF line breaks (as
+ * Postfix and Sendmail send them); DKIM canonicalization wants CRLF. */
+static void header_to_crlf(const char *value, strbuf_t *sb)
+{
+	const char *p;
+
+	for (p = value; *p; p++) {
+		if (*p == '\n' && (p == value || p[-1] != '\r'))
+			strbuf_putc(sb, '\r');
+		strbuf_putc(sb, *p);
+	}
+}
+
+void message_header(const runtime_t *rt, message_t *m, const char *name,
+    const char *value, bool leadspc)
+{
+	strbuf_t sb;
+
+	if (strcasecmp(name, "From") == 0)
+		message_from(m, value);
+	else if (strcasecmp(name, "Authentication-Results") == 0)
+		message_authres(rt, m, value);
+	if (m->dkim == NULL)
+		return;
+	strbuf_init(&sb, 1024 * 1024);
+	if (!leadspc)
+		strbuf_putc(&sb, ' ');
+	header_to_crlf(value, &sb);
+	if (!sb.truncated)
+		dkim_verify_header(m->dkim, name, strbuf_str(&sb));
+	strbuf_free(&sb);
+}
+
+void message_eoh(message_t *m)
+{
+	if (m->dkim)
+		dkim_verify_eoh(m->dkim);
+}
+
+void message_body(message_t *m, const unsigned char *p, size_t n)
+{
+	if (m->dkim)
+		dkim_verify_body(m->dkim, p, n);
+}

@@ -1,0 +1,91 @@
+/*
+ * message - per-connection and per-message state of the milter, and the
+ * end-of-message evaluation.
+ *
+ * SYNOPSIS
+ *	message_t *m = message_new(rt, qid);
+ *	message_header(m, name, value);  ... message_body(m, p, n);
+ *	message_finish(rt, conn, m, &out);     evaluate
+ *	outcome_free(&out); message_free(m);
+ *
+ * DESCRIPTION
+ *	message_t collects what the milter callbacks see: envelope, the
+ *	header-From domains (parsed as each From header arrives), the
+ *	positions of Authentication-Results headers that claim our
+ *	authserv-id, and a streaming DKIM verifier.  Nothing of the body is
+ *	kept.  message_finish() runs SPF, finishes DKIM, evaluates DMARC with
+ *	the policy core, decides the action and prepares the
+ *	Authentication-Results value, the log line and the history row.  It
+ *	does no libmilter calls: milter.c applies the outcome.
+ *
+ *	The message_t and outcome_t belong to the caller; free functions
+ *	accept NULL.
+ */
+#ifndef MILTER_MESSAGE_H
+#define MILTER_MESSAGE_H
+
+#include "../policy/from_header.h"
+#include "../policy/strbuf.h"
+#include "decide.h"
+#include "history.h"
+#include "runtime.h"
+
+#define MSG_MAX_FORGED 64
+#define MSG_MAILFROM_MAX 512
+
+typedef struct connection {
+	char client_ip[HISTORY_ADDR_MAX];
+	char client_host[FROM_DOMAIN_MAX];
+	char helo[FROM_DOMAIN_MAX];
+} connection_t;
+
+typedef struct message {
+	char qid[HISTORY_QID_MAX];
+	char mailfrom[MSG_MAILFROM_MAX];        /* without <> */
+	char mailfrom_domain[FROM_DOMAIN_MAX];
+	size_t nrcpt;
+	size_t nrcpt_domains;
+	char rcpt_domain[HISTORY_MAX_RCPT_DOMAINS][FROM_DOMAIN_MAX];
+	bool rcpt_all_ignored;
+	size_t nfrom_headers;
+	from_result_t from;                     /* domains of all From */
+	bool from_error;
+	char from_reason[FROM_REASON_MAX];
+	unsigned nauthres;                      /* A-R headers seen */
+	size_t nforged;
+	unsigned forged[MSG_MAX_FORGED];        /* 1-based A-R indices */
+	bool forged_overflow;
+	dkim_verify_t *dkim;
+} message_t;
+
+typedef struct outcome {
+	bool evaluated;          /* DMARC was evaluated (verdict valid) */
+	verdict_t verdict;
+	decision_t decision;
+	spf_outcome_t spf;
+	dkim_results_t dkim;
+	strbuf_t authres;        /* value of our Authentication-Results */
+	strbuf_t logline;
+	history_row_t row;       /* valid when evaluated */
+} outcome_t;
+
+message_t *message_new(const runtime_t *rt, const char *qid);
+void message_free(message_t *m);
+void message_set_qid(message_t *m, const char *qid);
+void message_mailfrom(message_t *m, const char *arg);
+void message_rcpt(const runtime_t *rt, message_t *m, const char *arg);
+/* value: the field body as written after the colon; leadspc false when
+ * the MTA stripped the space after the colon (it is put back for DKIM). */
+void message_header(const runtime_t *rt, message_t *m, const char *name,
+    const char *value, bool leadspc);
+void message_eoh(message_t *m);
+void message_body(message_t *m, const unsigned char *p, size_t n);
+void message_finish(const runtime_t *rt, const connection_t *c,
+    message_t *m, outcome_t *out);
+void outcome_free(outcome_t *out);
+
+/* Domain part of an address ("user@Example.COM" -> "example.com"),
+ * normalised; "" when there is none.  Brackets are stripped. */
+void address_domain(const char *addr, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,283 @@
+/*
+ * milter - libmilter callbacks.  See milter.h.
+ */
+#include "milter.h"
+
+#include <arpa/inet.h>
+#include <libmilter/mfapi.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "message.h"
+
+typedef struct milter_conn {
+	connection_t conn;
+	message_t *msg;
+	bool leadspc;       /* MTA keeps the space after the colon */
+} milter_conn_t;
+
+static milter_conn_t *conn_get(SMFICTX *ctx)
+{
+	return smfi_getpriv(ctx);
+}
+
+static void conn_end_message(milter_conn_t *mc)
+{
+	message_free(mc->msg);
+	mc->msg = NULL;
+}
+
+static const char *macro(SMFICTX *ctx, const char *name)
+{
+	return smfi_getsymval(ctx, (char *)name);
+}
+
+static void client_address(const struct sockaddr *sa, char *out, size_t len)
+{
+	const void *addr = NULL;
+
+	out[0] = '\0';
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		addr = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	if (addr == NULL || inet_ntop(sa->sa_family, addr, out,
+	    (socklen_t)len) == NULL)
+		out[0] = '\0';
+}
+
+static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0,
+    unsigned long f1, unsigned long f2, unsigned long f3,
+    unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
+    unsigned long *pf3)
+{
+	milter_conn_t *mc = conn_get(ctx);
+
+	if (mc == NULL) {
+		mc = calloc(1, sizeof(*mc));
+		if (mc == NULL)
+			return SMFIS_REJECT;
+		smfi_setpriv(ctx, mc);
+	}
+	mc->leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
+	*pf1 = f1 & SMFIP_HDR_LEADSPC;
+	*pf2 = 0;
+	*pf3 = 0;
+	(void)f2;
+	(void)f3;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+{
+	const runtime_t *rt = dw_runtime;
+	milter_conn_t *mc = conn_get(ctx);
+
+	if (mc == NULL)
+		mc = calloc(1, sizeof(*mc));
+	if (mc == NULL)
+		return SMFIS_TEMPFAIL;
+	client_address(sa, mc->conn.client_ip, sizeof(mc->conn.client_ip));
+	str_printable(mc->conn.client_host, sizeof(mc->conn.client_host),
+	    host ? host : "", host ? strlen(host) : 0);
+	smfi_setpriv(ctx, mc);
+	if (mc->conn.client_ip[0] == '\0' ||
+	    netlist_match(rt->cfg->ignore_networks, mc->conn.client_ip)) {
+		log_debug("connection from %s [%s] ignored",
+		    mc->conn.client_host, mc->conn.client_ip);
+		return SMFIS_ACCEPT;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
+{
+	milter_conn_t *mc = conn_get(ctx);
+
+	if (mc && helo)
+		str_copy(mc->conn.helo, sizeof(mc->conn.helo), helo);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
+{
+	const runtime_t *rt = dw_runtime;
+	milter_conn_t *mc = conn_get(ctx);
+	const char *auth = macro(ctx, "{auth_authen}");
+
+	if (mc == NULL)
+		return SMFIS_TEMPFAIL;
+	conn_end_message(mc);
+	if (auth && *auth && rt->cfg->ignore_authenticated)
+		return SMFIS_ACCEPT;
+	mc->msg = message_new(rt, macro(ctx, "i"));
+	if (mc->msg == NULL)
+		return SMFIS_TEMPFAIL;
+	message_mailfrom(mc->msg, argv[0] ? argv[0] : "");
+	if (config_domain_listed(rt->cfg->ignore_sender_domains,
+	    mc->msg->mailfrom_domain)) {
+		conn_end_message(mc);
+		return SMFIS_ACCEPT;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
+{
+	milter_conn_t *mc = conn_get(ctx);
+
+	if (mc == NULL || mc->msg == NULL)
+		return SMFIS_TEMPFAIL;
+	message_rcpt(dw_runtime, mc->msg, argv[0] ? argv[0] : "");
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
+{
+	milter_conn_t *mc = conn_get(ctx);
+
+	if (mc == NULL || mc->msg == NULL)
+		return SMFIS_TEMPFAIL;
+	message_header(dw_runtime, mc->msg, name, value, mc->leadspc);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_eoh(SMFICTX *ctx)
+{
+	milter_conn_t *mc = conn_get(ctx);
+
+	if (mc == NULL || mc->msg == NULL)
+		return SMFIS_TEMPFAIL;
+	if (mc->msg->nrcpt > 0 && mc->msg->rcpt_all_ignored) {
+		conn_end_message(mc);
+		return SMFIS_ACCEPT;
+	}
+	message_eoh(mc->msg);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *p, size_t n)
+{
+	milter_conn_t *mc = conn_get(ctx);
+
+	if (mc == NULL || mc->msg == NULL)
+		return SMFIS_TEMPFAIL;
+	message_body(mc->msg, p, n);
+	return SMFIS_CONTINUE;
+}
+
+/* Remove forged Authentication-Results (highest index first, so the
+ * remaining indices stay valid), then add ours at the top. */
+static void apply_headers(SMFICTX *ctx, const message_t *m,
+    const outcome_t *out)
+{
+	size_t i;
+
+	for (i = m->nforged; i > 0; i--)
+		if (smfi_chgheader(ctx, "Authentication-Results",
+		    (int)m->forged[i - 1], NULL) != MI_SUCCESS)
+			log_warn("%s: cannot remove forged "
+			    "Authentication-Results", m->qid);
+	if (m->forged_overflow)
+		log_warn("%s: more than %d forged Authentication-Results",
+		    m->qid, MSG_MAX_FORGED);
+	if (smfi_insheader(ctx, 0, "Authentication-Results",
+	    (char *)strbuf_str(&out->authres)) != MI_SUCCESS)
+		log_warn("%s: cannot add Authentication-Results", m->qid);
+}
+
+static sfsistat apply_decision(SMFICTX *ctx, const runtime_t *rt,
+    const outcome_t *out)
+{
+	const decision_t *d = &out->decision;
+
+	switch (d->action) {
+	case ACTION_REJECT:
+	case ACTION_TEMPFAIL:
+		smfi_setreply(ctx, (char *)d->rcode, (char *)d->xcode,
+		    (char *)d->text);
+		return d->action == ACTION_REJECT ? SMFIS_REJECT :
+		    SMFIS_TEMPFAIL;
+	case ACTION_QUARANTINE:
+		if (rt->cfg->quarantine_mode == QUARANTINE_HOLD)
+			smfi_quarantine(ctx, (char *)d->text);
+		else
+			smfi_addheader(ctx, rt->cfg->quarantine_header,
+			    (char *)d->text);
+		return SMFIS_ACCEPT;
+	case ACTION_ACCEPT:
+		break;
+	}
+	return SMFIS_ACCEPT;
+}
+
+static sfsistat mlfi_eom(SMFICTX *ctx)
+{
+	const runtime_t *rt = dw_runtime;
+	milter_conn_t *mc = conn_get(ctx);
+	outcome_t out;
+	sfsistat rc;
+
+	if (mc == NULL || mc->msg == NULL)
+		return SMFIS_TEMPFAIL;
+	if (macro(ctx, "i"))
+		message_set_qid(mc->msg, macro(ctx, "i"));
+	message_finish(rt, &mc->conn, mc->msg, &out);
+	apply_headers(ctx, mc->msg, &out);
+	rc = apply_decision(ctx, rt, &out);
+	log_info("%s", strbuf_str(&out.logline));
+	if (out.evaluated && rt->history)
+		history_submit(rt->history, &out.row);
+	outcome_free(&out);
+	conn_end_message(mc);
+	return rc;
+}
+
+static sfsistat mlfi_abort(SMFICTX *ctx)
+{
+	milter_conn_t *mc = conn_get(ctx);
+
+	if (mc)
+		conn_end_message(mc);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_close(SMFICTX *ctx)
+{
+	milter_conn_t *mc = conn_get(ctx);
+
+	if (mc) {
+		conn_end_message(mc);
+		free(mc);
+		smfi_setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc milter_desc = {
+	.xxfi_name = "dmarcwarden",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+	.xxfi_connect = mlfi_connect,
+	.xxfi_helo = mlfi_helo,
+	.xxfi_envfrom = mlfi_envfrom,
+	.xxfi_envrcpt = mlfi_envrcpt,
+	.xxfi_header = mlfi_header,
+	.xxfi_eoh = mlfi_eoh,
+	.xxfi_body = mlfi_body,
+	.xxfi_eom = mlfi_eom,
+	.xxfi_abort = mlfi_abort,
+	.xxfi_close = mlfi_close,
+	.xxfi_negotiate = mlfi_negotiate,
+};
+
+int milter_register(void)
+{
+	return smfi_register(milter_desc) == MI_SUCCESS ? 0 : -1;
+}

@@ -1,0 +1,27 @@
+/*
+ * milter - the libmilter callbacks: thin wrappers that move what the MTA
+ * says into message_t and apply the outcome of message_finish().
+ *
+ * SYNOPSIS
+ *	milter_register(&err) once, then smfi_main().
+ *
+ * DESCRIPTION
+ *	Per connection: the client address and HELO name; connections from
+ *	IgnoreNetworks are accepted at connect.  Per message: a message_t,
+ *	created at MAIL FROM and freed at end of message or abort.
+ *	Authenticated senders ({auth_authen}) and IgnoreSenderDomains are
+ *	accepted at MAIL FROM, messages whose every recipient is in
+ *	IgnoreRecipientDomains at end of headers.  At end of message:
+ *	delete Authentication-Results headers claiming our authserv-id,
+ *	insert ours first, then reject, quarantine, tempfail or accept; log
+ *	one line; hand the history row to the writer.
+ *
+ *	The filter negotiates SMFIP_HDR_LEADSPC, so header values arrive as
+ *	written (DKIM simple canonicalization needs the leading space).
+ */
+#ifndef MILTER_MILTER_H
+#define MILTER_MILTER_H
+
+int milter_register(void);
+
+#endif

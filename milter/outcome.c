@@ -1,0 +1,185 @@
+/*
+ * outcome - end-of-message evaluation of one message: SPF, DKIM, DMARC,
+ * the action, and what is written about it (Authentication-Results, log
+ * line, history row).  Declared in message.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "authres.h"
+#include "log.h"
+#include "message.h"
+
+static unsigned pct_roll(void)
+{
+	return arc4random_uniform(100);
+}
+
+static void outcome_eval_input(const message_t *m, const outcome_t *out,
+    eval_input_t *in)
+{
+	size_t i;
+
+	memset(in, 0, sizeof(*in));
+	in->nfrom = m->from.ndomains;
+	for (i = 0; i < m->from.ndomains; i++)
+		str_copy(in->from[i], FROM_DOMAIN_MAX, m->from.domain[i]);
+	in->spf.result = out->spf.result;
+	in->spf.scope = out->spf.scope;
+	str_copy(in->spf.domain, sizeof(in->spf.domain), out->spf.domain);
+	in->ndkim = out->dkim.count;
+	for (i = 0; i < out->dkim.count && i < EVAL_MAX_DKIM; i++) {
+		in->dkim[i].result = out->dkim.sig[i].result;
+		str_copy(in->dkim[i].domain, FROM_DOMAIN_MAX,
+		    out->dkim.sig[i].domain);
+		str_copy(in->dkim[i].selector, SELECTOR_MAX,
+		    out->dkim.sig[i].selector);
+	}
+	in->pct_roll = pct_roll();
+}
+
+static void outcome_history(const connection_t *c, const message_t *m,
+    outcome_t *out)
+{
+	history_row_t *r = &out->row;
+	const verdict_t *v = &out->verdict;
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	r->when = time(NULL);
+	str_copy(r->qid, sizeof(r->qid), m->qid);
+	str_copy(r->client_ip, sizeof(r->client_ip), c->client_ip);
+	str_copy(r->helo, sizeof(r->helo), c->helo);
+	str_copy(r->envelope_from, sizeof(r->envelope_from),
+	    m->mailfrom_domain);
+	r->nrcpt_domains = m->nrcpt_domains;
+	for (i = 0; i < m->nrcpt_domains; i++)
+		str_copy(r->rcpt_domain[i], FROM_DOMAIN_MAX, m->rcpt_domain[i]);
+	str_copy(r->header_from, sizeof(r->header_from), v->from_domain);
+	r->policy_found = v->policy.status == POLICY_FOUND;
+	if (r->policy_found) {
+		str_copy(r->policy_domain, sizeof(r->policy_domain),
+		    v->policy.policy_domain);
+		r->rec = v->policy.rec;
+	}
+	str_copy(r->org_domain, sizeof(r->org_domain), v->policy.org_domain);
+	r->discovery = v->policy.method;
+	r->result = v->result;
+	r->requested = v->requested;
+	r->evaluated = v->evaluated;
+	r->applied = v->applied;
+	r->np_applied = v->np_applied;
+	r->sampled_out = v->sampled_out;
+	r->noverrides = v->noverrides;
+	memcpy(r->overrides, v->overrides, sizeof(r->overrides));
+	r->spf_result = out->spf.result;
+	r->spf_scope = out->spf.scope;
+	str_copy(r->spf_domain, sizeof(r->spf_domain), out->spf.domain);
+	r->spf_aligned = v->spf_aligned;
+	r->ndkim = out->dkim.count;
+	for (i = 0; i < out->dkim.count && i < EVAL_MAX_DKIM; i++) {
+		history_dkim_t *d = &r->dkim[i];
+
+		str_copy(d->domain, sizeof(d->domain), out->dkim.sig[i].domain);
+		str_copy(d->selector, sizeof(d->selector),
+		    out->dkim.sig[i].selector);
+		d->result = out->dkim.sig[i].result;
+		d->aligned = v->dkim_sig_aligned[i];
+		str_copy(d->human_result, sizeof(d->human_result),
+		    out->dkim.sig[i].reason);
+	}
+}
+
+static void outcome_logline(const message_t *m, outcome_t *out)
+{
+	strbuf_t *sb = &out->logline;
+	const verdict_t *v = &out->verdict;
+	size_t i;
+
+	strbuf_appendf(sb, "%s: from=%s spf=%s", m->qid,
+	    out->evaluated ? v->from_domain : "-",
+	    auth_result_name(out->spf.result));
+	if (out->spf.domain[0])
+		strbuf_appendf(sb, "(%s)", out->spf.domain);
+	for (i = 0; i < out->dkim.count && i < EVAL_MAX_DKIM; i++)
+		strbuf_appendf(sb, " dkim=%s(%s/%s)",
+		    auth_result_name(out->dkim.sig[i].result),
+		    out->dkim.sig[i].domain, out->dkim.sig[i].selector);
+	if (out->dkim.count == 0)
+		strbuf_puts(sb, " dkim=none");
+	if (out->evaluated) {
+		strbuf_appendf(sb, " dmarc=%s policy_domain=%s requested=%s "
+		    "evaluated=%s applied=%s", dmarc_result_name(v->result),
+		    v->policy.policy_domain[0] ? v->policy.policy_domain : "-",
+		    dmarc_policy_name(v->requested),
+		    dmarc_policy_name(v->evaluated),
+		    dmarc_policy_name(v->applied));
+		for (i = 0; i < v->noverrides; i++)
+			strbuf_appendf(sb, " override=%s",
+			    override_reason_name(v->overrides[i].reason));
+		if (v->reason[0])
+			strbuf_appendf(sb, " reason=\"%s\"", v->reason);
+	} else {
+		strbuf_appendf(sb, " dmarc=none reason=\"%s\"",
+		    m->from_reason[0] ? m->from_reason : "not evaluated");
+	}
+	strbuf_appendf(sb, " action=%s",
+	    milter_action_name(out->decision.action));
+}
+
+/* Several author domains, a From that does not parse, or none at all. */
+static const char *outcome_bad_from(const runtime_t *rt, message_t *m)
+{
+	if (m->nfrom_headers == 0)
+		return "no From header";
+	if (m->from_error)
+		return m->from_reason;
+	if (m->from.ndomains == 0)
+		return "no author domain";
+	if ((m->nfrom_headers > 1 || m->from.ndomains > 1) &&
+	    rt->cfg->multiple_from == MULTIFROM_REJECT)
+		return m->nfrom_headers > 1 ? "multiple From headers" :
+		    "multiple author domains";
+	return NULL;
+}
+
+void message_finish(const runtime_t *rt, const connection_t *c,
+    message_t *m, outcome_t *out)
+{
+	authres_input_t ar;
+	eval_input_t in;
+	const char *bad;
+
+	memset(out, 0, sizeof(*out));
+	strbuf_init(&out->authres, AUTHRES_MAX);
+	strbuf_init(&out->logline, 2048);
+	spf_check(rt->spf, c->client_ip, c->helo, m->mailfrom, &out->spf);
+	if (m->dkim)
+		dkim_verify_eom(m->dkim, &out->dkim);
+	bad = outcome_bad_from(rt, m);
+	if (bad != NULL) {
+		str_copy(m->from_reason, sizeof(m->from_reason), bad);
+		decide_bad_from(rt->cfg, &out->decision);
+	} else {
+		outcome_eval_input(m, out, &in);
+		dmarc_evaluate(&in, &rt->eval, &rt->dns_ops, &out->verdict);
+		out->evaluated = true;
+		decide_action(rt->cfg, &out->verdict, &out->decision);
+		outcome_history(c, m, out);
+	}
+	memset(&ar, 0, sizeof(ar));
+	ar.authserv_id = rt->cfg->authserv_id;
+	ar.spf = &out->spf;
+	ar.dkim = &out->dkim;
+	ar.verdict = out->evaluated ? &out->verdict : NULL;
+	authres_format(&ar, &out->authres);
+	outcome_logline(m, out);
+}
+
+void outcome_free(outcome_t *out)
+{
+	if (out == NULL)
+		return;
+	strbuf_free(&out->authres);
+	strbuf_free(&out->logline);
+}
