@@ -1,0 +1,100 @@
+/* Unit tests for milter/authres: our header, and authserv-id parsing of
+ * hostile headers. */
+#include <string.h>
+
+#include "../../milter/authres.h"
+#include "../tap.h"
+
+static const struct { const char *in, *id; } ids[] = {
+	{ "mx.example.com; spf=pass", "mx.example.com" },
+	{ " mx.example.com 1; none", "mx.example.com" },
+	{ "(comment (nested)) mx.example.com;", "mx.example.com" },
+	{ "\r\n\tMX.Example.COM;dkim=pass", "MX.Example.COM" },
+	{ "\"quoted \\\"id\\\"\"; none", "quoted \"id\"" },
+	{ "", NULL },
+	{ ";", NULL },
+	{ "(unterminated comment mx.example.com;", NULL },
+	{ "\"unterminated", NULL },
+	{ "   ", NULL },
+};
+
+static void test_authserv_id(void)
+{
+	char id[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		int rc = authres_authserv_id(ids[i].in, strlen(ids[i].in), id,
+		    sizeof(id));
+		if (ids[i].id == NULL) {
+			is_int(rc, -1, "no authserv-id in '%s'", ids[i].in);
+		} else {
+			is_int(rc, 0, "authserv-id found in '%s'", ids[i].in);
+			is_str(id, ids[i].id, "authserv-id value");
+		}
+	}
+	is_int(authres_authserv_id("abcdefghijklmnopqrstuvwxyz", 26, id, 8),
+	    -1, "over-long authserv-id refused");
+	is_int(authres_authserv_id("ab\0cd;", 6, id, sizeof(id)), 0,
+	    "NUL ends the token");
+	is_str(id, "ab", "token before NUL");
+	is_int(authres_authserv_id("mx.example.com;", 5, id, sizeof(id)), 0,
+	    "length bound respected");
+	is_str(id, "mx.ex", "only len bytes read");
+}
+
+static void test_format(void)
+{
+	spf_outcome_t spf = { AUTH_PASS, SPF_SCOPE_MFROM, "example.com", "" };
+	dkim_results_t dk;
+	verdict_t v;
+	authres_input_t in;
+	strbuf_t sb;
+
+	memset(&dk, 0, sizeof(dk));
+	dk.count = 1;
+	dk.sig[0].result = AUTH_FAIL;
+	str_copy(dk.sig[0].domain, sizeof(dk.sig[0].domain), "example.com");
+	str_copy(dk.sig[0].selector, sizeof(dk.sig[0].selector), "s(1)");
+	str_copy(dk.sig[0].reason, sizeof(dk.sig[0].reason), "body hash (mismatch)");
+	memset(&v, 0, sizeof(v));
+	str_copy(v.from_domain, sizeof(v.from_domain), "example.com");
+	v.result = DMARC_RESULT_FAIL;
+	v.policy.status = POLICY_FOUND;
+	v.policy.rec.p = v.policy.rec.sp = DMARC_POLICY_REJECT;
+	v.evaluated = DMARC_POLICY_REJECT;
+	v.applied = DMARC_POLICY_NONE;
+	v.noverrides = 1;
+	v.overrides[0].reason = OVERRIDE_LOCAL_POLICY;
+	memset(&in, 0, sizeof(in));
+	in.authserv_id = "mx.test";
+	in.spf = &spf;
+	in.dkim = &dk;
+	in.verdict = &v;
+	strbuf_init(&sb, AUTHRES_MAX);
+	authres_format(&in, &sb);
+	is_str(strbuf_str(&sb), "mx.test;\n"
+	    "\tspf=pass smtp.mailfrom=example.com;\n"
+	    "\tdkim=fail (body hash  mismatch ) header.d=example.com "
+	    "header.s=\"s(1)\";\n"
+	    "\tdmarc=fail (p=reject sp=reject dis=none) "
+	    "header.from=example.com policy.dmarc=reject "
+	    "policy.applied-disposition=none "
+	    "policy.evaluated-disposition=reject "
+	    "policy.override-reason=local_policy", "full header");
+	strbuf_reset(&sb);
+	in.dkim = NULL;
+	in.verdict = NULL;
+	spf.scope = SPF_SCOPE_HELO;
+	authres_format(&in, &sb);
+	is_str(strbuf_str(&sb), "mx.test;\n\tspf=pass smtp.helo=example.com;"
+	    "\n\tdkim=none", "helo scope, no dkim, no dmarc");
+	strbuf_free(&sb);
+}
+
+int main(void)
+{
+	test_authserv_id();
+	test_format();
+	return tap_done();
+}
