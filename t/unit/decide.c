@@ -1,0 +1,66 @@
+/* Unit tests for milter/decide: verdict to milter action. */
+#include <string.h>
+
+#include "../../milter/decide.h"
+#include "../../policy/strbuf.h"
+#include "../tap.h"
+
+static void verdict(verdict_t *v, dmarc_result_t r, dmarc_policy_t applied)
+{
+	memset(v, 0, sizeof(*v));
+	str_copy(v->from_domain, sizeof(v->from_domain), "example.com");
+	v->result = r;
+	v->requested = v->evaluated = v->applied = applied;
+}
+
+int main(void)
+{
+	char err[CONFIG_ERR_MAX], buf[64];
+	config_t *cfg = config_load(NULL, err, sizeof(err));
+	decision_t d;
+	verdict_t v;
+
+	if (!ok(cfg != NULL, "default configuration loads"))
+		return tap_done();
+	verdict(&v, DMARC_RESULT_FAIL, DMARC_POLICY_REJECT);
+	decide_action(cfg, &v, &d);
+	is_str(milter_action_name(d.action), "reject", "fail+reject rejects");
+	is_str(d.rcode, "550", "reject code");
+	is_str(d.xcode, "5.7.1", "reject enhanced code");
+	ok(strstr(d.text, "example.com") != NULL, "reject text names domain");
+	verdict(&v, DMARC_RESULT_FAIL, DMARC_POLICY_QUARANTINE);
+	decide_action(cfg, &v, &d);
+	is_str(milter_action_name(d.action), "quarantine", "quarantine");
+	verdict(&v, DMARC_RESULT_PASS, DMARC_POLICY_NONE);
+	decide_action(cfg, &v, &d);
+	is_str(milter_action_name(d.action), "accept", "pass accepts");
+	verdict(&v, DMARC_RESULT_TEMPERROR, DMARC_POLICY_NONE);
+	decide_action(cfg, &v, &d);
+	is_str(milter_action_name(d.action), "accept",
+	    "temperror accepted by default");
+	cfg->temperror_action = TEMPERROR_TEMPFAIL;
+	decide_action(cfg, &v, &d);
+	is_str(milter_action_name(d.action), "tempfail", "TempErrorAction");
+	is_str(d.rcode, "451", "tempfail code");
+	is_str(d.xcode, "4.7.5", "tempfail enhanced code");
+	cfg->enforcement = false;
+	verdict(&v, DMARC_RESULT_FAIL, DMARC_POLICY_REJECT);
+	decide_action(cfg, &v, &d);
+	is_str(milter_action_name(d.action), "accept", "Enforcement off");
+	is_str(dmarc_policy_name(v.applied), "none", "applied none");
+	is_str(dmarc_policy_name(v.evaluated), "reject", "evaluated kept");
+	ok(v.noverrides == 1 && v.overrides[0].reason == OVERRIDE_LOCAL_POLICY,
+	    "local_policy override recorded");
+	decide_bad_from(cfg, &d);
+	is_str(milter_action_name(d.action), "accept",
+	    "bad From accepted when Enforcement off");
+	cfg->enforcement = true;
+	decide_bad_from(cfg, &d);
+	is_str(milter_action_name(d.action), "reject", "bad From rejected");
+	decide_expand("a %d b %% c %x", "ex.org", buf, sizeof(buf));
+	is_str(buf, "a ex.org b %% c x", "template expansion");
+	decide_expand("%d%d%d", "example.com", buf, 16);
+	is_str(buf, "example.com", "expansion bounded: what does not fit is left out");
+	config_free(cfg);
+	return tap_done();
+}
