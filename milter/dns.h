@@ -66,6 +66,7 @@ typedef struct dns_result {
 	unsigned ttl;
 	bool secure;               /* DNSSEC validated */
 	char reason[DNS_REASON_MAX];
+	bool truncated;            /* more than DNS_MAX_RR records */
 } dns_result_t;
 
 dns_resolver_t *dns_resolver_new(const dns_cfg_t *cfg, char *err,
@@ -80,6 +81,10 @@ void dns_result_free(dns_result_t *res);
 /* TXT lookup in the policy core's form. */
 dnsops_status_t dns_txt(dns_resolver_t *r, const char *name,
     txt_answer_t *out);
+/* Does name exist (A, AAAA or MX answer or NODATA)?  DNSOPS_OK: yes,
+ * DNSOPS_NXDOMAIN: NXDOMAIN for all three, else DNSOPS_TEMPFAIL. */
+dnsops_status_t dns_exists(dns_resolver_t *r, const char *name,
+    char *reason, size_t reasonlen);
 /* Fill ops so that the policy core queries through r. */
 void dns_resolver_ops(dns_resolver_t *r, dns_ops_t *ops);
 

@@ -1,0 +1,616 @@
+/*
+ * dns - the one shared libunbound resolver of a dmarcwarden process.
+ *
+ * SYNOPSIS
+ *	See dns.h.
+ *
+ * DESCRIPTION
+ *	The libunbound context runs in threaded asynchronous mode: its worker
+ *	thread talks to the network, and our dispatcher thread waits on
+ *	ub_fd() and calls ub_process(), which runs dns_callback() for each
+ *	finished query.  A caller (any milter thread) submits a query with
+ *	ub_resolve_async() and sleeps on its request's condition variable
+ *	until the callback fires or its deadline passes.
+ *
+ *	A request is shared by the caller and the callback, so it carries a
+ *	reference count, guarded by the resolver-wide lock.  On timeout the
+ *	caller calls ub_cancel(): when that succeeds, libunbound guarantees
+ *	the callback will never run (threaded mode checks the cancelled flag
+ *	under its own lock before calling back), so the caller drops both
+ *	references; when it fails the callback has been or is being called,
+ *	and the callback drops its own reference later.  ub_cancel() is
+ *	called without our lock held, so it cannot deadlock with a callback.
+ *
+ *	Options chosen for a mail filter talking to forwarders: queries to
+ *	127.0.0.1 allowed (local resolver or test server), no 0x20 case
+ *	randomisation (some authoritative servers do not echo case), no
+ *	QNAME minimisation, and keep probing a forwarder that timed out
+ *	instead of giving up on it for minutes.  Without DNSSEC the validator
+ *	module is not loaded at all.
+ *
+ * BUGS
+ *	libunbound 1.17's struct ub_result carries no Extended DNS Error
+ *	code, so a bogus answer's reason holds why_bogus only.
+ */
+#include "dns.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <unbound.h>
+
+#include "../policy/strbuf.h"
+
+#define DNS_DEFAULT_TIMEOUT_MS 5000
+#define DNS_NS_TOKEN_MAX 128
+#define DNS_NAME_MAX 253
+
+struct dns_resolver {
+	struct ub_ctx *ctx;
+	unsigned timeout_ms;
+	pthread_t dispatcher;
+	bool dispatcher_running;
+	int stop_pipe[2];
+	pthread_mutex_t lock;		/* requests' state and the stats */
+	dns_stats_t stats;
+};
+
+typedef struct dns_request {
+	dns_resolver_t *r;
+	pthread_cond_t cond;
+	int refs;			/* caller and callback */
+	bool done;
+	int err;
+	struct ub_result *result;
+} dns_request_t;
+
+/* Drop n references; the last one frees.  Caller holds r->lock. */
+static void dns_request_release(dns_request_t *req, int n)
+{
+	req->refs -= n;
+	if (req->refs > 0)
+		return;
+	if (req->result)
+		ub_resolve_free(req->result);
+	pthread_cond_destroy(&req->cond);
+	free(req);
+}
+
+static dns_request_t *dns_request_new(dns_resolver_t *r)
+{
+	dns_request_t *req;
+	pthread_condattr_t attr;
+
+	if ((req = calloc(1, sizeof(*req))) == NULL)
+		abort();
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&req->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	req->r = r;
+	req->refs = 2;
+	return req;
+}
+
+/* Runs in the dispatcher thread, inside ub_process(). */
+static void dns_callback(void *arg, int err, struct ub_result *result)
+{
+	dns_request_t *req = arg;
+	dns_resolver_t *r = req->r;
+
+	pthread_mutex_lock(&r->lock);
+	req->err = err;
+	req->result = result;
+	req->done = true;
+	pthread_cond_signal(&req->cond);
+	dns_request_release(req, 1);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void *dns_dispatch(void *arg)
+{
+	dns_resolver_t *r = arg;
+	struct pollfd pfd[2];
+
+	pfd[0].fd = ub_fd(r->ctx);
+	pfd[1].fd = r->stop_pipe[0];
+	for (;;) {
+		pfd[0].events = pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents)
+			break;
+		if (pfd[0].revents & POLLIN)
+			ub_process(r->ctx);
+		else if (pfd[0].revents)	/* POLLERR/POLLHUP: unusable */
+			break;
+	}
+	return NULL;
+}
+
+static void dns_deadline(struct timespec *ts, unsigned ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static void dns_count(dns_resolver_t *r, unsigned long *counter)
+{
+	pthread_mutex_lock(&r->lock);
+	(*counter)++;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/*
+ * Submit one query and wait for it.  Returns 0 with *out set (free with
+ * ub_resolve_free), or -1 with reason filled in.
+ */
+static int dns_resolve(dns_resolver_t *r, const char *name, int rrtype,
+    struct ub_result **out, char *reason, size_t reasonlen)
+{
+	dns_request_t *req = dns_request_new(r);
+	struct timespec deadline;
+	int id = 0, rc, err;
+
+	*out = NULL;
+	rc = ub_resolve_async(r->ctx, name, rrtype, 1 /* IN */, req,
+	    dns_callback, &id);
+	if (rc != 0) {
+		pthread_mutex_lock(&r->lock);
+		dns_request_release(req, 2);
+		pthread_mutex_unlock(&r->lock);
+		str_format(reason, reasonlen, "resolver: %s", ub_strerror(rc));
+		return -1;
+	}
+	dns_deadline(&deadline, r->timeout_ms);
+	pthread_mutex_lock(&r->lock);
+	while (!req->done) {
+		if (pthread_cond_timedwait(&req->cond, &r->lock,
+		    &deadline) == ETIMEDOUT && !req->done)
+			break;
+	}
+	if (req->done) {
+		err = req->err;
+		*out = req->result;
+		req->result = NULL;
+		dns_request_release(req, 1);
+		pthread_mutex_unlock(&r->lock);
+		if (err != 0 || *out == NULL) {
+			str_format(reason, reasonlen, "resolver: %s",
+			    ub_strerror(err));
+			return -1;
+		}
+		return 0;
+	}
+	r->stats.timeouts++;
+	pthread_mutex_unlock(&r->lock);
+	rc = ub_cancel(r->ctx, id);
+	pthread_mutex_lock(&r->lock);
+	/* Cancelled: the callback's reference is ours to drop too. */
+	dns_request_release(req, rc == UB_NOERROR ? 2 : 1);
+	pthread_mutex_unlock(&r->lock);
+	str_copy(reason, reasonlen, "timeout");
+	return -1;
+}
+
+static const char *dns_rcode_name(int rcode)
+{
+	static const char *names[] = {"NOERROR", "FORMERR", "SERVFAIL",
+	    "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
+	    "NXRRSET", "NOTAUTH", "NOTZONE"};
+
+	if (rcode >= 0 && (size_t)rcode < sizeof(names) / sizeof(names[0]))
+		return names[rcode];
+	return NULL;
+}
+
+/* A name libunbound can be asked about: 1..253 octets, labels 1..63. */
+static bool dns_name_ok(const char *name)
+{
+	size_t len, label = 0, i;
+
+	if (name == NULL)
+		return false;
+	len = strnlen(name, DNS_NAME_MAX + 2);
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	if (len == 0 || len > DNS_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (name[i] == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if (++label > 63) {
+			return false;
+		}
+	}
+	return label > 0;
+}
+
+static void dns_copy_records(const struct ub_result *ub, dns_result_t *res)
+{
+	size_t i;
+
+	for (i = 0; ub->data[i] != NULL; i++) {
+		if (res->count >= DNS_MAX_RR) {
+			res->truncated = true;
+			break;
+		}
+		if (ub->len[i] < 0)
+			continue;
+		res->len[res->count] = (size_t)ub->len[i];
+		res->data[res->count] = malloc(res->len[res->count] + 1);
+		if (res->data[res->count] == NULL)
+			abort();
+		memcpy(res->data[res->count], ub->data[i],
+		    res->len[res->count]);
+		res->count++;
+	}
+}
+
+/* Map one libunbound result into res and count failures. */
+static void dns_map_result(dns_resolver_t *r, const struct ub_result *ub,
+    dns_result_t *res)
+{
+	const char *rname;
+	char why[DNS_REASON_MAX];
+
+	res->ttl = ub->ttl > 0 ? (unsigned)ub->ttl : 0;
+	res->secure = ub->secure != 0;
+	if (ub->bogus) {
+		res->status = DNSOPS_TEMPFAIL;
+		str_printable(why, sizeof(why), ub->why_bogus ? ub->why_bogus
+		    : "unknown", ub->why_bogus ? strlen(ub->why_bogus) : 7);
+		str_format(res->reason, sizeof(res->reason), "DNSSEC bogus: %s",
+		    why);
+		dns_count(r, &r->stats.bogus);
+	} else if (ub->rcode == 3 || (ub->nxdomain && !ub->havedata)) {
+		res->status = DNSOPS_NXDOMAIN;
+	} else if (ub->rcode != 0) {
+		res->status = DNSOPS_TEMPFAIL;
+		if ((rname = dns_rcode_name(ub->rcode)) != NULL)
+			str_copy(res->reason, sizeof(res->reason), rname);
+		else
+			str_format(res->reason, sizeof(res->reason),
+			    "rcode %d", ub->rcode);
+		dns_count(r, &r->stats.servfail);
+	} else if (ub->havedata && ub->data != NULL && ub->data[0] != NULL) {
+		res->status = DNSOPS_OK;
+		dns_copy_records(ub, res);
+	} else {
+		res->status = DNSOPS_NODATA;
+	}
+}
+
+dnsops_status_t dns_lookup(dns_resolver_t *r, const char *name, int rrtype,
+    dns_result_t *res)
+{
+	struct ub_result *ub;
+
+	memset(res, 0, sizeof(*res));
+	res->rrtype = rrtype;
+	if (!dns_name_ok(name)) {
+		res->status = DNSOPS_NXDOMAIN;
+		str_copy(res->reason, sizeof(res->reason), "invalid name");
+		return res->status;
+	}
+	dns_count(r, &r->stats.queries);
+	if (dns_resolve(r, name, rrtype, &ub, res->reason,
+	    sizeof(res->reason)) < 0) {
+		res->status = DNSOPS_TEMPFAIL;
+		return res->status;
+	}
+	dns_map_result(r, ub, res);
+	ub_resolve_free(ub);
+	return res->status;
+}
+
+void dns_result_free(dns_result_t *res)
+{
+	size_t i;
+
+	if (res == NULL)
+		return;
+	for (i = 0; i < res->count && i < DNS_MAX_RR; i++)
+		free(res->data[i]);
+	res->count = 0;
+}
+
+/*
+ * Concatenate the character-strings of one TXT RDATA into buf (room for
+ * len bytes: the text is always shorter than its RDATA).  Returns the
+ * text length, or -1 when a length octet points past the RDATA.
+ */
+static long dns_txt_parse(const unsigned char *rd, size_t len, char *buf)
+{
+	size_t pos = 0, out = 0, n;
+
+	while (pos < len) {
+		n = rd[pos++];
+		if (n > len - pos)
+			return -1;
+		memcpy(buf + out, rd + pos, n);
+		out += n;
+		pos += n;
+	}
+	return (long)out;
+}
+
+dnsops_status_t dns_txt(dns_resolver_t *r, const char *name,
+    txt_answer_t *out)
+{
+	dns_result_t res;
+	size_t i;
+	long n;
+	char *buf;
+
+	txt_answer_init(out);
+	dns_lookup(r, name, DNS_T_TXT, &res);
+	str_copy(out->reason, sizeof(out->reason), res.reason);
+	if (res.status != DNSOPS_OK) {
+		dns_result_free(&res);
+		return res.status;
+	}
+	for (i = 0; i < res.count; i++) {
+		if ((buf = malloc(res.len[i] + 1)) == NULL)
+			abort();
+		n = dns_txt_parse(res.data[i], res.len[i], buf);
+		if (n >= 0)
+			txt_answer_add(out, buf, (size_t)n);
+		free(buf);
+		if (n < 0) {
+			txt_answer_free(out);
+			str_copy(out->reason, sizeof(out->reason),
+			    "malformed TXT RDATA");
+			dns_result_free(&res);
+			return DNSOPS_TEMPFAIL;
+		}
+	}
+	if (res.truncated)
+		out->truncated = true;
+	dns_result_free(&res);
+	return DNSOPS_OK;
+}
+
+/*
+ * Does name exist?  Any answer or NODATA for A, AAAA or MX says yes
+ * (DNSOPS_OK); NXDOMAIN for all three says no; otherwise TEMPFAIL.
+ */
+dnsops_status_t dns_exists(dns_resolver_t *r, const char *name,
+    char *reason, size_t reasonlen)
+{
+	static const int types[] = {DNS_T_A, DNS_T_AAAA, DNS_T_MX};
+	dns_result_t res;
+	dnsops_status_t verdict = DNSOPS_NXDOMAIN;
+	size_t i;
+
+	if (reasonlen)
+		reason[0] = '\0';
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		dns_lookup(r, name, types[i], &res);
+		dns_result_free(&res);
+		if (res.status == DNSOPS_OK || res.status == DNSOPS_NODATA)
+			return DNSOPS_OK;
+		if (res.status == DNSOPS_TEMPFAIL) {
+			verdict = DNSOPS_TEMPFAIL;
+			if (reasonlen)
+				str_copy(reason, reasonlen, res.reason);
+		}
+	}
+	if (verdict == DNSOPS_NXDOMAIN && reasonlen)
+		str_copy(reason, reasonlen, "NXDOMAIN");
+	return verdict;
+}
+
+static dnsops_status_t dns_ops_txt(void *ctx, const char *name,
+    txt_answer_t *out)
+{
+	return dns_txt(ctx, name, out);
+}
+
+static dnsops_status_t dns_ops_exists(void *ctx, const char *name,
+    char *reason, size_t reasonlen)
+{
+	return dns_exists(ctx, name, reason, reasonlen);
+}
+
+void dns_resolver_ops(dns_resolver_t *r, dns_ops_t *ops)
+{
+	ops->txt = dns_ops_txt;
+	ops->exists = dns_ops_exists;
+	ops->ctx = r;
+}
+
+void dns_resolver_stats(dns_resolver_t *r, dns_stats_t *out)
+{
+	pthread_mutex_lock(&r->lock);
+	*out = r->stats;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Check one "ADDR[@PORT]" and hand it to libunbound. */
+static int dns_add_forwarder(struct ub_ctx *ctx, const char *tok,
+    size_t len, char *err, size_t errlen)
+{
+	char buf[DNS_NS_TOKEN_MAX], addr[DNS_NS_TOKEN_MAX], shown[64];
+	unsigned char bin[16];
+	char *at, *end;
+	unsigned long port;
+	int rc;
+
+	str_printable(shown, sizeof(shown), tok, len);
+	if (len >= sizeof(buf)) {
+		str_format(err, errlen, "nameserver too long: %s", shown);
+		return -1;
+	}
+	str_ncopy(buf, sizeof(buf), tok, len);
+	str_copy(addr, sizeof(addr), buf);
+	if ((at = strchr(addr, '@')) != NULL) {
+		*at++ = '\0';
+		errno = 0;
+		port = strtoul(at, &end, 10);
+		if (*at < '0' || *at > '9' || *end != '\0' || errno ||
+		    port == 0 || port > 65535) {
+			str_format(err, errlen, "bad nameserver port: %s",
+			    shown);
+			return -1;
+		}
+	}
+	if (inet_pton(AF_INET, addr, bin) != 1 &&
+	    inet_pton(AF_INET6, addr, bin) != 1) {
+		str_format(err, errlen, "bad nameserver address: %s", shown);
+		return -1;
+	}
+	if ((rc = ub_ctx_set_fwd(ctx, buf)) != 0) {
+		str_format(err, errlen, "nameserver %s: %s", shown,
+		    ub_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int dns_set_forwarders(struct ub_ctx *ctx, const char *list,
+    char *err, size_t errlen)
+{
+	static const char seps[] = " ,\t\r\n";
+	const char *p = list;
+	size_t n;
+	int rc;
+
+	if (list == NULL || list[strspn(list, seps)] == '\0') {
+		if ((rc = ub_ctx_resolvconf(ctx, "/etc/resolv.conf")) != 0) {
+			str_format(err, errlen, "/etc/resolv.conf: %s",
+			    ub_strerror(rc));
+			return -1;
+		}
+		return 0;
+	}
+	while (*(p += strspn(p, seps)) != '\0') {
+		n = strcspn(p, seps);
+		if (dns_add_forwarder(ctx, p, n, err, errlen) < 0)
+			return -1;
+		p += n;
+	}
+	return 0;
+}
+
+static int dns_configure(struct ub_ctx *ctx, const dns_cfg_t *cfg,
+    char *err, size_t errlen)
+{
+	static const char *const opts[][2] = {
+		{"do-not-query-localhost:", "no"},
+		{"use-caps-for-id:", "no"},
+		{"qname-minimisation:", "no"},
+		{"infra-keep-probing:", "yes"},
+		{"infra-host-ttl:", "60"},
+	};
+	FILE *fp;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		if ((rc = ub_ctx_set_option(ctx, opts[i][0], opts[i][1])) != 0) {
+			str_format(err, errlen, "unbound option %s %s: %s",
+			    opts[i][0], opts[i][1], ub_strerror(rc));
+			return -1;
+		}
+	}
+	if (!cfg->dnssec) {
+		if ((rc = ub_ctx_set_option(ctx, "module-config:",
+		    "iterator")) != 0) {
+			str_format(err, errlen, "unbound module-config: %s",
+			    ub_strerror(rc));
+			return -1;
+		}
+	} else {
+		if (cfg->trust_anchor == NULL || *cfg->trust_anchor == '\0') {
+			str_copy(err, errlen, "dnssec needs a trust anchor file");
+			return -1;
+		}
+		if ((fp = fopen(cfg->trust_anchor, "r")) == NULL) {
+			str_format(err, errlen, "trust anchor %s: %s",
+			    cfg->trust_anchor, strerror(errno));
+			return -1;
+		}
+		fclose(fp);
+		if ((rc = ub_ctx_add_ta_file(ctx, cfg->trust_anchor)) != 0) {
+			str_format(err, errlen, "trust anchor %s: %s",
+			    cfg->trust_anchor, ub_strerror(rc));
+			return -1;
+		}
+	}
+	return dns_set_forwarders(ctx, cfg->nameservers, err, errlen);
+}
+
+dns_resolver_t *dns_resolver_new(const dns_cfg_t *cfg, char *err,
+    size_t errlen)
+{
+	dns_resolver_t *r;
+	int rc;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		abort();
+	r->stop_pipe[0] = r->stop_pipe[1] = -1;
+	pthread_mutex_init(&r->lock, NULL);
+	r->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms
+	    : DNS_DEFAULT_TIMEOUT_MS;
+	if ((r->ctx = ub_ctx_create()) == NULL) {
+		str_copy(err, errlen, "cannot create libunbound context");
+		goto fail;
+	}
+	if ((rc = ub_ctx_async(r->ctx, 1)) != 0) {
+		str_format(err, errlen, "ub_ctx_async: %s", ub_strerror(rc));
+		goto fail;
+	}
+	if (dns_configure(r->ctx, cfg, err, errlen) < 0)
+		goto fail;
+	if (ub_fd(r->ctx) < 0 || pipe(r->stop_pipe) < 0) {
+		str_copy(err, errlen, "cannot set up resolver descriptors");
+		goto fail;
+	}
+	if (pthread_create(&r->dispatcher, NULL, dns_dispatch, r) != 0) {
+		str_copy(err, errlen, "cannot start resolver thread");
+		goto fail;
+	}
+	r->dispatcher_running = true;
+	return r;
+fail:
+	dns_resolver_free(r);
+	return NULL;
+}
+
+void dns_resolver_free(dns_resolver_t *r)
+{
+	if (r == NULL)
+		return;
+	if (r->dispatcher_running) {
+		if (write(r->stop_pipe[1], "x", 1) != 1)
+			abort();
+		pthread_join(r->dispatcher, NULL);
+	}
+	if (r->ctx)
+		ub_ctx_delete(r->ctx);
+	if (r->stop_pipe[0] >= 0)
+		close(r->stop_pipe[0]);
+	if (r->stop_pipe[1] >= 0)
+		close(r->stop_pipe[1]);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
