@@ -21,7 +21,8 @@
  *	Returns the number of distinct domains (>= 1), or -1 with fr.reason
  *	set: empty field, no mailbox, mailbox without domain, syntax error
  *	(with byte offset), invalid domain, IDN conversion failure, too many
- *	mailboxes, input too long.
+ *	mailboxes, input too long.  See from_header.c for the exact rules
+ *	(underscores, 8-bit bytes, line breaks).
  */
 #ifndef FROM_HEADER_H
 #define FROM_HEADER_H
@@ -32,6 +33,7 @@
 #define FROM_DOMAIN_MAX 254     /* 253 + NUL */
 #define FROM_MAX_INPUT 16384
 #define FROM_REASON_MAX 128
+#define FROM_MAX_COMMENT_DEPTH 32 /* nested "(" levels */
 
 typedef struct from_result {
 	size_t ndomains;
@@ -45,5 +47,10 @@ int from_header_parse(const char *value, size_t len, from_result_t *out);
 /* Normalise one domain name (lower-case, strip one trailing dot, U-label
  * to A-label, check LDH syntax and lengths).  Returns 0 or -1. */
 int domain_normalize(const char *in, size_t len, char *out, size_t outlen);
+
+/* Same, and on failure writes a short printable reason (never input
+ * bytes) to reason[reasonlen] when reason is not NULL. */
+int domain_normalize_reason(const char *in, size_t len, char *out,
+	size_t outlen, char *reason, size_t reasonlen);
 
 #endif
