@@ -6,9 +6,14 @@
  *	use cfg->socket, ...; config_free(cfg);
  *
  * DESCRIPTION
- *	The file holds one "Key value" per line; '#' starts a comment;
+ *	The file holds one "Key value" per line; a line whose first non-blank
+ *	character is '#' is a comment ('#' elsewhere is part of the value);
  *	keys are case-insensitive; values run to the end of the line (inner
- *	whitespace kept, outer trimmed).  Keys are defined in one table (name,
+ *	whitespace kept, outer trimmed); a value of exactly "" is the empty
+ *	string, and a key without a value is an error.  Lines are at most
+ *	CONFIG_LINE_MAX bytes, the file at most CONFIG_FILE_MAX; NUL and
+ *	control characters (other than tab, and CR before the newline) are
+ *	errors.  Keys are defined in one table (name,
  *	type, default, field, check) in config.c; every key is documented in
  *	dmarcwarden.conf(5) and contrib/dmarcwarden.conf.  Unknown keys, bad
  *	values and duplicate keys are errors.  A missing file is an error; a
@@ -18,8 +23,24 @@
  *	the current one; a reload builds a new config and swaps the pointer.
  *	The config_t belongs to the caller; free with config_free (NULL ok).
  *
+ *	Texts: RejectText may hold "%d" (the author domain) and "%%" (a
+ *	percent); BadFromText only "%%"; both are printable ASCII of at most
+ *	200 bytes (decide_expand() does the expansion).  Enum fields hold
+ *	the values of their enum types; domain lists are lower-case, never
+ *	NULL after a successful load (an empty list is { NULL }).
+ *
+ *	config_load_buffer() parses text of len bytes as if read from the
+ *	file `name` (used by tests and by config_load itself).
+ *	config_key_count()/config_key_name() enumerate the table (for tests
+ *	and documentation checks).
+ *
  * DIAGNOSTICS
- *	config_load() returns NULL with "file:line: message" in err.
+ *	config_load() returns NULL with "file:line: message" in err, or
+ *	"file: message" when no line is to blame (cannot open, too large).
+ *	Examples: "unknown key 'Foo'", "duplicate key Socket (first set at
+ *	line 3)", "missing value for Socket ...", "bad value for DNSTimeout:
+ *	'0' (expected a number 1..60)", "line too long ...", "NUL byte in
+ *	line".
  */
 #ifndef MILTER_CONFIG_H
 #define MILTER_CONFIG_H
@@ -32,6 +53,8 @@
 #include "../policy/netlist.h"
 
 #define CONFIG_ERR_MAX 512
+#define CONFIG_LINE_MAX 4096
+#define CONFIG_FILE_MAX (1024 * 1024)
 
 typedef enum temperror_action { TEMPERROR_ACCEPT = 0, TEMPERROR_TEMPFAIL } temperror_action_t;
 typedef enum quarantine_mode { QUARANTINE_HOLD = 0, QUARANTINE_HEADER } quarantine_mode_t;
@@ -71,10 +94,14 @@ typedef struct config {
 } config_t;
 
 config_t *config_load(const char *path, char *err, size_t errlen);
+config_t *config_load_buffer(const char *name, const char *text, size_t len,
+    char *err, size_t errlen);
 void config_free(config_t *cfg);
 /* Print the effective configuration, one "Key value" per line. */
 void config_dump(const config_t *cfg, FILE *fp);
 /* True when domain (lower-case) equals or is a subdomain of an entry. */
 bool config_domain_listed(char *const *list, const char *domain);
+size_t config_key_count(void);
+const char *config_key_name(size_t i);  /* NULL past the end */
 
 #endif

@@ -1,0 +1,50 @@
+/*
+ * config_check - value checks for dmarcwarden.conf keys, and reading the
+ * file.  Internal to config.c; exposed for unit tests.
+ *
+ * SYNOPSIS
+ *	char v[] = "inet:8893@localhost";
+ *	if (config_check_socket(v, why, sizeof(why)) < 0) use why;
+ *
+ * DESCRIPTION
+ *	Each config_check_*() takes a non-empty, trimmed value, may normalise
+ *	it in place (never lengthening it), and returns 0, or -1 with a short
+ *	reason (without the value) in why.
+ *
+ *	config_domain_normalize() checks one domain name of len bytes (LDH
+ *	labels of 1..63 bytes, at most 253 bytes, one trailing dot dropped)
+ *	and writes it lower-case to out.  Non-ASCII names must be written as
+ *	A-labels (xn--...).
+ *
+ *	config_read_file() reads at most CONFIG_FILE_MAX bytes of a regular
+ *	file into a NUL-terminated heap buffer that belongs to the caller
+ *	(free with free()).
+ */
+#ifndef MILTER_CONFIG_CHECK_H
+#define MILTER_CONFIG_CHECK_H
+
+#include <stddef.h>
+
+#define CONFIG_DOMAINS_MAX 1024     /* entries in a domain list */
+#define CONFIG_DOMAIN_MAX 254       /* 253 + NUL */
+#define CONFIG_SHOW_MAX 80          /* bytes of a bad value quoted back */
+#define CONFIG_TEXT_MAX 200         /* SMTP reply texts */
+#define CONFIG_NAMESERVERS_MAX 16
+
+typedef int (*config_check_fn)(char *value, char *why, size_t len);
+
+int config_check_socket(char *value, char *why, size_t len);
+int config_check_authserv_id(char *value, char *why, size_t len);
+int config_check_nameservers(char *value, char *why, size_t len);
+int config_check_user(char *value, char *why, size_t len);
+int config_check_reject_text(char *value, char *why, size_t len);
+int config_check_reply_text(char *value, char *why, size_t len);
+int config_check_header_name(char *value, char *why, size_t len);
+int config_check_facility(char *value, char *why, size_t len);
+int config_check_path(char *value, char *why, size_t len);
+int config_domain_normalize(const char *in, size_t inlen, char *out,
+    size_t outlen, char *why, size_t len);
+int config_read_file(const char *path, char **text, size_t *textlen,
+    char *err, size_t errlen);
+
+#endif
