@@ -559,6 +559,18 @@ static bool tok_is(const tok_t *t, char ch)
 /* Parser                                                             */
 /* ----------------------------------------------------------------- */
 
+static int unexpected(lexer_t *lx, const tok_t *t, const char *where)
+{
+	static const char *names[] = {"end of field", "word",
+	    "quoted string", "domain literal"};
+
+	if (t->type == T_SPECIAL)
+		return lex_error(lx, "syntax error at offset %zu: unexpected "
+		    "'%c' %s", t->off, t->ch, where);
+	return lex_error(lx, "syntax error at offset %zu: unexpected %s %s",
+	    t->off, names[t->type], where);
+}
+
 static int add_domain(lexer_t *lx, const char *raw, size_t n, size_t off)
 {
 	from_result_t *out = lx->out;
@@ -619,8 +631,12 @@ static int parse_domain(lexer_t *lx, char *buf, size_t size, size_t *blen,
 		memcpy(buf + *blen, lx->p + t.off, t.len);
 		*blen += t.len;
 	}
-	if (*blen == 0)
-		return lex_error(lx, "no domain after '@' at offset %zu", at);
+	if (*blen == 0) {
+		if (t.type == T_SPECIAL || t.type == T_END)
+			return lex_error(lx, "no domain after '@' at offset "
+			    "%zu", at);
+		return unexpected(lx, &t, "in domain");
+	}
 	return 0;
 }
 
@@ -650,8 +666,10 @@ static int parse_local(lexer_t *lx, size_t start)
 			break;
 		}
 	}
-	if (!any)
+	if (!any && (tok_is(&t, '@') || t.off != start))
 		return lex_error(lx, "empty local part at offset %zu", start);
+	if (!any)
+		return unexpected(lx, &t, "in address");
 	return 0;
 }
 
@@ -713,6 +731,9 @@ static int parse_angle(lexer_t *lx, size_t open)
 		return -1;
 	if (tok_is(&t, '>'))
 		return lex_error(lx, "empty address <> at offset %zu", open);
+	if (t.type == T_END)
+		return lex_error(lx, "unterminated angle address at offset "
+		    "%zu", open);
 	if ((tok_is(&t, '@') || tok_is(&t, ',')) && parse_route(lx) < 0)
 		return -1;
 	if (parse_addr_spec(lx) < 0 || lex_next(lx, &t) < 0)
