@@ -1,0 +1,616 @@
+/*
+ * dkim - streaming DKIM verification of every signature with libopendkim.
+ *
+ * DESCRIPTION
+ *	See dkim.h for the interface.  Implementation notes:
+ *
+ *	One DKIM_LIB per engine.  libopendkim's own resolver and key cache
+ *	are bypassed: dkim_set_key_lookup() installs key_lookup(), which asks
+ *	dns_txt() of the shared resolver (that resolver caches).  The lookup
+ *	callback cannot report a temporary DNS failure for one signature
+ *	without aborting the others (DKIM_CBSTAT_TRYAGAIN fails the whole
+ *	message), so on TEMPFAIL it records a note for that signature and
+ *	hands libopendkim an empty record; the note wins when results are
+ *	mapped.  NXDOMAIN and NODATA are "no key" (permerror).
+ *
+ *	DKIM_LIBFLAGS_BADSIGHANDLES keeps syntactically broken signatures in
+ *	the signature list (with their error) so they are reported, and
+ *	DKIM_LIBFLAGS_FIXCRLF turns bare LF into CRLF.  A prescreen callback
+ *	marks signatures past max_sigs as ignored: they are not verified (no
+ *	DNS query) and are reported as permerror "too many signatures".
+ *
+ *	Result mapping (RFC 6376, RFC 8601, RFC 8301):
+ *	pass       signature and body hash verify, policy allows it
+ *	fail       bad signature, body hash mismatch, l= beyond the body,
+ *	           t=s subdomain violation; also, by RFC 8301, a signature
+ *	           made with rsa-sha1 ("rsa-sha1 not allowed") or an RSA key
+ *	           under 1024 bits ("weak key") even when it verifies
+ *	temperror  key lookup timed out or failed transiently
+ *	permerror  signature syntax errors, no key (NXDOMAIN/NODATA), revoked
+ *	           or undecodable key, key record syntax, expired signature,
+ *	           unsupported algorithm, too many signatures, a message
+ *	           libopendkim could not process (reason says why)
+ *
+ *	The signature headers are also recorded here (d= and s= parsed with
+ *	a small bounded tag parser) so that, when libopendkim gives up on a
+ *	message before building its signature list (e.g. no From header),
+ *	every signature is still reported, as permerror.
+ */
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <dkim.h>
+
+#include "../policy/strbuf.h"
+#include "dkim.h"
+
+#define DKIM_HEADER_MAX (256 * 1024)    /* one header field, name+value */
+#define DKIM_QID_MAX 64
+#define DKIM_NOTES_MAX EVAL_MAX_DKIM
+#define DKIM_KEYNAME_MAX 256
+
+struct dkim_engine {
+	DKIM_LIB *lib;
+	dns_resolver_t *resolver;
+	unsigned max_sigs;
+	bool ed25519;
+};
+
+/* What key_lookup() learned about one signature's key. */
+typedef struct key_note {
+	DKIM_SIGINFO *sig;
+	auth_result_t result;
+	char reason[DKIM_REASON_MAX];
+} key_note_t;
+
+/* A DKIM-Signature header as we saw it (fallback reporting). */
+typedef struct sig_header {
+	char domain[FROM_DOMAIN_MAX];
+	char selector[SELECTOR_MAX];
+} sig_header_t;
+
+struct dkim_verify {
+	dkim_engine_t *e;
+	DKIM *dkim;                 /* NULL when dkim_verify() failed */
+	char qid[DKIM_QID_MAX];
+	bool failed;                /* libopendkim gave up on the message */
+	char failure[DKIM_REASON_MAX];
+	bool eoh_done;
+	size_t nsighdr;             /* DKIM-Signature headers seen */
+	sig_header_t sighdr[EVAL_MAX_DKIM];
+	size_t nnotes;
+	key_note_t notes[DKIM_NOTES_MAX];
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static void set_failure(dkim_verify_t *v, const char *what, DKIM_STAT st)
+{
+	const char *detail = NULL;
+
+	if (v->failed)
+		return;
+	v->failed = true;
+	if (v->dkim != NULL)
+		detail = dkim_geterror(v->dkim);
+	if (detail == NULL || *detail == '\0')
+		detail = dkim_getresultstr(st);
+	if (detail == NULL)
+		detail = "unknown error";
+	str_format(v->failure, sizeof(v->failure), "%s: %s", what, detail);
+}
+
+static key_note_t *note_for(dkim_verify_t *v, DKIM_SIGINFO *sig)
+{
+	size_t i;
+
+	for (i = 0; i < v->nnotes; i++)
+		if (v->notes[i].sig == sig)
+			return &v->notes[i];
+	return NULL;
+}
+
+static void note_add(dkim_verify_t *v, DKIM_SIGINFO *sig, auth_result_t r,
+    const char *reason)
+{
+	key_note_t *n = note_for(v, sig);
+
+	if (n == NULL) {
+		if (v->nnotes >= DKIM_NOTES_MAX)
+			return;
+		n = &v->notes[v->nnotes++];
+	}
+	n->sig = sig;
+	n->result = r;
+	str_printable(n->reason, sizeof(n->reason), reason, strlen(reason));
+}
+
+/* Copy a tag value with folding whitespace removed, made printable. */
+static void copy_tag(char *dst, size_t size, const char *src, size_t n)
+{
+	char tmp[FROM_DOMAIN_MAX + 64];
+	size_t i, j = 0;
+
+	for (i = 0; i < n && j + 1 < sizeof(tmp); i++)
+		if (!isspace((unsigned char)src[i]))
+			tmp[j++] = src[i];
+	str_printable(dst, size, tmp, j);
+}
+
+/* Bounded tag=value scan of a DKIM-Signature value for d= and s=. */
+static void parse_sig_header(const char *value, sig_header_t *h)
+{
+	const char *p = value, *semi, *eq, *name, *end;
+	size_t namelen;
+
+	h->domain[0] = h->selector[0] = '\0';
+	while (*p != '\0') {
+		semi = strchr(p, ';');
+		end = semi ? semi : p + strlen(p);
+		eq = memchr(p, '=', (size_t)(end - p));
+		if (eq != NULL) {
+			name = p;
+			while (name < eq && isspace((unsigned char)*name))
+				name++;
+			namelen = (size_t)(eq - name);
+			while (namelen > 0 &&
+			    isspace((unsigned char)name[namelen - 1]))
+				namelen--;
+			if (namelen == 1 && name[0] == 'd')
+				copy_tag(h->domain, sizeof(h->domain), eq + 1,
+				    (size_t)(end - eq - 1));
+			else if (namelen == 1 && name[0] == 's')
+				copy_tag(h->selector, sizeof(h->selector),
+				    eq + 1, (size_t)(end - eq - 1));
+		}
+		if (semi == NULL)
+			break;
+		p = semi + 1;
+	}
+	str_lower(h->domain);
+}
+
+/* ---- callbacks ---------------------------------------------------------- */
+
+/* Answer libopendkim's key query from the shared resolver.  buf receives
+ * the key record's text (the first TXT record at the name). */
+static DKIM_CBSTAT key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf,
+    size_t buflen)
+{
+	dkim_verify_t *v = dkim_get_user_context(dkim);
+	const char *sel = (const char *)dkim_sig_getselector(sig);
+	const char *dom = (const char *)dkim_sig_getdomain(sig);
+	char name[DKIM_KEYNAME_MAX], reason[DKIM_REASON_MAX];
+	txt_answer_t ans;
+	dnsops_status_t st;
+
+	if (buflen == 0)
+		return DKIM_CBSTAT_ERROR;
+	buf[0] = '\0';
+	if (v == NULL || sel == NULL || dom == NULL ||
+	    str_format(name, sizeof(name), "%s._domainkey.%s", sel, dom) < 0) {
+		if (v != NULL)
+			note_add(v, sig, AUTH_PERMERROR, "key name too long");
+		return DKIM_CBSTAT_CONTINUE;
+	}
+	txt_answer_init(&ans);
+	st = dns_txt(v->e->resolver, name, &ans);
+	switch (st) {
+	case DNSOPS_OK:
+		if (ans.count == 0 || ans.len[0] + 1 > buflen) {
+			note_add(v, sig, AUTH_PERMERROR, "key record too long");
+		} else if (memchr(ans.rec[0], '\0', ans.len[0]) != NULL) {
+			note_add(v, sig, AUTH_PERMERROR, "NUL in key record");
+		} else {
+			memcpy(buf, ans.rec[0], ans.len[0]);
+			buf[ans.len[0]] = '\0';
+			if (ans.len[0] == 0)
+				note_add(v, sig, AUTH_PERMERROR,
+				    "empty key record");
+		}
+		txt_answer_free(&ans);
+		return DKIM_CBSTAT_CONTINUE;
+	case DNSOPS_NXDOMAIN:
+	case DNSOPS_NODATA:
+		str_format(reason, sizeof(reason), "no key (%s)",
+		    st == DNSOPS_NXDOMAIN ? "NXDOMAIN" : "NODATA");
+		note_add(v, sig, AUTH_PERMERROR, reason);
+		txt_answer_free(&ans);
+		return DKIM_CBSTAT_NOTFOUND;
+	default:
+		str_format(reason, sizeof(reason), "key lookup: %s",
+		    ans.reason[0] ? ans.reason : "temporary DNS failure");
+		note_add(v, sig, AUTH_TEMPERROR, reason);
+		txt_answer_free(&ans);
+		return DKIM_CBSTAT_CONTINUE;
+	}
+}
+
+/* Ignore signatures past the engine's limit: no DNS, no crypto. */
+static DKIM_CBSTAT prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
+{
+	dkim_verify_t *v = dkim_get_user_context(dkim);
+	int i;
+
+	if (v == NULL)
+		return DKIM_CBSTAT_CONTINUE;
+	for (i = (int)v->e->max_sigs; i < nsigs; i++)
+		dkim_sig_ignore(sigs[i]);
+	return DKIM_CBSTAT_CONTINUE;
+}
+
+/* ---- engine ------------------------------------------------------------- */
+
+static int engine_options(dkim_engine_t *e, char *err, size_t errlen)
+{
+	uint32_t flags = DKIM_LIBFLAGS_BADSIGHANDLES | DKIM_LIBFLAGS_FIXCRLF;
+
+	if (dkim_options(e->lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags,
+	    sizeof(flags)) != DKIM_STAT_OK) {
+		str_copy(err, errlen, "dkim: cannot set library flags");
+		return -1;
+	}
+	if (dkim_set_key_lookup(e->lib, key_lookup) != DKIM_STAT_OK ||
+	    dkim_set_prescreen(e->lib, prescreen) != DKIM_STAT_OK) {
+		str_copy(err, errlen, "dkim: cannot install callbacks");
+		return -1;
+	}
+	return 0;
+}
+
+dkim_engine_t *dkim_engine_new(dns_resolver_t *r, unsigned max_sigs,
+    char *err, size_t errlen)
+{
+	dkim_engine_t *e;
+
+	if (r == NULL) {
+		str_copy(err, errlen, "dkim: no resolver");
+		return NULL;
+	}
+	e = calloc(1, sizeof(*e));
+	if (e == NULL) {
+		str_copy(err, errlen, "dkim: out of memory");
+		return NULL;
+	}
+	e->resolver = r;
+	e->max_sigs = max_sigs == 0 || max_sigs > EVAL_MAX_DKIM ?
+	    EVAL_MAX_DKIM : max_sigs;
+	e->lib = dkim_init(NULL, NULL);
+	if (e->lib == NULL) {
+		str_copy(err, errlen, "dkim: dkim_init failed");
+		free(e);
+		return NULL;
+	}
+	if (engine_options(e, err, errlen) < 0) {
+		dkim_engine_free(e);
+		return NULL;
+	}
+	e->ed25519 = dkim_libfeature(e->lib, DKIM_FEATURE_ED25519);
+	return e;
+}
+
+void dkim_engine_free(dkim_engine_t *e)
+{
+	if (e == NULL)
+		return;
+	if (e->lib != NULL)
+		dkim_close(e->lib);
+	free(e);
+}
+
+/* ---- per message -------------------------------------------------------- */
+
+dkim_verify_t *dkim_verify_new(dkim_engine_t *e, const char *qid)
+{
+	dkim_verify_t *v;
+	DKIM_STAT st = DKIM_STAT_OK;
+
+	if (e == NULL)
+		return NULL;
+	v = calloc(1, sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	v->e = e;
+	str_printable(v->qid, sizeof(v->qid), qid ? qid : "-",
+	    strlen(qid ? qid : "-"));
+	v->dkim = dkim_verify(e->lib, (const unsigned char *)v->qid, NULL,
+	    &st);
+	if (v->dkim == NULL) {
+		set_failure(v, "dkim_verify", st);
+		return v;
+	}
+	dkim_set_user_context(v->dkim, v);
+	return v;
+}
+
+int dkim_verify_header(dkim_verify_t *v, const char *name,
+    const char *value)
+{
+	strbuf_t sb;
+	DKIM_STAT st;
+
+	if (v == NULL || name == NULL || value == NULL)
+		return -1;
+	if (strcasecmp(name, DKIM_SIGNHEADER) == 0) {
+		if (v->nsighdr < EVAL_MAX_DKIM)
+			parse_sig_header(value, &v->sighdr[v->nsighdr]);
+		v->nsighdr++;
+	}
+	if (v->dkim == NULL || v->failed || v->eoh_done)
+		return -1;
+	strbuf_init(&sb, DKIM_HEADER_MAX);
+	strbuf_puts(&sb, name);
+	strbuf_putc(&sb, ':');
+	strbuf_puts(&sb, value);
+	if (sb.truncated || sb.len == 0) {
+		strbuf_free(&sb);
+		return 0;   /* too long to keep: libopendkim never sees it */
+	}
+	st = dkim_header(v->dkim, (u_char *)sb.s, sb.len);
+	strbuf_free(&sb);
+	/* SYNTAX: a malformed field (or signature, kept as a bad handle);
+	 * the field is left out and any signature over it fails. */
+	if (st != DKIM_STAT_OK && st != DKIM_STAT_SYNTAX) {
+		set_failure(v, "header", st);
+		return -1;
+	}
+	return 0;
+}
+
+int dkim_verify_eoh(dkim_verify_t *v)
+{
+	DKIM_STAT st;
+
+	if (v == NULL)
+		return -1;
+	if (v->dkim == NULL || v->failed || v->eoh_done)
+		return v->failed ? -1 : 0;
+	v->eoh_done = true;
+	st = dkim_eoh(v->dkim);
+	if (st != DKIM_STAT_OK && st != DKIM_STAT_NOSIG) {
+		set_failure(v, "end of headers", st);
+		return -1;
+	}
+	return 0;
+}
+
+int dkim_verify_body(dkim_verify_t *v, const unsigned char *p, size_t n)
+{
+	DKIM_STAT st;
+
+	if (v == NULL)
+		return -1;
+	if (n == 0)
+		return 0;
+	if (v->dkim == NULL || v->failed)
+		return -1;
+	if (!v->eoh_done && dkim_verify_eoh(v) < 0)
+		return -1;
+	st = dkim_body(v->dkim, (u_char *)p, n);
+	if (st != DKIM_STAT_OK) {
+		set_failure(v, "body", st);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- result mapping ----------------------------------------------------- */
+
+static auth_result_t map_sigerror(int err, int bh, const char **reason)
+{
+	switch (err) {
+	case DKIM_SIGERROR_BADSIG:
+		*reason = bh == DKIM_SIGBH_MISMATCH ? "body hash mismatch" :
+		    "signature verification failed";
+		return AUTH_FAIL;
+	case DKIM_SIGERROR_TOOLARGE_L:
+		*reason = "l= exceeds body size";
+		return AUTH_FAIL;
+	case DKIM_SIGERROR_SUBDOMAIN:
+		*reason = "i= subdomain not allowed by key (t=s)";
+		return AUTH_FAIL;
+	case DKIM_SIGERROR_KEYTOOSMALL:
+		*reason = "weak key (RFC 8301)";
+		return AUTH_FAIL;
+	case DKIM_SIGERROR_KEYFAIL:
+		*reason = "key lookup failed";
+		return AUTH_TEMPERROR;
+	case DKIM_SIGERROR_NOKEY:
+		*reason = "no key";
+		return AUTH_PERMERROR;
+	case DKIM_SIGERROR_DNSSYNTAX:
+		*reason = "key record syntax error";
+		return AUTH_PERMERROR;
+	case DKIM_SIGERROR_KEYDECODE:
+		*reason = "key cannot be decoded";
+		return AUTH_PERMERROR;
+	case DKIM_SIGERROR_INVALID_A:
+		*reason = "unsupported algorithm";
+		return AUTH_PERMERROR;
+	default:
+		*reason = dkim_sig_geterrorstr(err);
+		if (*reason == NULL)
+			*reason = "signature error";
+		return AUTH_PERMERROR;
+	}
+}
+
+/* RFC 8301: rsa-sha1 and RSA keys under 1024 bits are never valid. */
+static auth_result_t rfc8301(const dkim_sig_result_t *r, const char **why)
+{
+	if (strcmp(r->algorithm, "rsa-sha1") == 0) {
+		*why = "rsa-sha1 not allowed (RFC 8301)";
+		return AUTH_FAIL;
+	}
+	if (strncmp(r->algorithm, "rsa-", 4) == 0 && r->keybits < 1024) {
+		*why = "weak key (RFC 8301)";
+		return AUTH_FAIL;
+	}
+	return AUTH_PASS;
+}
+
+static void sig_details(DKIM *dkim, DKIM_SIGINFO *sig, dkim_sig_result_t *r)
+{
+	const char *s;
+	char ident[FROM_DOMAIN_MAX + 64];
+	unsigned int bits = 0;
+
+	s = (const char *)dkim_sig_getdomain(sig);
+	str_printable(r->domain, sizeof(r->domain), s ? s : "",
+	    s ? strlen(s) : 0);
+	str_lower(r->domain);
+	s = (const char *)dkim_sig_getselector(sig);
+	str_printable(r->selector, sizeof(r->selector), s ? s : "",
+	    s ? strlen(s) : 0);
+	s = (const char *)dkim_sig_gettagvalue(sig, 0, (u_char *)"a");
+	copy_tag(r->algorithm, sizeof(r->algorithm), s ? s : "",
+	    s ? strlen(s) : 0);
+	str_lower(r->algorithm);
+	s = (const char *)dkim_sig_gettagvalue(sig, 0, (u_char *)"b");
+	copy_tag(r->bhash8, 9, s ? s : "", s ? strlen(s) : 0);
+	s = (const char *)dkim_sig_gettagvalue(sig, 0, (u_char *)"i");
+	if (s != NULL && dkim_sig_getidentity(dkim, sig, (u_char *)ident,
+	    sizeof(ident)) == DKIM_STAT_OK)
+		str_printable(r->identity, sizeof(r->identity), ident,
+		    strlen(ident));
+	r->body_length_limited =
+	    dkim_sig_gettagvalue(sig, 0, (u_char *)"l") != NULL;
+	if (dkim_sig_getkeysize(sig, &bits) == DKIM_STAT_OK)
+		r->keybits = bits;
+	/* libopendkim leaves the size unset for ed25519 keys */
+	if (r->keybits == 0 && strcmp(r->algorithm, "ed25519-sha256") == 0 &&
+	    (dkim_sig_getflags(sig) & DKIM_SIGFLAG_PROCESSED) &&
+	    dkim_sig_getbh(sig) != DKIM_SIGBH_UNTESTED)
+		r->keybits = 256;
+}
+
+/* RFC 6376 3.6.1 and 6.1.2: the key's k= (default rsa) must be the key
+ * type of the signature's a=; libopendkim does not check this. */
+static bool key_type_mismatch(DKIM_SIGINFO *sig, const dkim_sig_result_t *r)
+{
+	const char *k;
+	size_t klen;
+
+	if ((dkim_sig_getflags(sig) & DKIM_SIGFLAG_PROCESSED) == 0 ||
+	    r->algorithm[0] == '\0')
+		return false;
+	k = (const char *)dkim_sig_gettagvalue(sig, 1, (u_char *)"k");
+	if (k == NULL)
+		return false;   /* no key record, or k= absent: rsa */
+	klen = strlen(k);
+	return strncasecmp(r->algorithm, k, klen) != 0 ||
+	    r->algorithm[klen] != '-';
+}
+
+/* Decide one signature's result from libopendkim's state and our notes. */
+static void sig_result(dkim_verify_t *v, DKIM_SIGINFO *sig, size_t idx,
+    dkim_sig_result_t *r)
+{
+	unsigned flags = dkim_sig_getflags(sig);
+	int err = dkim_sig_geterror(sig), bh = dkim_sig_getbh(sig);
+	key_note_t *note = note_for(v, sig);
+	const char *why = "";
+
+	sig_details(v->dkim, sig, r);
+	if ((flags & DKIM_SIGFLAG_IGNORE) && idx >= v->e->max_sigs) {
+		r->result = AUTH_PERMERROR;
+		why = "too many signatures";
+	} else if (note != NULL && (err != DKIM_SIGERROR_OK ||
+	    note->result == AUTH_TEMPERROR)) {
+		r->result = note->result;
+		why = note->reason;
+	} else if (key_type_mismatch(sig, r)) {
+		r->result = AUTH_PERMERROR;
+		why = "key type (k=) does not match a=";
+	} else if (err != DKIM_SIGERROR_OK && err != DKIM_SIGERROR_UNKNOWN) {
+		r->result = map_sigerror(err, bh, &why);
+	} else if ((flags & DKIM_SIGFLAG_PASSED) && bh == DKIM_SIGBH_MATCH) {
+		r->result = rfc8301(r, &why);
+	} else if (v->failed) {
+		r->result = AUTH_PERMERROR;
+		why = v->failure;
+	} else {
+		r->result = AUTH_PERMERROR;
+		why = "signature not verified";
+	}
+	str_copy(r->reason, sizeof(r->reason), why);
+}
+
+/* libopendkim has no signature list: report the headers we saw. */
+static void fallback_results(dkim_verify_t *v, dkim_results_t *out)
+{
+	size_t i;
+
+	for (i = 0; i < v->nsighdr && out->count < EVAL_MAX_DKIM; i++) {
+		dkim_sig_result_t *r = &out->sig[out->count++];
+
+		if (i < EVAL_MAX_DKIM) {
+			str_copy(r->domain, sizeof(r->domain),
+			    v->sighdr[i].domain);
+			str_copy(r->selector, sizeof(r->selector),
+			    v->sighdr[i].selector);
+		}
+		r->result = AUTH_PERMERROR;
+		if (i >= v->e->max_sigs) {
+			str_copy(r->reason, sizeof(r->reason),
+			    "too many signatures");
+		} else {
+			str_copy(r->reason, sizeof(r->reason), v->failed ?
+			    v->failure : "signature not processed");
+		}
+	}
+	if (v->nsighdr > v->e->max_sigs)
+		out->ignored = v->nsighdr - v->e->max_sigs;
+}
+
+void dkim_verify_eom(dkim_verify_t *v, dkim_results_t *out)
+{
+	DKIM_SIGINFO **sigs = NULL;
+	int nsigs = 0, i;
+	_Bool testkey = 0;
+	DKIM_STAT st;
+
+	if (out == NULL)
+		return;
+	memset(out, 0, sizeof(*out));
+	if (v == NULL)
+		return;
+	if (v->dkim != NULL && !v->failed) {
+		if (!v->eoh_done)
+			dkim_verify_eoh(v);
+		if (!v->failed) {
+			st = dkim_eom(v->dkim, &testkey);
+			if (st != DKIM_STAT_OK && st != DKIM_STAT_NOSIG &&
+			    st != DKIM_STAT_BADSIG && st != DKIM_STAT_NOKEY &&
+			    st != DKIM_STAT_CANTVRFY && st != DKIM_STAT_REVOKED)
+				set_failure(v, "end of message", st);
+		}
+	}
+	if (v->dkim == NULL ||
+	    dkim_getsiglist(v->dkim, &sigs, &nsigs) != DKIM_STAT_OK ||
+	    sigs == NULL || nsigs <= 0) {
+		fallback_results(v, out);
+		return;
+	}
+	for (i = 0; i < nsigs; i++) {
+		if ((size_t)i >= v->e->max_sigs)
+			out->ignored++;
+		if (out->count >= EVAL_MAX_DKIM)
+			continue;
+		sig_result(v, sigs[i], (size_t)i, &out->sig[out->count]);
+		out->count++;
+	}
+}
+
+void dkim_verify_free(dkim_verify_t *v)
+{
+	if (v == NULL)
+		return;
+	if (v->dkim != NULL)
+		dkim_free(v->dkim);
+	free(v);
+}
