@@ -10,25 +10,57 @@
  *	dmarc_org_domain("d.example.com", &cfg, &dns, org, sizeof(org), &q);
  *
  * DESCRIPTION
- *	dmarc_policy_lookup() queries _dmarc.<author-domain>; when no usable
- *	record is there it continues per the configured method:
- *	 - tree walk (RFC 9989 4.10): walk up towards the root, querying at
- *	   most DISCOVERY_MAX_QUERIES names in total (long names skip to the
- *	   last labels as the RFC says), honouring psd=y/n/u;
- *	 - PSL (RFC 7489 6.6.3): query the organizational domain found with
- *	   the Public Suffix List.
- *	The result says where the record was found (policy_domain), whether
- *	that is the author domain itself (then p applies, else sp/np), the
- *	organizational domain of the author domain, and the number of DNS
- *	queries made.  A TXT temporary failure at any step is a temperror
- *	(RFC 9989: the receiver cannot know the policy).
+ *	dmarc_policy_lookup() finds the DMARC policy record for an author
+ *	domain (normalized first: lower case, one trailing dot dropped; an
+ *	invalid name gives POLICY_NONE without any query).
+ *
+ *	Tree walk (default; RFC 9989 4.10, 4.10.1, 4.10.2).  One walk serves
+ *	both the policy and the organizational domain: query
+ *	_dmarc.<author>, then shorten the name (fewer than 8 labels: drop
+ *	the left-most label; 8 or more: keep the last 7), then one label at a
+ *	time up to the TLD, stopping early at a single DMARC record with
+ *	psd=y or psd=n.  At most DISCOVERY_MAX_QUERIES (8) queries; a name
+ *	whose _dmarc form passes 253 bytes is skipped, not queried.  At each
+ *	name, non-DMARC TXT strings are ignored and several DMARC records are
+ *	all discarded (the walk goes on), as is a record that is invalid
+ *	for structural reasons (duplicate tag, NUL, length).
+ *	 - organizational domain (4.10.2): the last record found, if it has
+ *	   psd=n; the name one label below it (along the author domain), if
+ *	   it has psd=y and is not the author domain itself; otherwise the
+ *	   found name with the fewest labels; with no record at all, the
+ *	   author domain itself;
+ *	 - policy record (4.10.1): the author domain's record
+ *	   (policy_is_author, p applies), else the organizational domain's,
+ *	   else the psd=y record (public suffix domain); for the last two sp
+ *	   or np apply (the caller decides, it knows whether the author
+ *	   domain exists).  policy_domain names where it was found.
+ *	PSL (RFC 7489 6.6.3, 3.2): query _dmarc.<author>; only when it holds
+ *	no DMARC record at all, query _dmarc.<org domain> where the org
+ *	domain is libpsl's registrable domain (a public suffix is its own
+ *	org domain; with no psl handle every domain is its own).  Several
+ *	DMARC records at the author domain end the lookup (no fallback).
+ *
+ *	A record whose only fault is an invalid p/sp/np value and that has
+ *	no valid rua URI (dmarc_record.h: policy_invalid) is a record that
+ *	was found: if it is the one to apply, the result is POLICY_NONE
+ *	("applies no DMARC processing", RFC 9989 4.10.1), rec holds it.
+ *	With a valid rua it is applied as p=none (POLICY_FOUND).
+ *
+ *	A TXT temporary failure at any step stops the lookup with
+ *	POLICY_TEMPERROR (the walk cannot tell the org domain either); the
+ *	other fields then hold what was known.  `queries` counts the TXT
+ *	queries sent.  `reason` collects notes: records discarded, why no
+ *	policy, the failing name and the resolver's reason (printable).
  *
  *	dmarc_org_domain() determines the organizational domain of any domain
  *	(used for relaxed alignment of DKIM d= and SPF domains) by the same
- *	method.
+ *	method, the tree walk starting at the domain itself.  An invalid
+ *	name is returned lower-cased as its own org domain, without query.
+ *	*queries (may be NULL) is set to the queries sent.
  *
  *	The psl handle is only read; it belongs to the caller.  Neither
  *	function keeps state between calls; DNS caching is the resolver's job.
+ *	About 40 KB of stack per call.
  */
 #ifndef DISCOVERY_H
 #define DISCOVERY_H
