@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../policy/evaluate.h"
 #include "../policy/strbuf.h"
 #include "config_check.h"
 
@@ -82,7 +83,7 @@ static const cfg_key_t config_keys[] = {
 	ENUM("PolicyDiscovery", "treewalk", discovery, discovery_names),
 	STR("UserID", "", user, F_EMPTY_OK, config_check_user),
 	PATHK("PidFile", "", pid_file, F_EMPTY_OK),
-	UINT("MaximumSignatures", "10", max_signatures, 1, 100),
+	UINT("MaximumSignatures", "10", max_signatures, 1, EVAL_MAX_DKIM),
 	ENUM("TempErrorAction", "accept", temperror_action, temperror_names),
 	STR("RejectText", "DMARC policy of %d rejects this message",
 	    reject_text, 0, config_check_reject_text),
@@ -243,7 +244,7 @@ static int parse_domainlist(const char *v, char ***out, char *why,
     size_t len)
 {
 	char **list = calloc(CONFIG_DOMAINS_MAX + 1, sizeof(*list));
-	char dom[CONFIG_DOMAIN_MAX];
+	char dom[CONFIG_DOMAIN_MAX], reason[128], shown[CONFIG_SHOW_MAX];
 	const char *p = v, *start;
 	size_t n = 0;
 
@@ -262,8 +263,12 @@ static int parse_domainlist(const char *v, char ***out, char *why,
 			goto fail;
 		}
 		if (config_domain_normalize(start, (size_t)(p - start), dom,
-		    sizeof(dom), why, len) < 0)
+		    sizeof(dom), reason, sizeof(reason)) < 0) {
+			str_printable(shown, sizeof(shown), start,
+			    (size_t)(p - start));
+			str_format(why, len, "'%s': %s", shown, reason);
 			goto fail;
+		}
 		list[n++] = xstrdup(dom);
 	}
 	*out = list;

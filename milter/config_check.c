@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../policy/from_header.h"
 #include "../policy/strbuf.h"
 #include "config.h"
 #include "log.h"
@@ -241,48 +242,16 @@ int config_check_path(char *v, char *why, size_t len)
 	return 0;
 }
 
-static int label_check(const char *p, size_t n, char *why, size_t len)
-{
-	size_t i;
-
-	if (n == 0)
-		return fail(why, len, "empty label in domain");
-	if (n > 63)
-		return fail(why, len, "domain label longer than 63 bytes");
-	if (p[0] == '-' || p[n - 1] == '-')
-		return fail(why, len, "domain label starts or ends with '-'");
-	for (i = 0; i < n; i++) {
-		if ((unsigned char)p[i] >= 0x80)
-			return fail(why, len, "non-ASCII domain: write it as an "
-			    "A-label (xn--...)");
-		if (!is_alnum(p[i]) && p[i] != '-')
-			return fail(why, len, "domain has a character other "
-			    "than letters, digits, '-' and '.'");
-	}
-	return 0;
-}
-
 int config_domain_normalize(const char *in, size_t inlen, char *out,
     size_t outlen, char *why, size_t len)
 {
-	const char *p, *end, *dot;
-
-	if (inlen > 0 && in[inlen - 1] == '.')
-		inlen--;
-	if (inlen == 0)
-		return fail(why, len, "empty domain");
-	if (inlen > 253 || inlen >= outlen)
-		return fail(why, len, "domain longer than 253 bytes");
-	for (p = in, end = in + inlen; p <= end; p = dot + 1) {
-		dot = memchr(p, '.', (size_t)(end - p));
-		if (dot == NULL)
-			dot = end;
-		if (label_check(p, (size_t)(dot - p), why, len) < 0)
-			return -1;
+	/* The same normalisation as author domains get, so that list
+	 * entries compare equal to what from_header returns. */
+	if (domain_normalize_reason(in, inlen, out, outlen, why, len) < 0) {
+		if (why && len && why[0] == '\0')
+			str_copy(why, len, "invalid domain name");
+		return -1;
 	}
-	memcpy(out, in, inlen);
-	out[inlen] = '\0';
-	str_lower(out);
 	return 0;
 }
 

@@ -11,10 +11,10 @@
  *	it in place (never lengthening it), and returns 0, or -1 with a short
  *	reason (without the value) in why.
  *
- *	config_domain_normalize() checks one domain name of len bytes (LDH
- *	labels of 1..63 bytes, at most 253 bytes, one trailing dot dropped)
- *	and writes it lower-case to out.  Non-ASCII names must be written as
- *	A-labels (xn--...).
+ *	config_domain_normalize() normalises one domain name of inlen bytes
+ *	with domain_normalize_reason() (from_header.h: lower-case, one
+ *	trailing dot dropped, U-labels to A-labels, LDH and length checks),
+ *	so list entries compare equal to author domains.
  *
  *	config_read_file() reads at most CONFIG_FILE_MAX bytes of a regular
  *	file into a NUL-terminated heap buffer that belongs to the caller

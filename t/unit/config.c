@@ -216,9 +216,9 @@ static const struct key_case key_cases[] = {
 	{ "UserID", "a:b:c", NULL, "expected user or user:group" },
 	{ "PidFile", "/run/dw.pid", "/run/dw.pid", NULL },
 	{ "PidFile", "dw.pid", NULL, "expected an absolute path" },
-	{ "MaximumSignatures", "100", "100", NULL },
-	{ "MaximumSignatures", "101", NULL, "expected a number 1..100" },
-	{ "MaximumSignatures", "0", NULL, "expected a number 1..100" },
+	{ "MaximumSignatures", "32", "32", NULL },
+	{ "MaximumSignatures", "33", NULL, "expected a number 1..32" },
+	{ "MaximumSignatures", "0", NULL, "expected a number 1..32" },
 	{ "TempErrorAction", "tempfail", "tempfail", NULL },
 	{ "TempErrorAction", "ACCEPT", "accept", NULL },
 	{ "TempErrorAction", "reject", NULL, "expected accept or tempfail" },
@@ -262,20 +262,21 @@ static const struct key_case key_cases[] = {
 	    "b.example", NULL },
 	{ "IgnoreSenderDomains", "\"\"", "\"\"", NULL },
 	{ "IgnoreSenderDomains", "-bad.example", NULL,
-	    "domain label starts or ends with '-'" },
-	{ "IgnoreSenderDomains", "b\xc3\xbc" "cher.example", NULL,
-	    "non-ASCII domain: write it as an A-label (xn--...)" },
-	{ "IgnoreSenderDomains", "a_b.example", NULL, "domain has a character "
-	    "other than letters, digits, '-' and '.'" },
-	{ "IgnoreSenderDomains", ".", NULL, "empty domain" },
-	{ "IgnoreSenderDomains", "a..b", NULL, "empty label in domain" },
+	    "'-bad.example': label starts or ends with '-'" },
+	{ "IgnoreSenderDomains", "b\xc3\xbc" "cher.example",
+	    "xn--bcher-kva.example", NULL },            /* U-label to A-label */
+	{ "IgnoreSenderDomains", "_a.example", "_a.example", NULL },
+	{ "IgnoreSenderDomains", "ok.example .", NULL, "'.': empty label" },
+	{ "IgnoreSenderDomains", "a..b", NULL, "'a..b': empty label" },
+	{ "IgnoreSenderDomains", "a.b\xff", NULL, "'a.b?': invalid UTF-8 in domain" },
 	{ "IgnoreSenderDomains", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xxxxxxxxxxxxxxxxxxxxx.example", NULL,
-	    "domain label longer than 63 bytes" },
+	    "xxxxxxxxxxxxxxxxxxxxx.example", NULL, "'xxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.example': label longer "
+	    "than 63 octets" },
 	{ "IgnoreRecipientDomains", "example.org", "example.org", NULL },
 	{ "IgnoreRecipientDomains", "exa mple.org", "exa, mple.org", NULL },
-	{ "IgnoreRecipientDomains", "example.org;", NULL, "domain has a "
-	    "character other than letters, digits, '-' and '.'" },
+	{ "IgnoreRecipientDomains", "example.org;", NULL, "'example.org;': "
+	    "invalid character 0x3b in domain" },
 	{ "Syslog", "no", "no", NULL },
 	{ "Syslog", "syslog", NULL, "expected yes or no" },
 	{ "SyslogFacility", "local7", "local7", NULL },
