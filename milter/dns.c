@@ -25,8 +25,10 @@
  *	127.0.0.1 allowed (local resolver or test server), no 0x20 case
  *	randomisation (some authoritative servers do not echo case), no
  *	QNAME minimisation, and keep probing a forwarder that timed out
- *	instead of giving up on it for minutes.  Without DNSSEC the validator
- *	module is not loaded at all.
+ *	instead of giving up on it for minutes.  The forwarders, not
+ *	libunbound's built-in local zones, answer for "test." (RFC 6761, used
+ *	by test setups) and the reverse zones of private addresses.  Without
+ *	DNSSEC the validator module is not loaded at all.
  *
  * BUGS
  *	libunbound 1.17's struct ub_result carries no Extended DNS Error
@@ -520,6 +522,9 @@ static int dns_configure(struct ub_ctx *ctx, const dns_cfg_t *cfg,
 		{"qname-minimisation:", "no"},
 		{"infra-keep-probing:", "yes"},
 		{"infra-host-ttl:", "60"},
+		{"local-zone:", "test. transparent"},
+		{"unblock-lan-zones:", "yes"},
+		{"insecure-lan-zones:", "yes"},
 	};
 	FILE *fp;
 	size_t i;
