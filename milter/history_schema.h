@@ -1,0 +1,211 @@
+/*
+ * history_schema - the SQLite schema of the verdict history, and the one
+ * place it is documented.
+ *
+ * SYNOPSIS
+ *	#include "history_schema.h"
+ *	sqlite3_exec(db, HISTORY_SCHEMA_SQL, ...);
+ *	PRAGMA user_version = HISTORY_SCHEMA_VERSION
+ *
+ * DESCRIPTION
+ *	The milter (history.c) writes this schema; the aggregate reporter
+ *	reads it to build RFC 7489 appendix C and RFC 9990 (DMARCbis)
+ *	aggregate reports.  Changing a table means raising
+ *	HISTORY_SCHEMA_VERSION, adding an upgrade step to history.c and
+ *	updating this comment.  history_open() refuses a database whose
+ *	user_version is higher than HISTORY_SCHEMA_VERSION, and one with
+ *	user_version 0 that already holds tables (not ours).
+ *
+ *	Conventions.  Times are integer seconds since the epoch, UTC.
+ *	Booleans are integers 0 or 1.  Enumerations are stored as the RFC
+ *	text names produced by the *_name() functions of the policy core, so
+ *	the reporter copies them into XML unchanged.  Domain names are stored
+ *	as the milter saw them (lower-cased by the parsers, no trailing dot);
+ *	text never contains a NUL.  Text columns declared NOT NULL hold ''
+ *	when the value is unknown or empty.  The database runs in WAL mode,
+ *	so a reporter may read while the milter writes; it should open with
+ *	a busy timeout and enable PRAGMA foreign_keys if it deletes rows
+ *	(children are declared ON DELETE CASCADE).
+ *
+ * TABLE meta
+ *	key TEXT PRIMARY KEY, value TEXT.  Keys written by the milter:
+ *	"schema_version" (same as user_version) and "created" (epoch time
+ *	the database was created).  A reporter may keep its own keys here,
+ *	prefixed "report.".
+ *
+ * TABLE messages - one row per message and evaluated author domain
+ *	(a message with two header-From domains gives two rows).
+ *	id            INTEGER PRIMARY KEY; children refer to it.
+ *	time          when the message was evaluated (end of message).
+ *	qid           MTA queue id ('' if the MTA did not tell).
+ *	source_ip     connecting client address, textual IPv4/IPv6
+ *	              (report: row/source_ip).
+ *	helo          HELO/EHLO name given by the client.
+ *	envelope_from domain of the RFC5321.MailFrom, '' for the null
+ *	              reverse-path <> (report: identifiers/envelope_from).
+ *	header_from   the RFC5322.From domain this row is about, the author
+ *	              domain (report: identifiers/header_from).
+ *	policy_domain the domain whose DMARC record applied (may be the
+ *	              organizational or PSD domain, not the author domain);
+ *	              '' when no policy was found.  Reports are grouped by
+ *	              this column (report: policy_published/domain).
+ *	org_domain    organizational domain of header_from, '' if unknown.
+ *	discovery     "treewalk" (RFC 9989 DNS tree walk) or "psl" (public
+ *	              suffix list, RFC 7489) (report: policy_published/
+ *	              discovery_method).
+ *	policy_found  1 when a DMARC record was found; all policy_* columns
+ *	              below are NULL when 0.
+ *	policy_p, policy_sp, policy_np
+ *	              published p, sp, np as "none", "quarantine", "reject",
+ *	              with the RFC defaults applied (sp defaults to p, np to
+ *	              sp).
+ *	policy_adkim, policy_aspf
+ *	              "r" (relaxed) or "s" (strict), defaults applied.
+ *	policy_pct    0..100 (RFC 7489 pct, 100 when absent).
+ *	policy_testing "y" or "n" (RFC 9989 t tag, "n" when absent).
+ *	policy_fo     validated fo value, e.g. "0", "1:d".
+ *	policy_psd    "y", "n" or "u" (RFC 9989 psd tag).
+ *	result        DMARC result: "none", "pass", "fail", "temperror",
+ *	              "permerror".
+ *	disposition_requested
+ *	              what the published policy asked for after choosing
+ *	              p, sp or np: "none", "quarantine", "reject"; NULL when
+ *	              no policy applied.
+ *	disposition_evaluated
+ *	              what full local enforcement would do; NULL as above.
+ *	disposition_applied
+ *	              what was actually done (report: policy_evaluated/
+ *	              disposition); NULL as above (report it as "none").
+ *	np_applied    1 when the np policy was used (author domain does not
+ *	              exist).
+ *	sampled_out   1 when pct sampling said not to apply the policy.
+ *	spf_domain    the domain SPF was checked for (MAIL FROM domain, or
+ *	              the HELO name when scope is "helo")
+ *	              (report: auth_results/spf/domain).
+ *	spf_scope     "mfrom" or "helo" (report: auth_results/spf/scope).
+ *	spf_result    "none", "pass", "fail", "softfail", "neutral",
+ *	              "temperror", "permerror"
+ *	              (report: auth_results/spf/result).
+ *	spf_aligned   1 when SPF passed and was aligned with header_from
+ *	              (report: policy_evaluated/spf is "pass" when 1,
+ *	              "fail" when 0).
+ *	dkim_aligned  1 when some DKIM signature passed and was aligned
+ *	              (any message_dkim row with result "pass" and
+ *	              aligned 1) (report: policy_evaluated/dkim).
+ *	arc_result    ARC chain validation result ("none", "pass", "fail");
+ *	              '' until ARC is implemented.
+ *	arc_sealers   the ARC sealing domains (d= of the ARC-Seals), comma
+ *	              separated, oldest first; '' when none.
+ *	reported      NULL until the reporter includes this row in an
+ *	              aggregate report; then that report's id.  The milter
+ *	              never reads or writes it after the insert.
+ *	Indexes: messages_time (time), messages_policy_time (policy_domain,
+ *	time), messages_reported (reported, time).
+ *
+ * TABLE message_rcpt - envelope recipient domains of the message
+ *	message_id    messages.id.
+ *	seq           0-based position, distinct recipient domains in the
+ *	              order first seen; at most HISTORY_MAX_RCPT_DOMAINS.
+ *	domain        recipient domain (report: identifiers/envelope_to).
+ *
+ * TABLE message_dkim - every DKIM signature evaluated for the message
+ *	message_id    messages.id.
+ *	seq           0-based position of the signature in the message.
+ *	domain        d= of the signature (report: auth_results/dkim/domain).
+ *	selector      s= of the signature (report: auth_results/dkim/
+ *	              selector).
+ *	result        "none", "pass", "fail", "policy", "neutral",
+ *	              "temperror", "permerror" (report: auth_results/dkim/
+ *	              result).
+ *	aligned       1 when d= is aligned with header_from (as the policy
+ *	              core decided for this signature).
+ *	human_result  short reason given by the verifier, '' when none
+ *	              (report: auth_results/dkim/human_result).
+ *
+ * TABLE message_override - why the applied disposition differs from the
+ *	requested one (report: policy_evaluated/reason)
+ *	message_id    messages.id.
+ *	seq           0-based position.
+ *	reason        "forwarded", "sampled_out", "trusted_forwarder",
+ *	              "mailing_list", "local_policy", "policy_test_mode",
+ *	              "other" (RFC 7489 PolicyOverrideType; RFC 9990 adds
+ *	              policy_test_mode).
+ *	comment       free text, '' when none (report: reason/comment).
+ */
+#ifndef MILTER_HISTORY_SCHEMA_H
+#define MILTER_HISTORY_SCHEMA_H
+
+#define HISTORY_SCHEMA_VERSION 1
+
+#define HISTORY_SCHEMA_SQL \
+	"CREATE TABLE meta (\n" \
+	"  key TEXT PRIMARY KEY,\n" \
+	"  value TEXT\n" \
+	");\n" \
+	"CREATE TABLE messages (\n" \
+	"  id INTEGER PRIMARY KEY,\n" \
+	"  time INTEGER NOT NULL,\n" \
+	"  qid TEXT NOT NULL DEFAULT '',\n" \
+	"  source_ip TEXT NOT NULL DEFAULT '',\n" \
+	"  helo TEXT NOT NULL DEFAULT '',\n" \
+	"  envelope_from TEXT NOT NULL DEFAULT '',\n" \
+	"  header_from TEXT NOT NULL DEFAULT '',\n" \
+	"  policy_domain TEXT NOT NULL DEFAULT '',\n" \
+	"  org_domain TEXT NOT NULL DEFAULT '',\n" \
+	"  discovery TEXT NOT NULL,\n" \
+	"  policy_found INTEGER NOT NULL,\n" \
+	"  policy_p TEXT,\n" \
+	"  policy_sp TEXT,\n" \
+	"  policy_np TEXT,\n" \
+	"  policy_adkim TEXT,\n" \
+	"  policy_aspf TEXT,\n" \
+	"  policy_pct INTEGER,\n" \
+	"  policy_testing TEXT,\n" \
+	"  policy_fo TEXT,\n" \
+	"  policy_psd TEXT,\n" \
+	"  result TEXT NOT NULL,\n" \
+	"  disposition_requested TEXT,\n" \
+	"  disposition_evaluated TEXT,\n" \
+	"  disposition_applied TEXT,\n" \
+	"  np_applied INTEGER NOT NULL DEFAULT 0,\n" \
+	"  sampled_out INTEGER NOT NULL DEFAULT 0,\n" \
+	"  spf_domain TEXT NOT NULL DEFAULT '',\n" \
+	"  spf_scope TEXT NOT NULL,\n" \
+	"  spf_result TEXT NOT NULL,\n" \
+	"  spf_aligned INTEGER NOT NULL DEFAULT 0,\n" \
+	"  dkim_aligned INTEGER NOT NULL DEFAULT 0,\n" \
+	"  arc_result TEXT NOT NULL DEFAULT '',\n" \
+	"  arc_sealers TEXT NOT NULL DEFAULT '',\n" \
+	"  reported TEXT\n" \
+	");\n" \
+	"CREATE INDEX messages_time ON messages (time);\n" \
+	"CREATE INDEX messages_policy_time ON messages (policy_domain, time);\n" \
+	"CREATE INDEX messages_reported ON messages (reported, time);\n" \
+	"CREATE TABLE message_rcpt (\n" \
+	"  message_id INTEGER NOT NULL\n" \
+	"    REFERENCES messages (id) ON DELETE CASCADE,\n" \
+	"  seq INTEGER NOT NULL,\n" \
+	"  domain TEXT NOT NULL,\n" \
+	"  PRIMARY KEY (message_id, seq)\n" \
+	");\n" \
+	"CREATE TABLE message_dkim (\n" \
+	"  message_id INTEGER NOT NULL\n" \
+	"    REFERENCES messages (id) ON DELETE CASCADE,\n" \
+	"  seq INTEGER NOT NULL,\n" \
+	"  domain TEXT NOT NULL,\n" \
+	"  selector TEXT NOT NULL DEFAULT '',\n" \
+	"  result TEXT NOT NULL,\n" \
+	"  aligned INTEGER NOT NULL DEFAULT 0,\n" \
+	"  human_result TEXT NOT NULL DEFAULT '',\n" \
+	"  PRIMARY KEY (message_id, seq)\n" \
+	");\n" \
+	"CREATE TABLE message_override (\n" \
+	"  message_id INTEGER NOT NULL\n" \
+	"    REFERENCES messages (id) ON DELETE CASCADE,\n" \
+	"  seq INTEGER NOT NULL,\n" \
+	"  reason TEXT NOT NULL,\n" \
+	"  comment TEXT NOT NULL DEFAULT '',\n" \
+	"  PRIMARY KEY (message_id, seq)\n" \
+	");\n"
+
+#endif
