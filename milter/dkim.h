@@ -23,6 +23,26 @@
  *	The result lists every signature with d=, s=, the result and a short
  *	reason.  Bad input never crashes; a message whose headers libopendkim
  *	refuses gives permerror results with the reason.
+ *
+ *	dkim_verify_header() takes the field name and its raw value: every
+ *	byte after the colon, leading space included (libmilter strips one
+ *	space unless SMFIP_HDR_LEADSPC: the caller puts it back), folded
+ *	lines with CRLF (bare LF is converted).  The field given to
+ *	libopendkim is exactly name ":" value.
+ *
+ *	Results: pass; fail (bad signature, body hash mismatch, l= beyond
+ *	the body, and by RFC 8301 rsa-sha1 or an RSA key < 1024 bits even
+ *	if the signature verifies: reasons "rsa-sha1 not allowed (RFC
+ *	8301)", "weak key (RFC 8301)"); temperror (key lookup timeout or
+ *	SERVFAIL); permerror (signature syntax, key NXDOMAIN/NODATA, revoked
+ *	or undecodable key, k= not matching a=, too many signatures).
+ *	neutral and policy are not produced.  max_sigs 0 or above
+ *	EVAL_MAX_DKIM means EVAL_MAX_DKIM.  `ignored` counts signatures
+ *	past max_sigs (they are still listed, as permerror, while sig[] has
+ *	room).  keybits is 256 for ed25519.
+ *
+ *	Thread-safety: one engine may serve many threads, one verifier per
+ *	message; dkim_engine_free() only when no verifier is left.
  */
 #ifndef MILTER_DKIM_H
 #define MILTER_DKIM_H

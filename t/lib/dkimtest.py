@@ -22,6 +22,7 @@ DESCRIPTION
 """
 
 import base64
+import zlib
 
 import dkim
 from cryptography.hazmat.primitives import serialization
@@ -82,7 +83,7 @@ def message(frm='alice@example.com', to='bob@example.net',
     """A small message (bytes, CRLF line ends)."""
     lines = ['From: %s' % frm, 'To: %s' % to, 'Subject: %s' % subject,
              'Date: Mon, 01 Jan 2024 00:00:00 +0000',
-             'Message-ID: <test.%d@example.com>' % abs(hash(body))]
+             'Message-ID: <test.%d@example.com>' % zlib.crc32(body.encode())]
     lines += list(extra_headers)
     head = '\r\n'.join(lines) + '\r\n\r\n'
     return head.encode() + body.replace('\r\n', '\n').replace(
