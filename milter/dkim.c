@@ -65,6 +65,7 @@ typedef struct key_note {
 	DKIM_SIGINFO *sig;
 	auth_result_t result;
 	char reason[DKIM_REASON_MAX];
+	char keyname[DKIM_KEYNAME_MAX];  /* s._domainkey.d, or "" */
 } key_note_t;
 
 /* A DKIM-Signature header as we saw it (fallback reporting). */
@@ -115,7 +116,7 @@ static key_note_t *note_for(dkim_verify_t *v, DKIM_SIGINFO *sig)
 }
 
 static void note_add(dkim_verify_t *v, DKIM_SIGINFO *sig, auth_result_t r,
-    const char *reason)
+    const char *reason, const char *keyname)
 {
 	key_note_t *n = note_for(v, sig);
 
@@ -127,6 +128,21 @@ static void note_add(dkim_verify_t *v, DKIM_SIGINFO *sig, auth_result_t r,
 	n->sig = sig;
 	n->result = r;
 	str_printable(n->reason, sizeof(n->reason), reason, strlen(reason));
+	str_copy(n->keyname, sizeof(n->keyname), keyname ? keyname : "");
+}
+
+/* A key lookup of this message that already failed temporarily: another
+ * signature with the same d= and s= does not wait for a second timeout. */
+static const key_note_t *note_tempfailed(const dkim_verify_t *v,
+    const char *keyname)
+{
+	size_t i;
+
+	for (i = 0; i < v->nnotes; i++)
+		if (v->notes[i].result == AUTH_TEMPERROR &&
+		    strcasecmp(v->notes[i].keyname, keyname) == 0)
+			return &v->notes[i];
+	return NULL;
 }
 
 /* Copy a tag value with folding whitespace removed, made printable. */
@@ -185,6 +201,7 @@ static DKIM_CBSTAT key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf,
 	const char *sel = (const char *)dkim_sig_getselector(sig);
 	const char *dom = (const char *)dkim_sig_getdomain(sig);
 	char name[DKIM_KEYNAME_MAX], reason[DKIM_REASON_MAX];
+	const key_note_t *prior;
 	txt_answer_t ans;
 	dnsops_status_t st;
 
@@ -194,7 +211,13 @@ static DKIM_CBSTAT key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf,
 	if (v == NULL || sel == NULL || dom == NULL ||
 	    str_format(name, sizeof(name), "%s._domainkey.%s", sel, dom) < 0) {
 		if (v != NULL)
-			note_add(v, sig, AUTH_PERMERROR, "key name too long");
+			note_add(v, sig, AUTH_PERMERROR, "key name too long",
+			    NULL);
+		return DKIM_CBSTAT_CONTINUE;
+	}
+	if ((prior = note_tempfailed(v, name)) != NULL) {
+		str_copy(reason, sizeof(reason), prior->reason);
+		note_add(v, sig, AUTH_TEMPERROR, reason, name);
 		return DKIM_CBSTAT_CONTINUE;
 	}
 	txt_answer_init(&ans);
@@ -202,15 +225,17 @@ static DKIM_CBSTAT key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf,
 	switch (st) {
 	case DNSOPS_OK:
 		if (ans.count == 0 || ans.len[0] + 1 > buflen) {
-			note_add(v, sig, AUTH_PERMERROR, "key record too long");
+			note_add(v, sig, AUTH_PERMERROR, "key record too long",
+			    name);
 		} else if (memchr(ans.rec[0], '\0', ans.len[0]) != NULL) {
-			note_add(v, sig, AUTH_PERMERROR, "NUL in key record");
+			note_add(v, sig, AUTH_PERMERROR, "NUL in key record",
+			    name);
 		} else {
 			memcpy(buf, ans.rec[0], ans.len[0]);
 			buf[ans.len[0]] = '\0';
 			if (ans.len[0] == 0)
 				note_add(v, sig, AUTH_PERMERROR,
-				    "empty key record");
+				    "empty key record", name);
 		}
 		txt_answer_free(&ans);
 		return DKIM_CBSTAT_CONTINUE;
@@ -218,13 +243,13 @@ static DKIM_CBSTAT key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf,
 	case DNSOPS_NODATA:
 		str_format(reason, sizeof(reason), "no key (%s)",
 		    st == DNSOPS_NXDOMAIN ? "NXDOMAIN" : "NODATA");
-		note_add(v, sig, AUTH_PERMERROR, reason);
+		note_add(v, sig, AUTH_PERMERROR, reason, name);
 		txt_answer_free(&ans);
 		return DKIM_CBSTAT_NOTFOUND;
 	default:
 		str_format(reason, sizeof(reason), "key lookup: %s",
 		    ans.reason[0] ? ans.reason : "temporary DNS failure");
-		note_add(v, sig, AUTH_TEMPERROR, reason);
+		note_add(v, sig, AUTH_TEMPERROR, reason, name);
 		txt_answer_free(&ans);
 		return DKIM_CBSTAT_CONTINUE;
 	}

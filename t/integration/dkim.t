@@ -184,6 +184,13 @@ sigs, _, _ = verify(m)
 ok([x['result'] for x in sigs] == ['temperror', 'pass'],
    'a timeout for one signature does not spoil the other')
 
+m = dkimtest.sign(dkimtest.sign(signed(k2048, 'slow'), k1024, 'slow', D),
+                 k2048, 'slow', D)
+sigs, _, secs = verify(m)
+ok([x['result'] for x in sigs] == ['temperror'] * 3 and
+   secs < 2 * TIMEOUT_MS / 1000.0 + 1,
+   'three signatures on one timing-out key wait once (%.1fs)' % secs)
+
 # --- bad keys --------------------------------------------------------------
 one(signed(k2048, 'garbage'), 'garbage base64 key: permerror', 'permerror')
 one(signed(k2048, 'junk'), 'key record without tags: permerror',
