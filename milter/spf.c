@@ -59,6 +59,12 @@ typedef struct spf_ctx {
 	unsigned voids;
 	unsigned records;          /* SPF records fetched */
 	bool in_exp;               /* evaluating exp=, nothing counts */
+	bool ptr_mech;             /* some record has a ptr mechanism */
+	bool p_macro;              /* some record has a %{p} macro */
+	bool pending_any;          /* pending names came from a CIDR-0 mx */
+	bool pending_ptr;          /* pending names came from a PTR answer */
+	int client_af;
+	unsigned char client[16];  /* the client address, client_af */
 	bool over_limit;
 	bool syntax_error;
 	size_t npending;           /* MX/PTR names awaiting address lookups */
@@ -266,22 +272,55 @@ static bool before_query(spf_ctx_t *x, const char *domain, ns_type t,
 	if ((t == ns_t_a || t == ns_t_aaaa) && take_pending(x, domain))
 		return true;
 	x->npending = 0;
+	x->pending_any = false;
+	/* PTR queries of a %{p} expansion are no term (RFC 7208 4.6.4);
+	 * when a check has both ptr and %{p}, they count (the safe side). */
+	if (t == ns_t_ptr && x->p_macro && !x->ptr_mech)
+		return true;
 	*term = true;
 	return count_term(x);
 }
 
-/* After the answer of a term query: void lookups, MX/PTR names. */
-static bool after_query(spf_ctx_t *x, ns_type t, const SPF_dns_rr_t *rr)
+/* After the answer: void lookups of terms, MX/PTR names. */
+static bool after_query(spf_ctx_t *x, ns_type t, bool term,
+    const SPF_dns_rr_t *rr)
 {
-	if (!count_void(x, rr->herrno))
+	if (term && !count_void(x, rr->herrno))
 		return false;
 	if (t == ns_t_mx && rr->num_rr > SPF_MAX_NAMES) {
 		limit_hit(x, "more than 10 MX names");
 		return false;
 	}
-	if (t == ns_t_mx || t == ns_t_ptr)
+	if (t == ns_t_mx || t == ns_t_ptr) {
 		set_pending(x, rr);
+		x->pending_ptr = t == ns_t_ptr;
+	}
 	return true;
+}
+
+/* A CIDR length of 0 (rewritten by spf_syntax_rewrite()): any address
+ * of the name matches, so answer with the client address itself. */
+static SPF_dns_rr_t *any_address(SPF_dns_server_t *d, SPF_dns_rr_t *rr,
+    const char *domain, ns_type t, const spf_ctx_t *x)
+{
+	if (rr->num_rr == 0 || rr->herrno != NETDB_SUCCESS)
+		return rr;
+	SPF_dns_rr_free(rr);
+	rr = SPF_dns_rr_new_init(d, domain, t, 0, NETDB_SUCCESS);
+	if (rr == NULL)
+		abort();
+	rr_add(rr, x->client, x->client_af == AF_INET6 ? 16 : 4);
+	return rr;
+}
+
+/* Strip SPF_SYNTAX_CIDR0_LABEL from a query name. */
+static const char *cidr0_strip(const char *domain, bool *cidr0)
+{
+	size_t n = strlen(SPF_SYNTAX_CIDR0_LABEL);
+
+	*cidr0 = strncasecmp(domain, SPF_SYNTAX_CIDR0_LABEL, n) == 0
+	    && domain[n] == '.';
+	return *cidr0 ? domain + n + 1 : domain;
 }
 
 static SPF_dns_rr_t *layer_lookup(SPF_dns_server_t *d, const char *domain,
@@ -291,24 +330,40 @@ static SPF_dns_rr_t *layer_lookup(SPF_dns_server_t *d, const char *domain,
 	spf_ctx_t *x = spf_current;
 	SPF_dns_rr_t *rr;
 	dns_result_t res;
-	bool term = false;
+	bool term = false, cidr0, any, ptr_name;
 
 	(void)should_cache;
 	/* RFC 7208 3.1: type SPF is gone; never query it. */
 	if (t == ns_t_spf)
 		return SPF_dns_rr_new_init(d, domain, t, 0, NO_DATA);
+	domain = cidr0_strip(domain, &cidr0);
+	any = x != NULL && x->pending_any;
+	ptr_name = x != NULL && x->pending_ptr;
 	if (x != NULL && !before_query(x, domain, t, &term))
 		return SPF_dns_rr_new_init(d, domain, t, 0, TRY_AGAIN);
 	dns_lookup(c->resolver, domain, (int)t, &res);
 	rr = rr_from_result(d, domain, t, &res);
+	/* RFC 7208 5.5: a PTR name whose address lookup fails is skipped. */
+	if (x != NULL && !term && ptr_name && res.status == DNSOPS_TEMPFAIL
+	    && (t == ns_t_a || t == ns_t_aaaa) && !x->in_exp) {
+		rr->herrno = NO_DATA;
+		dns_result_free(&res);
+		return rr;
+	}
 	if (x != NULL && res.status == DNSOPS_TEMPFAIL && !x->in_exp)
 		str_format(x->why, sizeof(x->why), "DNS %s: %s", domain,
 		    res.reason);
 	dns_result_free(&res);
-	if (x != NULL && term && !after_query(x, t, rr)) {
+	if (x == NULL || x->in_exp)
+		return rr;
+	if (!after_query(x, t, term, rr)) {
 		SPF_dns_rr_free(rr);
 		return SPF_dns_rr_new_init(d, domain, t, 0, TRY_AGAIN);
 	}
+	if (t == ns_t_mx)
+		x->pending_any = cidr0;
+	else if ((t == ns_t_a || t == ns_t_aaaa) && (cidr0 || (any && !term)))
+		rr = any_address(d, rr, domain, t, x);
 	return rr;
 }
 
@@ -370,6 +425,25 @@ static SPF_errcode_t fetch_record(spf_checker_t *c, spf_ctx_t *x,
 	return err;
 }
 
+/* The record as libspf2 should see it (spf_syntax_rewrite()), compiled. */
+static SPF_errcode_t compile_record(SPF_server_t *s, spf_ctx_t *x,
+    const char *text, size_t len, SPF_response_t *resp, SPF_record_t **recp)
+{
+	spf_features_t f;
+	SPF_errcode_t err;
+	strbuf_t sb;
+
+	strbuf_init(&sb, SPF_SYNTAX_MAX_LEN * 4);
+	if (spf_syntax_rewrite(text, len, x->client_af, &sb, &f) < 0)
+		err = SPF_E_BIG_STRING;
+	else
+		err = SPF_record_compile(s, resp, recp, strbuf_str(&sb));
+	x->ptr_mech |= f.has_ptr;
+	x->p_macro |= f.has_p_macro;
+	strbuf_free(&sb);
+	return err;
+}
+
 /* libspf2's get_spf hook: fetch, select, check and compile a record. */
 static SPF_errcode_t layer_get_spf(SPF_server_t *s, SPF_request_t *req,
     SPF_response_t *resp, SPF_record_t **recp)
@@ -391,12 +465,12 @@ static SPF_errcode_t layer_get_spf(SPF_server_t *s, SPF_request_t *req,
 		str_format(x->why, sizeof(x->why), "%s: %s", req->cur_dom, why);
 		err = SPF_response_add_error(resp, SPF_E_SYNTAX, "%s", why);
 	}
-	if (err == SPF_E_SUCCESS) {
-		err = SPF_record_compile(s, resp, recp, strbuf_str(&sb));
-		if (err != SPF_E_SUCCESS && x->why[0] == '\0')
-			str_format(x->why, sizeof(x->why), "%s: %s",
-			    req->cur_dom, SPF_strerror(err));
-	}
+	if (err == SPF_E_SUCCESS)
+		err = compile_record(s, x, strbuf_str(&sb), sb.len, resp, recp);
+	if (err != SPF_E_SUCCESS && err != SPF_E_DNS_ERROR
+	    && err != SPF_E_NOT_SPF && x->why[0] == '\0')
+		str_format(x->why, sizeof(x->why), "%s: %s", req->cur_dom,
+		    SPF_strerror(err));
 	strbuf_free(&sb);
 	return err;
 }
@@ -536,6 +610,11 @@ static void run_check(spf_checker_t *c, spf_ctx_t *x, SPF_request_t *req,
 	SPF_errcode_t err;
 
 	req->cur_dom = req->env_from_dp;
+	x->client_af = req->client_ver;
+	if (req->client_ver == AF_INET6)
+		memcpy(x->client, &req->ipv6, 16);
+	else
+		memcpy(x->client, &req->ipv4, 4);
 	resp = SPF_response_new(req);
 	if (resp == NULL)
 		abort();

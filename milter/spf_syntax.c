@@ -170,6 +170,29 @@ static size_t digits_before(slice_t s, size_t end)
 	return end;
 }
 
+/* Split a/mx arguments into domain part and the two CIDR lengths. */
+static void a_mx_split(slice_t s, slice_t *dom, slice_t *c4, slice_t *c6)
+{
+	size_t end = s.n, d = digits_before(s, s.n);
+
+	c4->p = c6->p = "";
+	c4->n = c6->n = 0;
+	if (d < end && d >= 2 && s.p[d - 1] == '/' && s.p[d - 2] == '/') {
+		c6->p = s.p + d;
+		c6->n = end - d;
+		end = d - 2;
+		d = digits_before(s, end);
+	}
+	if (d < end && d >= 1 && s.p[d - 1] == '/'
+	    && !(d >= 2 && s.p[d - 2] == '/')) {
+		c4->p = s.p + d;
+		c4->n = end - d;
+		end = d - 1;
+	}
+	dom->p = s.p;
+	dom->n = end;
+}
+
 /*
  * a / mx: [ ":" domain-spec ] [ dual-cidr-length ], where
  * dual-cidr-length = [ "/" ip4-cidr ] [ "//" ip6-cidr ].  The CIDR part is
@@ -177,31 +200,17 @@ static size_t digits_before(slice_t s, size_t end)
  */
 static bool a_mx_args_ok(slice_t s)
 {
-	slice_t c, dom;
-	size_t end = s.n, d = digits_before(s, s.n);
+	slice_t dom, c4, c6;
 
-	if (d < end && d >= 2 && s.p[d - 1] == '/' && s.p[d - 2] == '/') {
-		c.p = s.p + d;
-		c.n = end - d;
-		if (!cidr_ok(c, 128))
-			return false;
-		end = d - 2;
-		d = digits_before(s, end);
-	}
-	if (d < end && d >= 1 && s.p[d - 1] == '/'
-	    && !(d >= 2 && s.p[d - 2] == '/')) {
-		c.p = s.p + d;
-		c.n = end - d;
-		if (!cidr_ok(c, 32))
-			return false;
-		end = d - 1;
-	}
-	if (end == 0)
-		return true;
-	if (s.p[0] != ':')
+	a_mx_split(s, &dom, &c4, &c6);
+	if ((c4.n > 0 && !cidr_ok(c4, 32)) || (c6.n > 0 && !cidr_ok(c6, 128)))
 		return false;
-	dom.p = s.p + 1;
-	dom.n = end - 1;
+	if (dom.n == 0)
+		return true;
+	if (dom.p[0] != ':')
+		return false;
+	dom.p++;
+	dom.n--;
 	return domain_spec_ok(dom);
 }
 
@@ -372,4 +381,121 @@ int spf_syntax_check(const char *text, size_t len, char *why, size_t whylen)
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * a/mx: for the client's family, a zero CIDR becomes the marker label
+ * (the DNS layer then answers "the client" for any address found); the
+ * other family's CIDR, which libspf2 would reject when zero, goes.
+ */
+static void rewrite_a_mx(strbuf_t *out, slice_t qual, slice_t name,
+    slice_t args, int af)
+{
+	slice_t dom, c4, c6, mine;
+
+	a_mx_split(args, &dom, &c4, &c6);
+	mine = af == AF_INET6 ? c6 : c4;
+	strbuf_putc(out, ' ');
+	strbuf_append(out, qual.p, qual.n);
+	strbuf_append(out, name.p, name.n);
+	if (mine.n == 1 && mine.p[0] == '0') {
+		strbuf_puts(out, ":" SPF_SYNTAX_CIDR0_LABEL ".");
+		if (dom.n > 1)
+			strbuf_append(out, dom.p + 1, dom.n - 1);
+		else
+			strbuf_puts(out, "%{d}");
+		return;
+	}
+	strbuf_append(out, dom.p, dom.n);
+	if (mine.n > 0) {
+		strbuf_puts(out, af == AF_INET6 ? "//" : "/");
+		strbuf_append(out, mine.p, mine.n);
+	}
+}
+
+/* ip4:x/0 and ip6:x/0 (libspf2 refuses a zero prefix): two halves. */
+static bool rewrite_ip0(strbuf_t *out, slice_t qual, slice_t name,
+    slice_t args)
+{
+	bool v6 = slice_ieq(name, "ip6");
+
+	if (args.n < 2 || args.p[args.n - 2] != '/' || args.p[args.n - 1] != '0')
+		return false;
+	strbuf_appendf(out, " %.*s%s %.*s%s", (int)qual.n, qual.p,
+	    v6 ? "ip6:::/1" : "ip4:0.0.0.0/1", (int)qual.n, qual.p,
+	    v6 ? "ip6:8000::/1" : "ip4:128.0.0.0/1");
+	return true;
+}
+
+static void rewrite_mechanism(strbuf_t *out, slice_t term, int af,
+    spf_features_t *f)
+{
+	slice_t qual = { term.p, 0 }, name, args;
+
+	if (term.n > 0 && strchr("+-~?", term.p[0]) != NULL)
+		qual.n = 1;
+	name.p = term.p + qual.n;
+	for (args.p = name.p; args.p < term.p + term.n
+	    && *args.p != ':' && *args.p != '/'; args.p++)
+		;
+	name.n = (size_t)(args.p - name.p);
+	args.n = term.n - qual.n - name.n;
+	if (slice_ieq(name, "all"))
+		f->has_all = true;
+	if (slice_ieq(name, "ptr"))
+		f->has_ptr = true;
+	if (slice_ieq(name, "a") || slice_ieq(name, "mx")) {
+		rewrite_a_mx(out, qual, name, args, af);
+		return;
+	}
+	if ((slice_ieq(name, "ip4") || slice_ieq(name, "ip6"))
+	    && rewrite_ip0(out, qual, name, args))
+		return;
+	strbuf_putc(out, ' ');
+	strbuf_append(out, term.p, term.n);
+}
+
+int spf_syntax_rewrite(const char *text, size_t len, int af, strbuf_t *out,
+    spf_features_t *f)
+{
+	slice_t redirect = { "", 0 };
+	size_t i = 6, k;
+
+	memset(f, 0, sizeof(*f));
+	strbuf_puts(out, "v=spf1");
+	while (i < len) {
+		slice_t term;
+		size_t namelen;
+
+		if (text[i] == ' ') {
+			i++;
+			continue;
+		}
+		term.p = text + i;
+		while (i < len && text[i] != ' ')
+			i++;
+		term.n = (size_t)(text + i - term.p);
+		for (k = 0; k + 2 < term.n; k++)
+			if (term.p[k] == '%' && term.p[k + 1] == '{'
+			    && (term.p[k + 2] == 'p' || term.p[k + 2] == 'P'))
+				f->has_p_macro = true;
+		namelen = modifier_name_len(term);
+		if (namelen > 0 && namelen < term.n && term.p[namelen] == '=') {
+			if (namelen == 8 && strncasecmp(term.p, "redirect", 8) == 0)
+				redirect = term;
+			else if (namelen == 3 && strncasecmp(term.p, "exp", 3) == 0) {
+				strbuf_putc(out, ' ');
+				strbuf_append(out, term.p, term.n);
+			}
+			continue;   /* unknown modifiers are ignored (6) */
+		}
+		rewrite_mechanism(out, term, af, f);
+	}
+	/* RFC 7208 6.1: redirect applies after all mechanisms, and not at
+	 * all when the record has an "all" mechanism. */
+	if (redirect.n > 0 && !f->has_all) {
+		strbuf_putc(out, ' ');
+		strbuf_append(out, redirect.p, redirect.n);
+	}
+	return out->truncated ? -1 : 0;
 }
