@@ -383,10 +383,8 @@ static int config_defaults(config_t *cfg, char *err, size_t errlen)
 	for (i = 0; i < NKEYS; i++) {
 		const cfg_key_t *k = &config_keys[i];
 
-		if (k->def == NULL) {
-			*FIELD(cfg, k, char *) = default_authserv_id();
+		if (k->def == NULL)     /* computed after the file is read */
 			continue;
-		}
 		if (set_value(cfg, k, k->def, why, sizeof(why)) < 0) {
 			str_format(err, errlen, "default for %s: %s", k->name,
 			    why);
@@ -542,12 +540,16 @@ config_t *config_load_buffer(const char *name, const char *text, size_t len,
 		abort();
 	if (config_defaults(cfg, err, errlen) < 0)
 		goto fail;
-	if (name == NULL)
-		return cfg;
-	cfg->path = xstrdup(name);
-	if (parse_text(cfg, name, text ? text : "", text ? len : 0, seen, err,
-	    errlen) < 0 || cross_check(cfg, name, seen, err, errlen) < 0)
-		goto fail;
+	if (name != NULL) {
+		cfg->path = xstrdup(name);
+		if (parse_text(cfg, name, text ? text : "", text ? len : 0,
+		    seen, err, errlen) < 0 ||
+		    cross_check(cfg, name, seen, err, errlen) < 0)
+			goto fail;
+	}
+	/* Only now: the host name lookup may consult DNS. */
+	if (cfg->authserv_id == NULL)
+		cfg->authserv_id = default_authserv_id();
 	return cfg;
 fail:
 	config_free(cfg);
