@@ -26,8 +26,12 @@
  *	Texts: RejectText may hold "%d" (the author domain) and "%%" (a
  *	percent); BadFromText only "%%"; both are printable ASCII of at most
  *	200 bytes (decide_expand() does the expansion).  Enum fields hold
- *	the values of their enum types; domain lists are lower-case, never
- *	NULL after a successful load (an empty list is { NULL }).
+ *	the values of their enum types; string fields are never NULL after
+ *	a successful load ("" where empty is allowed); domain lists are
+ *	lower-case A-labels (domain_normalize), never NULL (an empty list is
+ *	{ NULL }).  The AuthservID default is the host name, completed with
+ *	getaddrinfo(AI_CANONNAME) when it has no dot; it is computed only
+ *	when the file does not set AuthservID.
  *
  *	config_load_buffer() parses text of len bytes as if read from the
  *	file `name` (used by tests and by config_load itself).
