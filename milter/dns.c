@@ -393,7 +393,8 @@ dnsops_status_t dns_txt(dns_resolver_t *r, const char *name,
 
 /*
  * Does name exist?  Any answer or NODATA for A, AAAA or MX says yes
- * (DNSOPS_OK); NXDOMAIN for all three says no; otherwise TEMPFAIL.
+ * (DNSOPS_OK); NXDOMAIN for all three says no; otherwise TEMPFAIL.  A
+ * timeout ends the search, so exists() waits at most one timeout.
  */
 dnsops_status_t dns_exists(dns_resolver_t *r, const char *name,
     char *reason, size_t reasonlen)
@@ -414,6 +415,9 @@ dnsops_status_t dns_exists(dns_resolver_t *r, const char *name,
 			verdict = DNSOPS_TEMPFAIL;
 			if (reasonlen)
 				str_copy(reason, reasonlen, res.reason);
+			/* A silent server: do not wait three times over. */
+			if (strcmp(res.reason, "timeout") == 0)
+				break;
 		}
 	}
 	if (verdict == DNSOPS_NXDOMAIN && reasonlen)
@@ -513,6 +517,25 @@ static int dns_set_forwarders(struct ub_ctx *ctx, const char *list,
 	return 0;
 }
 
+/*
+ * Make libunbound read its files now rather than at the first query, so
+ * that a bad trust anchor is reported at start-up and nothing is read
+ * from disk after a chroot.  Adding local data finalizes the context; the
+ * record added is the one libunbound's own localhost zone already has.
+ */
+static int dns_finalize(struct ub_ctx *ctx, char *err, size_t errlen)
+{
+	int rc;
+
+	if ((rc = ub_ctx_data_add(ctx, "localhost. 3600 IN A 127.0.0.1"))
+	    != 0) {
+		str_format(err, errlen, "resolver set-up (trust anchor?): %s",
+		    ub_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
 static int dns_configure(struct ub_ctx *ctx, const dns_cfg_t *cfg,
     char *err, size_t errlen)
 {
@@ -561,7 +584,9 @@ static int dns_configure(struct ub_ctx *ctx, const dns_cfg_t *cfg,
 			return -1;
 		}
 	}
-	return dns_set_forwarders(ctx, cfg->nameservers, err, errlen);
+	if (dns_set_forwarders(ctx, cfg->nameservers, err, errlen) < 0)
+		return -1;
+	return dns_finalize(ctx, err, errlen);
 }
 
 dns_resolver_t *dns_resolver_new(const dns_cfg_t *cfg, char *err,

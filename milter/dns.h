@@ -22,7 +22,14 @@
  *	Extended DNS Error code where libunbound reports one).
  *
  *	Thread-safe.  dns_resolver_free() must only be called when no other
- *	thread uses the resolver.
+ *	thread uses the resolver.  The resolver runs threads: create it after
+ *	fork()/daemonizing, never before.  Files (resolv.conf, trust anchor)
+ *	are read by dns_resolver_new(), so it may precede a chroot.
+ *
+ *	Names are checked before querying: NULL, empty, longer than 253
+ *	octets or with an empty or >63-octet label give DNSOPS_NXDOMAIN with
+ *	reason "invalid name".  dns_txt() rejects a TXT RDATA whose length
+ *	octets run past its end (DNSOPS_TEMPFAIL, "malformed TXT RDATA").
  *
  * DIAGNOSTICS
  *	dns_resolver_new() returns NULL with a message in err on bad

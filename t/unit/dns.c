@@ -280,6 +280,7 @@ static void test_exists(dns_resolver_t *r)
 	dns_ops_t ops;
 	txt_answer_t t;
 	char reason[DNS_REASON_MAX];
+	double t0, el;
 
 	dns_resolver_ops(r, &ops);
 	is_int(ops.exists(ops.ctx, "a.example.com", reason, sizeof(reason)),
@@ -295,6 +296,12 @@ static void test_exists(dns_resolver_t *r)
 	is_int(ops.exists(ops.ctx, "sf.example.com", reason, sizeof(reason)),
 	    DNSOPS_TEMPFAIL, "exists: SERVFAIL");
 	is_str(reason, "SERVFAIL", "exists: reason");
+	t0 = now_ms();
+	is_int(ops.exists(ops.ctx, "to.example.com", reason, sizeof(reason)),
+	    DNSOPS_TEMPFAIL, "exists: TIMEOUT");
+	el = now_ms() - t0;
+	is_str(reason, "timeout", "exists: timeout reason");
+	ok(el < 1000, "exists: one timeout only (%.0f ms)", el);
 	is_int(ops.txt(ops.ctx, "t.example.com", &t), DNSOPS_OK, "ops.txt");
 	txt_answer_free(&t);
 }
@@ -306,7 +313,8 @@ static void test_config(void)
 	    "::1@-5"};
 	dns_cfg_t cfg = {NULL, 500, false, NULL};
 	dns_resolver_t *r;
-	char err[256];
+	char err[256], anchor[128];
+	FILE *fp;
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -327,6 +335,15 @@ static void test_config(void)
 	cfg.trust_anchor = "/nonexistent/anchor";
 	r = dns_resolver_new(&cfg, err, sizeof(err));
 	ok(r == NULL, "unreadable trust anchor: %s", err);
+	str_format(anchor, sizeof(anchor), "%s/garbage-anchor", dir);
+	if ((fp = fopen(anchor, "w")) == NULL)
+		exit(2);
+	fputs("this is not a trust anchor\n", fp);
+	fclose(fp);
+	cfg.trust_anchor = anchor;
+	r = dns_resolver_new(&cfg, err, sizeof(err));
+	ok(r == NULL, "garbage trust anchor refused at start-up: %s", err);
+	dns_resolver_free(r);
 	dns_resolver_free(NULL);
 	ok(1, "dns_resolver_free(NULL)");
 }
