@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <libmilter/mfapi.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -161,6 +162,21 @@ static void runtime_stop(runtime_t *rt)
 		psl_free(rt->psl);
 }
 
+/* libmilter's signal thread sigwait()s for SIGTERM, SIGINT and SIGHUP;
+ * every other thread must have them blocked, including the resolver and
+ * history threads started before smfi_main(), or a signal kills the
+ * process before pending history rows are written. */
+static void block_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
 static int open_socket(const config_t *cfg, const char *sock)
 {
 	mode_t old = umask((mode_t)cfg->umask);
@@ -230,6 +246,7 @@ int main(int argc, char **argv)
 	if (write_pid_file(cfg->pid_file) < 0 ||
 	    drop_privileges(cfg->user) < 0)
 		return 1;
+	block_signals();
 	if (runtime_start(&rt, cfg) < 0)
 		return 1;
 	dw_runtime = &rt;
