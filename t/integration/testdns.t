@@ -13,7 +13,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
-from testdns import TestDNS, ZoneError, parse_zone  # noqa: E402
+from testdns import (TestDNS, ZoneError, parse_zone, quote_txt,  # noqa: E402
+                     escape_name)
 from dnslib import DNSRecord, QTYPE, RCODE  # noqa: E402
 
 SCRIPT = os.path.join(HERE, '..', 'lib', 'testdns.py')
@@ -182,6 +183,22 @@ def test_zone_errors():
             ok('line 2' in str(e), 'zone error: %s (%s)' % (text, e))
 
 
+def test_helpers():
+    odd = bytes(range(256))
+    zone = '%s TXT %s %s\n%s SPF "v=spf1 -all"\n' % (
+        escape_name('odd#.example.com'), quote_txt(odd[:200]),
+        quote_txt(odd[200:]), escape_name(b'\xc3\xa9t\xc3\xa9.example.com'))
+    with TestDNS(zone) as d:
+        r = ask(d.port, 'odd#.example.com', 'TXT', tcp=True)
+        is_(txt_strings(r.rr[0]) if r.rr else None, [odd[:200], odd[200:]],
+            'quote_txt: all 256 byte values round-trip')
+        q = DNSRecord.question('x', 'SPF')
+        q.q.qname.label = (b'\xc3\xa9t\xc3\xa9', b'example', b'com')
+        r = DNSRecord.parse(q.send('127.0.0.1', d.port, timeout=2))
+        is_([(x.rtype, bytes(x.rdata.data)) for x in r.rr],
+            [(QTYPE.SPF, b'\x0bv=spf1 -all')], 'SPF type, 8-bit owner name')
+
+
 def wait_file(path, secs=10):
     end = time.monotonic() + secs
     while time.monotonic() < end:
@@ -265,6 +282,7 @@ def test_dnsq():
 def main():
     test_module()
     test_zone_errors()
+    test_helpers()
     with tempfile.TemporaryDirectory() as tmp:
         test_cli(tmp)
     test_dnsq()

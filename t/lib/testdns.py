@@ -24,16 +24,24 @@ DESCRIPTION
                              character-string (escapes \\" \\\\ \\DDD);
                              strings longer than 255 bytes are split;
                              unquoted words are taken as strings too
+        SPF "str"...         type 99, same syntax as TXT
         RAW TYPE HEX         a record of TYPE (name or number) with this
                              exact RDATA (for malformed-data tests)
     and pseudo-types applying to every query for that name:
-        TIMEOUT (never answer), SERVFAIL, REFUSED, DELAY MS (answer late).
+        TIMEOUT (never answer), SERVFAIL, REFUSED, DELAY MS (answer late;
+    note that unbound retransmits after about 376 ms to a server it has no
+    RTT for and ignores the late answer to the first copy, so delays above
+    that cost the client more than MS).
+
+    quote_txt(bytes or str) and escape_name(bytes or str) turn arbitrary
+    data into zone-text tokens, for generating zones from test suites.
 
     A name with records answers them (NODATA when it has none of the type;
     a CNAME is returned alone, the resolver follows it); a name with only
     descendants is an empty non-terminal (NODATA); other names are matched
     against the wildcard of their closest encloser, else NXDOMAIN.  All
-    answers are authoritative, TTL 1 unless ttl=N.  UDP answers longer
+    answers are authoritative, TTL 1 unless ttl=N; negative answers carry
+    a root SOA with TTL and minimum 1, so they too are cached for 1 s.  UDP answers longer
     than 512 bytes are truncated (TC) so that the client retries over TCP.
 
     Zone errors raise ZoneError (module) or exit 2 (CLI) naming the line.
@@ -51,12 +59,19 @@ import sys
 import threading
 import time
 
-from dnslib import (AAAA, CNAME, MX, NS, PTR, QTYPE, RCODE, RD, RR, A,
+from dnslib import (AAAA, CNAME, MX, NS, PTR, QTYPE, RCODE, RD, RR, SOA, A,
                     DNSHeader, DNSLabel, DNSRecord)
 
 UDP_MAX = 512
 MAX_QUERY_LOG = 1000
 PSEUDO = ('TIMEOUT', 'SERVFAIL', 'REFUSED', 'DELAY')
+
+
+# Negative answers carry this SOA so that resolvers cache them for one
+# second only (without one, unbound keeps NXDOMAIN for five).
+NEG_SOA = RR('.', QTYPE.SOA, ttl=1, rdata=SOA('ns.testdns.invalid',
+                                              'hostmaster.testdns.invalid',
+                                              (1, 3600, 600, 86400, 1)))
 
 
 class ZoneError(ValueError):
@@ -93,6 +108,29 @@ def _unescape(text, what):
             out.append(raw[i + 1])
             i += 2
     return bytes(out)
+
+
+def _escape(data, special):
+    if isinstance(data, str):
+        data = data.encode('utf-8', 'surrogateescape')
+    out = []
+    for b in data:
+        if b < 0x21 or b > 0x7e or chr(b) in special:
+            out.append('\\%03d' % b)
+        else:
+            out.append(chr(b))
+    return ''.join(out)
+
+
+def quote_txt(data):
+    """One character-string as a quoted zone token (any bytes)."""
+    return '"%s"' % _escape(data, '"\\#').replace('\\032', ' ')
+
+
+def escape_name(name):
+    """A domain name (labels separated by '.') as a zone token; bytes
+    other than printable ASCII are escaped."""
+    return _escape(name, '\\#"')
 
 
 def parse_name(text):
@@ -199,8 +237,8 @@ def _rdata(rtype, args):
     if rtype in ('PTR', 'CNAME', 'NS'):
         cls = {'PTR': PTR, 'CNAME': CNAME, 'NS': NS}[rtype]
         return getattr(QTYPE, rtype), cls(_host(args, rtype))
-    if rtype == 'TXT':
-        return QTYPE.TXT, _txt_rdata(args)
+    if rtype in ('TXT', 'SPF'):
+        return getattr(QTYPE, rtype), _txt_rdata(args)
     if rtype == 'RAW':
         if len(words) not in (1, 2):
             raise ZoneError('RAW needs TYPE [HEX]')
@@ -333,6 +371,9 @@ class TestDNS:
             reply.header.rcode = RCODE.NXDOMAIN
         elif node:
             self._fill(reply, q, node)
+        if reply.header.rcode in (RCODE.NOERROR, RCODE.NXDOMAIN) and \
+                not reply.rr:
+            reply.add_auth(NEG_SOA)
         out = reply.pack()
         if proto == 'udp' and len(out) > UDP_MAX:
             hdr.tc = 1
