@@ -179,7 +179,8 @@
 	"  reported TEXT\n" \
 	");\n" \
 	"CREATE INDEX messages_time ON messages (time);\n" \
-	"CREATE INDEX messages_policy_time ON messages (policy_domain, time);\n" \
+	"CREATE INDEX messages_policy_time\n" \
+	"  ON messages (policy_domain, time);\n" \
 	"CREATE INDEX messages_reported ON messages (reported, time);\n" \
 	"CREATE TABLE message_rcpt (\n" \
 	"  message_id INTEGER NOT NULL\n" \

@@ -1,0 +1,489 @@
+/*
+ * history_db - the SQLite side of the verdict history.  See history_db.h;
+ * the tables are documented in history_schema.h.
+ */
+#include "history_db.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../policy/strbuf.h"
+#include "history_schema.h"
+#include "log.h"
+
+#define HISTORY_BUSY_TIMEOUT_MS 2000
+#define HISTORY_ITEM_STR_MAX 65536    /* far above the sum of all fields */
+#define HISTORY_ROW_LOG_INTERVAL 60
+
+static const char history_insert_msg[] =
+	"INSERT INTO messages (time, qid, source_ip, helo, envelope_from,"
+	" header_from, policy_domain, org_domain, discovery, policy_found,"
+	" policy_p, policy_sp, policy_np, policy_adkim, policy_aspf,"
+	" policy_pct, policy_testing, policy_fo, policy_psd, result,"
+	" disposition_requested, disposition_evaluated, disposition_applied,"
+	" np_applied, sampled_out, spf_domain, spf_scope, spf_result,"
+	" spf_aligned, dkim_aligned, arc_result, arc_sealers) VALUES"
+	" (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+static const char history_insert_rcpt[] =
+	"INSERT INTO message_rcpt (message_id, seq, domain) VALUES (?,?,?)";
+static const char history_insert_dkim[] =
+	"INSERT INTO message_dkim (message_id, seq, domain, selector, result,"
+	" aligned, human_result) VALUES (?,?,?,?,?,?,?)";
+static const char history_insert_over[] =
+	"INSERT INTO message_override (message_id, seq, reason, comment)"
+	" VALUES (?,?,?,?)";
+
+/* ---- items ---------------------------------------------------------- */
+
+static size_t item_str(strbuf_t *sb, const char *s, size_t max)
+{
+	size_t off = sb->len;
+
+	strbuf_append(sb, s, strnlen(s, max));
+	strbuf_putc(sb, '\0');
+	return off;
+}
+
+#define ITEM_STR(sb, field) item_str((sb), (field), sizeof(field))
+
+static void item_copy_policy(hist_item_t *it, const history_row_t *row)
+{
+	it->policy_found = row->policy_found;
+	it->p = row->rec.p;
+	it->sp = row->rec.sp;
+	it->np = row->rec.np;
+	it->adkim = row->rec.adkim;
+	it->aspf = row->rec.aspf;
+	it->pct = row->rec.pct > 100 ? 100 : row->rec.pct;
+	it->testing = row->rec.testing;
+	it->psd = row->rec.psd;
+	it->discovery = row->discovery;
+	it->result = row->result;
+	it->requested = row->requested;
+	it->evaluated = row->evaluated;
+	it->applied = row->applied;
+	it->np_applied = row->np_applied;
+	it->sampled_out = row->sampled_out;
+	it->spf_result = row->spf_result;
+	it->spf_scope = row->spf_scope;
+	it->spf_aligned = row->spf_aligned;
+}
+
+static void item_copy_lists(hist_item_t *it, strbuf_t *sb,
+    const history_row_t *row)
+{
+	size_t i;
+
+	it->nrcpt = row->nrcpt_domains;
+	if (it->nrcpt > HISTORY_MAX_RCPT_DOMAINS)
+		it->nrcpt = HISTORY_MAX_RCPT_DOMAINS;
+	for (i = 0; i < it->nrcpt; i++)
+		it->rcpt[i] = ITEM_STR(sb, row->rcpt_domain[i]);
+	it->nover = row->noverrides;
+	if (it->nover > EVAL_MAX_OVERRIDES)
+		it->nover = EVAL_MAX_OVERRIDES;
+	for (i = 0; i < it->nover; i++) {
+		it->reason[i] = row->overrides[i].reason;
+		it->comment[i] = ITEM_STR(sb, row->overrides[i].comment);
+	}
+	for (i = 0; i < it->ndkim; i++) {
+		it->dkim[i].domain = ITEM_STR(sb, row->dkim[i].domain);
+		it->dkim[i].selector = ITEM_STR(sb, row->dkim[i].selector);
+		it->dkim[i].human = ITEM_STR(sb, row->dkim[i].human_result);
+		it->dkim[i].result = row->dkim[i].result;
+		it->dkim[i].aligned = row->dkim[i].aligned;
+	}
+}
+
+hist_item_t *hist_item_new(const history_row_t *row)
+{
+	size_t ndkim = row->ndkim > EVAL_MAX_DKIM ? EVAL_MAX_DKIM : row->ndkim;
+	hist_item_t *it;
+	strbuf_t sb;
+
+	it = calloc(1, sizeof(*it) + ndkim * sizeof(hist_dkim_t));
+	if (it == NULL)
+		return NULL;
+	it->ndkim = ndkim;
+	it->when = row->when;
+	item_copy_policy(it, row);
+	strbuf_init(&sb, HISTORY_ITEM_STR_MAX);
+	it->str[HS_QID] = ITEM_STR(&sb, row->qid);
+	it->str[HS_IP] = ITEM_STR(&sb, row->client_ip);
+	it->str[HS_HELO] = ITEM_STR(&sb, row->helo);
+	it->str[HS_ENVFROM] = ITEM_STR(&sb, row->envelope_from);
+	it->str[HS_HFROM] = ITEM_STR(&sb, row->header_from);
+	it->str[HS_PDOM] = ITEM_STR(&sb, row->policy_domain);
+	it->str[HS_ORG] = ITEM_STR(&sb, row->org_domain);
+	it->str[HS_SPFDOM] = ITEM_STR(&sb, row->spf_domain);
+	it->str[HS_FO] = ITEM_STR(&sb, row->rec.fo);
+	it->str[HS_ARC] = ITEM_STR(&sb, row->arc_result);
+	it->str[HS_ARCSEAL] = ITEM_STR(&sb, row->arc_sealers);
+	item_copy_lists(it, &sb, row);
+	it->strs = strbuf_steal(&sb);
+	return it;
+}
+
+void hist_item_free_list(hist_item_t *it)
+{
+	hist_item_t *next;
+
+	for (; it != NULL; it = next) {
+		next = it->next;
+		free(it->strs);
+		free(it);
+	}
+}
+
+/* ---- database ------------------------------------------------------- */
+
+void history_db_close(history_db_t *d)
+{
+	sqlite3_finalize(d->ins_msg);
+	sqlite3_finalize(d->ins_rcpt);
+	sqlite3_finalize(d->ins_dkim);
+	sqlite3_finalize(d->ins_over);
+	d->ins_msg = d->ins_rcpt = d->ins_dkim = d->ins_over = NULL;
+	sqlite3_close_v2(d->db);
+	d->db = NULL;
+}
+
+static int db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		str_format(err, errlen, "%s", sqlite3_errmsg(db));
+	return rc;
+}
+
+static int db_int(sqlite3 *db, const char *sql, long long *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*out = sqlite3_column_int64(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* A database is ours when its user_version is ours, or when it is empty
+ * (then we create the schema).  Returns 0, -1 (try again later) or -2
+ * (never usable). */
+static int db_schema(sqlite3 *db, char *err, size_t errlen)
+{
+	long long version = -1, ntables = -1;
+	char sql[160];
+	int rc;
+
+	if ((rc = db_int(db, "PRAGMA user_version", &version)) != SQLITE_OK)
+		goto sqlfail;
+	if (version == HISTORY_SCHEMA_VERSION)
+		return 0;
+	if (version != 0) {
+		str_format(err, errlen, "schema version %lld, this program "
+		    "knows version %d", version, HISTORY_SCHEMA_VERSION);
+		return -2;
+	}
+	if ((rc = db_exec(db, "BEGIN IMMEDIATE", err, errlen)) != SQLITE_OK)
+		return (rc & 0xff) == SQLITE_NOTADB ? -2 : -1;
+	rc = db_int(db, "PRAGMA user_version", &version);
+	if (rc == SQLITE_OK)
+		rc = db_int(db, "SELECT count(*) FROM sqlite_master", &ntables);
+	if (rc != SQLITE_OK) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		goto sqlfail;
+	}
+	if (version != 0 || ntables != 0) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		if (version == HISTORY_SCHEMA_VERSION)
+			return 0;       /* another process created it */
+		str_format(err, errlen, "not a dmarcwarden history database "
+		    "(user_version %lld, %lld objects)", version, ntables);
+		return -2;
+	}
+	str_format(sql, sizeof(sql), "INSERT INTO meta (key, value) VALUES"
+	    " ('schema_version', '%d'), ('created', '%lld');"
+	    " PRAGMA user_version = %d", HISTORY_SCHEMA_VERSION,
+	    (long long)time(NULL), HISTORY_SCHEMA_VERSION);
+	if (db_exec(db, HISTORY_SCHEMA_SQL, err, errlen) != SQLITE_OK ||
+	    db_exec(db, sql, err, errlen) != SQLITE_OK ||
+	    db_exec(db, "COMMIT", err, errlen) != SQLITE_OK) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+sqlfail:
+	str_format(err, errlen, "%s", sqlite3_errstr(rc));
+	return (rc & 0xff) == SQLITE_NOTADB ? -2 : -1;
+}
+
+static int db_prepare(history_db_t *d, char *err, size_t errlen)
+{
+	if (sqlite3_prepare_v2(d->db, history_insert_msg, -1, &d->ins_msg,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(d->db, history_insert_rcpt, -1, &d->ins_rcpt,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(d->db, history_insert_dkim, -1, &d->ins_dkim,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(d->db, history_insert_over, -1, &d->ins_over,
+	    NULL) != SQLITE_OK) {
+		str_format(err, errlen, "prepare: %s", sqlite3_errmsg(d->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Open, configure and check the database.  Returns 0, -1 (unavailable
+ * now, try later) or -2 (a database we must not use). */
+int history_db_open(history_db_t *d, char *err, size_t errlen)
+{
+	struct stat st;
+	int rc;
+
+	rc = sqlite3_open_v2(d->path, &d->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		str_format(err, errlen, "open: %s", d->db ?
+		    sqlite3_errmsg(d->db) : sqlite3_errstr(rc));
+		history_db_close(d);
+		return -1;
+	}
+	sqlite3_extended_result_codes(d->db, 1);
+	sqlite3_busy_timeout(d->db, HISTORY_BUSY_TIMEOUT_MS);
+	rc = db_exec(d->db, "PRAGMA journal_mode=WAL", err, errlen);
+	if (rc == SQLITE_OK)
+		rc = db_exec(d->db, "PRAGMA synchronous=NORMAL", err, errlen);
+	if (rc != SQLITE_OK) {
+		history_db_close(d);
+		return (rc & 0xff) == SQLITE_NOTADB ? -2 : -1;
+	}
+	if ((rc = db_schema(d->db, err, errlen)) != 0 ||
+	    (rc = db_prepare(d, err, errlen)) != 0 ||
+	    (rc = stat(d->path, &st)) != 0) {
+		if (rc == -1 && err[0] == '\0')
+			str_format(err, errlen, "stat: %s", strerror(errno));
+		history_db_close(d);
+		return rc < 0 ? rc : -1;
+	}
+	d->dev = st.st_dev;
+	d->ino = st.st_ino;
+	return 0;
+}
+
+/* True when the path no longer names the file we have open. */
+bool history_db_moved(const history_db_t *d)
+{
+	struct stat st;
+
+	if (stat(d->path, &st) != 0)
+		return true;
+	return st.st_ino != d->ino || st.st_dev != d->dev;
+}
+
+/* ---- inserting ------------------------------------------------------ */
+
+static const char *policy_text(dmarc_policy_t p)
+{
+	return p == DMARC_POLICY_UNSPEC ? NULL : dmarc_policy_name(p);
+}
+
+/* For NOT NULL columns: a name function never returns NULL today, but a
+ * NULL would make every later batch fail. */
+static const char *nn(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+static int bind_policy(sqlite3_stmt *st, int i, const hist_item_t *it)
+{
+	char psd[2] = { it->psd, '\0' };
+	int rc = 0;
+
+	if (psd[0] != 'y' && psd[0] != 'n')
+		psd[0] = 'u';
+	if (!it->policy_found) {
+		for (int k = 0; k < 9; k++)
+			rc |= sqlite3_bind_null(st, i + k);
+		return rc;
+	}
+	rc |= bind_text(st, i++, policy_text(it->p));
+	rc |= bind_text(st, i++, policy_text(it->sp));
+	rc |= bind_text(st, i++, policy_text(it->np));
+	rc |= bind_text(st, i++, dmarc_align_name(it->adkim));
+	rc |= bind_text(st, i++, dmarc_align_name(it->aspf));
+	rc |= sqlite3_bind_int(st, i++, (int)it->pct);
+	rc |= bind_text(st, i++, it->testing ? "y" : "n");
+	rc |= bind_text(st, i++, it->strs + it->str[HS_FO]);
+	rc |= sqlite3_bind_text(st, i, psd, 1, SQLITE_TRANSIENT);
+	return rc;
+}
+
+static bool item_dkim_aligned(const hist_item_t *it)
+{
+	for (size_t i = 0; i < it->ndkim; i++)
+		if (it->dkim[i].aligned && it->dkim[i].result == AUTH_PASS)
+			return true;
+	return false;
+}
+
+static int insert_message(history_db_t *d, const hist_item_t *it)
+{
+	sqlite3_stmt *st = d->ins_msg;
+	const char *s = it->strs;
+	int i = 1, rc = 0;
+
+	sqlite3_reset(st);
+	rc |= sqlite3_bind_int64(st, i++, (sqlite3_int64)it->when);
+	for (int k = HS_QID; k <= HS_ORG; k++)
+		rc |= bind_text(st, i++, s + it->str[k]);
+	rc |= bind_text(st, i++, nn(discovery_method_name(it->discovery)));
+	rc |= sqlite3_bind_int(st, i++, it->policy_found);
+	rc |= bind_policy(st, i, it);
+	i += 9;
+	rc |= bind_text(st, i++, nn(dmarc_result_name(it->result)));
+	rc |= bind_text(st, i++, policy_text(it->requested));
+	rc |= bind_text(st, i++, policy_text(it->evaluated));
+	rc |= bind_text(st, i++, policy_text(it->applied));
+	rc |= sqlite3_bind_int(st, i++, it->np_applied);
+	rc |= sqlite3_bind_int(st, i++, it->sampled_out);
+	rc |= bind_text(st, i++, s + it->str[HS_SPFDOM]);
+	rc |= bind_text(st, i++, nn(spf_scope_name(it->spf_scope)));
+	rc |= bind_text(st, i++, nn(auth_result_name(it->spf_result)));
+	rc |= sqlite3_bind_int(st, i++, it->spf_aligned);
+	rc |= sqlite3_bind_int(st, i++, item_dkim_aligned(it));
+	rc |= bind_text(st, i++, s + it->str[HS_ARC]);
+	rc |= bind_text(st, i, s + it->str[HS_ARCSEAL]);
+	if (rc != SQLITE_OK)
+		return SQLITE_MISUSE;
+	return sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK :
+	    sqlite3_errcode(d->db);
+}
+
+static int step_done(sqlite3 *db, sqlite3_stmt *st, int bindrc)
+{
+	if (bindrc != SQLITE_OK)
+		return SQLITE_MISUSE;
+	return sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK :
+	    sqlite3_errcode(db);
+}
+
+static int insert_children(history_db_t *d, const hist_item_t *it,
+    sqlite3_int64 id)
+{
+	const char *s = it->strs;
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK, b;
+
+	for (size_t k = 0; rc == SQLITE_OK && k < it->nrcpt; k++) {
+		st = d->ins_rcpt;
+		sqlite3_reset(st);
+		b = sqlite3_bind_int64(st, 1, id) |
+		    sqlite3_bind_int(st, 2, (int)k) |
+		    bind_text(st, 3, s + it->rcpt[k]);
+		rc = step_done(d->db, st, b);
+	}
+	for (size_t k = 0; rc == SQLITE_OK && k < it->ndkim; k++) {
+		const hist_dkim_t *sig = &it->dkim[k];
+
+		st = d->ins_dkim;
+		sqlite3_reset(st);
+		b = sqlite3_bind_int64(st, 1, id) |
+		    sqlite3_bind_int(st, 2, (int)k) |
+		    bind_text(st, 3, s + sig->domain) |
+		    bind_text(st, 4, s + sig->selector) |
+		    bind_text(st, 5, nn(auth_result_name(sig->result))) |
+		    sqlite3_bind_int(st, 6, sig->aligned) |
+		    bind_text(st, 7, s + sig->human);
+		rc = step_done(d->db, st, b);
+	}
+	for (size_t k = 0; rc == SQLITE_OK && k < it->nover; k++) {
+		st = d->ins_over;
+		sqlite3_reset(st);
+		b = sqlite3_bind_int64(st, 1, id) |
+		    sqlite3_bind_int(st, 2, (int)k) |
+		    bind_text(st, 3, nn(override_reason_name(it->reason[k]))) |
+		    bind_text(st, 4, s + it->comment[k]);
+		rc = step_done(d->db, st, b);
+	}
+	return rc;
+}
+
+/* Errors that come from one row, not from the database: retrying would
+ * fail again, so the row is dropped (and counted) instead of blocking
+ * every row behind it. */
+static bool row_error(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_CONSTRAINT: case SQLITE_TOOBIG: case SQLITE_MISMATCH:
+	case SQLITE_MISUSE: case SQLITE_RANGE:
+		return true;
+	}
+	return false;
+}
+
+static int insert_item(history_db_t *d, const hist_item_t *it)
+{
+	int rc = insert_message(d, it);
+
+	if (rc == SQLITE_OK)
+		rc = insert_children(d, it, sqlite3_last_insert_rowid(d->db));
+	return rc;
+}
+
+/* Write one batch in one transaction, each row inside a savepoint so a
+ * row the database refuses (*nbad counts them) is left out alone.  Any
+ * other error rolls the whole batch back. */
+int history_db_write(history_db_t *d, const hist_item_t *batch, size_t *nbad,
+    char *err, size_t errlen)
+{
+	const hist_item_t *it;
+	int rc;
+
+	*nbad = 0;
+	if ((rc = db_exec(d->db, "BEGIN IMMEDIATE", err, errlen)) != SQLITE_OK)
+		return rc;
+	for (it = batch; it != NULL && rc == SQLITE_OK; it = it->next) {
+		if ((rc = db_exec(d->db, "SAVEPOINT item", err, errlen)) !=
+		    SQLITE_OK)
+			break;
+		rc = insert_item(d, it);
+		if (rc != SQLITE_OK)
+			str_format(err, errlen, "insert: %s",
+			    sqlite3_errmsg(d->db));
+		if (rc != SQLITE_OK && row_error(rc)) {
+			(*nbad)++;
+			log_ratelimited(&d->last_row_log,
+			    HISTORY_ROW_LOG_INTERVAL, LOG_ERR,
+			    "history: %s: row dropped: %s", d->path, err);
+			rc = db_exec(d->db, "ROLLBACK TO item", err, errlen);
+		}
+		if (rc == SQLITE_OK)
+			rc = db_exec(d->db, "RELEASE item", err, errlen);
+	}
+	if (rc == SQLITE_OK)
+		rc = db_exec(d->db, "COMMIT", err, errlen);
+	if (rc != SQLITE_OK)
+		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_reset(d->ins_msg);
+	sqlite3_reset(d->ins_rcpt);
+	sqlite3_reset(d->ins_dkim);
+	sqlite3_reset(d->ins_over);
+	return rc;
+}
+
