@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "authres.h"
 #include "log.h"
 #include "message.h"
 
@@ -174,8 +175,28 @@ static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *p, size_t n)
 
 /* Remove forged Authentication-Results (highest index first, so the
  * remaining indices stay valid), then add ours at the top. */
-static void apply_headers(SMFICTX *ctx, const message_t *m,
-    const outcome_t *out)
+/* With SMFIP_HDR_LEADSPC the MTA also takes the values of added headers
+ * verbatim, so they must bring their own space after the colon. */
+static int add_header(SMFICTX *ctx, const milter_conn_t *mc, bool insert,
+    const char *name, const char *value)
+{
+	strbuf_t sb;
+	int rc;
+
+	strbuf_init(&sb, AUTHRES_MAX + 1);
+	if (mc->leadspc)
+		strbuf_putc(&sb, ' ');
+	strbuf_puts(&sb, value);
+	if (insert)
+		rc = smfi_insheader(ctx, 0, (char *)name, sb.s);
+	else
+		rc = smfi_addheader(ctx, (char *)name, sb.s);
+	strbuf_free(&sb);
+	return rc;
+}
+
+static void apply_headers(SMFICTX *ctx, const milter_conn_t *mc,
+    const message_t *m, const outcome_t *out)
 {
 	size_t i;
 
@@ -187,13 +208,13 @@ static void apply_headers(SMFICTX *ctx, const message_t *m,
 	if (m->forged_overflow)
 		log_warn("%s: more than %d forged Authentication-Results",
 		    m->qid, MSG_MAX_FORGED);
-	if (smfi_insheader(ctx, 0, "Authentication-Results",
-	    (char *)strbuf_str(&out->authres)) != MI_SUCCESS)
+	if (add_header(ctx, mc, true, "Authentication-Results",
+	    strbuf_str(&out->authres)) != MI_SUCCESS)
 		log_warn("%s: cannot add Authentication-Results", m->qid);
 }
 
-static sfsistat apply_decision(SMFICTX *ctx, const runtime_t *rt,
-    const outcome_t *out)
+static sfsistat apply_decision(SMFICTX *ctx, const milter_conn_t *mc,
+    const runtime_t *rt, const outcome_t *out)
 {
 	const decision_t *d = &out->decision;
 
@@ -208,8 +229,8 @@ static sfsistat apply_decision(SMFICTX *ctx, const runtime_t *rt,
 		if (rt->cfg->quarantine_mode == QUARANTINE_HOLD)
 			smfi_quarantine(ctx, (char *)d->text);
 		else
-			smfi_addheader(ctx, rt->cfg->quarantine_header,
-			    (char *)d->text);
+			add_header(ctx, mc, false, rt->cfg->quarantine_header,
+			    d->text);
 		return SMFIS_ACCEPT;
 	case ACTION_ACCEPT:
 		break;
@@ -229,8 +250,8 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 	if (macro(ctx, "i"))
 		message_set_qid(mc->msg, macro(ctx, "i"));
 	message_finish(rt, &mc->conn, mc->msg, &out);
-	apply_headers(ctx, mc->msg, &out);
-	rc = apply_decision(ctx, rt, &out);
+	apply_headers(ctx, mc, mc->msg, &out);
+	rc = apply_decision(ctx, mc, rt, &out);
 	log_info("%s", strbuf_str(&out.logline));
 	if (out.evaluated && rt->history)
 		history_submit(rt->history, &out.row);
