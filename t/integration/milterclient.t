@@ -167,10 +167,11 @@ def test_basic(echo):
     rcpt = (events(lines, "rcpt") or [{}])[0]
     tap.is_((rcpt.get("to"), rcpt.get("rcpt_addr")),
             ("<bob@test.local>", "bob@test.local"), "rcpt: <rcpt>, {rcpt_addr}")
-    qids = set(e.get("i") for e in events(lines, "mail") + events(lines, "data")
+    qids = set(e.get("i") for e in events(lines, "data")
                + events(lines, "eoh") + events(lines, "eom"))
     tap.ok(len(qids) == 1 and None not in qids and "(none)" not in qids,
-           "queue id macro i identical at mail/data/eoh/eom: %r" % (qids,))
+           "queue id macro i identical at data/eoh/eom: %r" % (qids,))
+    tap.is_(mail.get("i"), "(none)", "no queue id at MAIL (as Postfix 3.7)")
     hdrs = [(e.get("name"), e.get("value")) for e in events(lines, "header")]
     tap.is_(hdrs[2] if len(hdrs) > 2 else None,
             ("Subject", "hello\\n  folded line"),
@@ -392,6 +393,43 @@ def test_hostile():
     expect_error([pack(b"c", b"junk")], "continue with data refused")
 
 
+def test_harness():
+    """t/lib/harness.py: config writing and the real daemon's life cycle."""
+    conf = harness.write_config(os.path.join(OUT, "w.conf"), {
+        "A": "x y", "B": True, "C": False, "D": ["1.2.3.0/24", "::1"],
+        "E": None})
+    tap.is_(open(conf).read().splitlines()[1:],
+            ["A x y", "B on", "C off", "D 1.2.3.0/24, ::1"],
+            "write_config: values, booleans, lists, None left out")
+    if not os.access(harness.daemon_path(), os.X_OK):
+        tap.skip("milter/dmarcwarden not built", 5)
+        return
+    d = harness.Daemon(OUT, {"NoSuchKeyAtAll": "1"}, name="badconf")
+    try:
+        d.start(timeout=5)
+        tap.ok(False, "daemon with unknown config key refused to start")
+        d.stop(grace=1)
+    except harness.DaemonError as exc:
+        tap.ok("--- " in str(exc), "DaemonError carries the daemon's stderr")
+    d = harness.Daemon(OUT, {})
+    d.start()
+    tap.ok(d.running(), "daemon started, socket answers")
+    r = mc.send_message(d.socket_spec, "192.0.2.1", "h.example",
+                        "a@unreachable.invalid", ["b@test.local"], msg("x"))
+    tap.ok(r.stage == "eom" and r.action in ("accept", "continue", "tempfail",
+                                             "reject", "discard"),
+           "one message through the real daemon: %r" % (r,))
+    pid = d.pid()
+    d.stop(grace=6)
+    tap.ok(not d.running(), "daemon stopped")
+    try:
+        os.kill(pid, 0)
+        gone = False
+    except OSError:
+        gone = True
+    tap.ok(gone, "no daemon process left")
+
+
 def main():
     t0 = time.time()
     test_parsing()
@@ -407,6 +445,7 @@ def main():
         echo.stop()
         test_flags(exe)
     test_hostile()
+    test_harness()
     cleanup()
     tap.note("%.1fs" % (time.time() - t0))
     sys.exit(tap.done_testing())

@@ -18,8 +18,13 @@ DESCRIPTION
     write_config(path, dict) writes one "Key value" line per entry, keys as
     in milter/config.h comments; None values are left out, True/False
     become on/off, lists are joined with ", ".  Daemon() adds "Socket" (the
-    socket it passes with -p anyway) and, when a TestDNS is given,
-    "Nameservers 127.0.0.1@PORT"; entries in the dict override both.
+    socket it passes with -p anyway), "AuthservID mx.test.local",
+    "HistoryDB OUT/NAME.history.db" (never the system path) and, when a
+    TestDNS is given, "Nameservers 127.0.0.1@PORT"; entries in the dict
+    override these (None removes one).
+
+    libmilter daemons may linger up to ~5 s after SIGTERM; stop(grace)
+    then SIGKILLs the group and returns -9.
 
     Daemon.start() runs ROOT/milter/dmarcwarden -c CONF -f -p unix:SOCK
     (extra_args appended) in its own process group with stderr (and
@@ -236,7 +241,9 @@ class Daemon(object):
         self.socket_spec = "unix:" + sock
         self.conf_path = os.path.join(out, name + ".conf")
         self.stderr_path = os.path.join(out, name + ".stderr")
-        self.settings = {"Socket": self.socket_spec}
+        self.settings = {"Socket": self.socket_spec,
+                         "AuthservID": "mx.test.local",
+                         "HistoryDB": os.path.join(out, name + ".history.db")}
         if dns is not None:
             self.settings["Nameservers"] = "127.0.0.1@%d" % dns.port
         self.settings.update(config or {})

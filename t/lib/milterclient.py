@@ -35,8 +35,10 @@ DESCRIPTION
     skipped; a folded header is sent with its line breaks as "\\n" and the
     first space (not tab) after the colon removed; the body is sent with
     CRLF line ends in chunks of at most 65535 bytes; after each message
-    the client sends SMFIC_ABORT (Postfix's mail_reset), so milters must
-    cope with abort after end-of-message.  SMFIR_SKIP stops further events
+    the client sends SMFIC_ABORT (Postfix's mail_reset), and quit() sends
+    one more SMFIC_ABORT before SMFIC_QUIT, so milters must cope with
+    abort after end-of-message.  postfix_harness.t checks this packet
+    sequence against a real Postfix 3.7.  SMFIR_SKIP stops further events
     of that type (body chunks).  SMFIR_PROGRESS is consumed silently.
 
     Replies: 'r' gives reply "550 5.7.1 Command rejected", 't' gives
@@ -164,7 +166,7 @@ POSTFIX_MACRO_STAGES = {
     "{auth_type}": "mail", "{auth_authen}": "mail", "{auth_author}": "mail",
     "{mail_addr}": "mail", "{mail_host}": "mail", "{mail_mailer}": "mail",
     "{rcpt_addr}": "rcpt", "{rcpt_host}": "rcpt", "{rcpt_mailer}": "rcpt",
-    "i": "mail",  # also data, eoh, eom: see _message_macros()
+    "i": "data",  # and eoh, eom; Postfix has no queue id yet at MAIL/RCPT
 }
 STAGES = ("connect", "helo", "mail", "rcpt", "data", "eoh", "eom")
 
@@ -286,6 +288,7 @@ class MilterClient(object):
         self.protocol = None
         self.symlists = {}      # command byte -> set of macro keys
         self.skip_event = None
+        self.connected = False
         self.sent = []          # (command byte, data) log, for debugging
 
     # ---- transport -------------------------------------------------
@@ -510,6 +513,7 @@ class MilterClient(object):
 
     # ---- SMTP-level steps ------------------------------------------
     def connect(self, hostname, family="4", port=0, address="", macros=None):
+        self.connected = True
         data = _cstr(hostname) + family.encode("ascii")
         if family != "U":
             data += struct.pack("!H", port) + _cstr(address)
@@ -558,8 +562,12 @@ class MilterClient(object):
         self.send_packet(SMFIC_ABORT)
 
     def quit(self):
+        """Postfix at disconnect: SMFIC_ABORT (mail_reset) once the connect
+        event was sent, then SMFIC_QUIT; then close."""
         try:
             if self.sock is not None:
+                if self.connected:
+                    self.abort()
                 self.send_packet(SMFIC_QUIT)
         except MilterError:
             pass
@@ -596,7 +604,9 @@ class MilterClient(object):
             r.action = "aborted"
             return r
 
-        mail_extra = {"i": qid, "{mail_addr}": _bare(sender),
+        # Postfix 3.7 opens the queue file after RCPT, so "i" is empty at
+        # MAIL and RCPT (seen with a real Postfix in postfix_harness.t).
+        mail_extra = {"{mail_addr}": _bare(sender),
                       "{mail_mailer}": "smtp",
                       "{mail_host}": _domain(sender) or None}
         mail_extra.update(auth_macros(auth))
@@ -611,7 +621,7 @@ class MilterClient(object):
         rcpt_results = []
         for rcpt in rcpts:
             rr = self.rcpt(rcpt, (), stage_macros("rcpt", {
-                "i": qid, "{rcpt_addr}": _bare(rcpt),
+                "{rcpt_addr}": _bare(rcpt),
                 "{rcpt_host}": _domain(rcpt) or None,
                 "{rcpt_mailer}": "smtp"}))
             rcpt_results.append(rr)
