@@ -284,8 +284,10 @@ class Daemon(object):
     def reload(self):
         self.proc.send_signal(signal.SIGHUP)
 
-    def stop(self, grace=5.0):
-        """SIGTERM, wait, SIGKILL the group; returns the exit status."""
+    def stop(self, grace=12.0):
+        """SIGTERM, wait, SIGKILL the group; returns the exit status.
+        libmilter notices a stop request only every 5 seconds
+        (MI_CHK_TIME), so the grace period must be longer than that."""
         if self.proc is None:
             return None
         status = stop_process(self.proc, grace)
