@@ -105,6 +105,10 @@ static const cfg_key_t config_keys[] = {
 	STR("SyslogFacility", "mail", syslog_facility, 0,
 	    config_check_facility),
 	{ "UMask", CT_OCTAL, "007", OFF(umask), 0, NULL, NULL, 0, 0777 },
+	TYPED("RunAsRoot", CT_BOOL, "no", run_as_root, 0),
+	PATHK("ChrootDirectory", "", chroot, F_EMPTY_OK),
+	PATHK("StatsFile", "", stats_file, F_EMPTY_OK),
+	UINT("StatsInterval", "60", stats_interval, 1, 86400),
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

@@ -95,6 +95,10 @@ typedef struct config {
 	bool syslog;                /* Syslog */
 	char *syslog_facility;      /* SyslogFacility, default "mail" */
 	unsigned umask;             /* UMask (octal) for the unix socket */
+	bool run_as_root;           /* RunAsRoot: allow root without UserID */
+	char *chroot;               /* ChrootDirectory; "" = none */
+	char *stats_file;           /* StatsFile; "" = none */
+	unsigned stats_interval;    /* StatsInterval, seconds */
 } config_t;
 
 config_t *config_load(const char *path, char *err, size_t errlen);

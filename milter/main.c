@@ -1,7 +1,7 @@
 /*
  * dmarcwarden - DMARC milter: process start-up and shutdown.
  *
- *	dmarcwarden -c FILE [-f] [-p SOCKET] [-n] [-V]
+ *	dmarcwarden -c FILE [-f] [-p SOCKET] [-n] [-s] [-V]
  *
  * main() loads the configuration, opens the milter socket, detaches
  * (unless -f), writes the PID file, drops privileges, builds the shared
@@ -9,11 +9,7 @@
  * See dmarcwarden(8).
  */
 #include <errno.h>
-#include <grp.h>
 #include <libmilter/mfapi.h>
-#include <pthread.h>
-#include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +20,9 @@
 #include "config.h"
 #include "log.h"
 #include "milter.h"
+#include "process.h"
 #include "runtime.h"
+#include "stats.h"
 
 #ifndef DW_VERSION
 #define DW_VERSION "0.1.0"
@@ -36,67 +34,14 @@ runtime_t *dw_runtime;
 static void usage(void)
 {
 	fprintf(stderr, "usage: dmarcwarden [-c FILE] [-f] [-p SOCKET] "
-	    "[-n] [-V]\n"
+	    "[-n] [-s] [-V]\n"
 	    "  -c FILE    configuration file (default %s)\n"
 	    "  -f         stay in the foreground, log to stderr too\n"
 	    "  -p SOCKET  milter socket, overrides Socket\n"
 	    "  -n         check the configuration and exit\n"
+	    "  -s         print the statistics the daemon writes to StatsFile\n"
 	    "  -V         print the version and exit\n", DEFAULT_CONFIG);
 	exit(2);
-}
-
-static int write_pid_file(const char *path)
-{
-	FILE *fp;
-
-	if (path == NULL || *path == '\0')
-		return 0;
-	fp = fopen(path, "w");
-	if (fp == NULL) {
-		log_err("cannot write PID file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	fprintf(fp, "%ld\n", (long)getpid());
-	return fclose(fp) == 0 ? 0 : -1;
-}
-
-/* UserID is "user" or "user:group". */
-static int drop_privileges(const char *spec)
-{
-	char user[256], *group;
-	struct passwd *pw;
-	struct group *gr;
-	gid_t gid;
-
-	if (spec == NULL || *spec == '\0')
-		return 0;
-	if (str_copy(user, sizeof(user), spec) < 0)
-		return -1;
-	group = strchr(user, ':');
-	if (group)
-		*group++ = '\0';
-	pw = getpwnam(user);
-	if (pw == NULL) {
-		log_err("UserID: no such user '%s'", user);
-		return -1;
-	}
-	gid = pw->pw_gid;
-	if (group) {
-		gr = getgrnam(group);
-		if (gr == NULL) {
-			log_err("UserID: no such group '%s'", group);
-			return -1;
-		}
-		gid = gr->gr_gid;
-	}
-	if (getuid() != 0 && geteuid() != 0)
-		return getuid() == pw->pw_uid ? 0 : -1;
-	if (setgroups(1, &gid) < 0 || setgid(gid) < 0 ||
-	    setuid(pw->pw_uid) < 0) {
-		log_err("cannot change to user %s: %s", user, strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 static int runtime_start(runtime_t *rt, config_t *cfg)
@@ -138,6 +83,15 @@ static int runtime_start(runtime_t *rt, config_t *cfg)
 	}
 	rt->eval.discovery.method = cfg->discovery;
 	rt->eval.discovery.psl = rt->psl;
+	return 0;
+}
+
+/* The files the daemon writes, opened after chroot and privilege drop so
+ * they belong to UserID. */
+static int runtime_open_files(runtime_t *rt, config_t *cfg)
+{
+	char err[256];
+
 	if (cfg->history_db && *cfg->history_db) {
 		rt->history = history_open(cfg->history_db,
 		    cfg->history_buffer, err, sizeof(err));
@@ -146,11 +100,17 @@ static int runtime_start(runtime_t *rt, config_t *cfg)
 			return -1;
 		}
 	}
+	if (stats_writer_start(cfg->stats_file, cfg->stats_interval, rt->dns,
+	    rt->history) < 0) {
+		log_err("cannot start the StatsFile writer");
+		return -1;
+	}
 	return 0;
 }
 
 static void runtime_stop(runtime_t *rt)
 {
+	stats_writer_stop();
 	if (rt->history) {
 		history_close(rt->history);
 		rt->history = NULL;
@@ -160,21 +120,6 @@ static void runtime_stop(runtime_t *rt)
 	dns_resolver_free(rt->dns);
 	if (rt->psl)
 		psl_free(rt->psl);
-}
-
-/* libmilter's signal thread sigwait()s for SIGTERM, SIGINT and SIGHUP;
- * every other thread must have them blocked, including the resolver and
- * history threads started before smfi_main(), or a signal kills the
- * process before pending history rows are written. */
-static void block_signals(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
 static int open_socket(const config_t *cfg, const char *sock)
@@ -197,21 +142,73 @@ static int open_socket(const config_t *cfg, const char *sock)
 	return 0;
 }
 
+/* -s: print the StatsFile the running daemon writes. */
+static int print_stats(const config_t *cfg)
+{
+	char buf[4096];
+	size_t n;
+	FILE *fp;
+
+	if (cfg->stats_file == NULL || *cfg->stats_file == '\0') {
+		fprintf(stderr, "dmarcwarden: StatsFile is not set\n");
+		return 1;
+	}
+	fp = fopen(cfg->stats_file, "r");
+	if (fp == NULL) {
+		fprintf(stderr, "dmarcwarden: cannot read %s: %s\n",
+		    cfg->stats_file, strerror(errno));
+		return 1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		fwrite(buf, 1, n, stdout);
+	fclose(fp);
+	return 0;
+}
+
+/* Everything between the configuration and smfi_main(), in the order
+ * process.h explains. */
+static int daemon_setup(runtime_t *rt, config_t *cfg, const char *sock,
+    bool foreground)
+{
+	char err[256];
+
+	if (process_root_check(cfg->user, cfg->run_as_root, err,
+	    sizeof(err)) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (open_socket(cfg, sock) < 0)
+		return -1;
+	if (!foreground && daemon(0, 0) < 0) {
+		log_err("cannot detach: %s", strerror(errno));
+		return -1;
+	}
+	if (process_write_pid(cfg->pid_file) < 0)
+		return -1;
+	process_block_signals();
+	if (runtime_start(rt, cfg) < 0 || process_chroot(cfg->chroot) < 0 ||
+	    process_drop_privileges(cfg->user) < 0 ||
+	    runtime_open_files(rt, cfg) < 0)
+		return -1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cfgpath = DEFAULT_CONFIG, *sock = NULL;
-	bool foreground = false, check = false;
+	bool foreground = false, check = false, stats = false;
 	char err[CONFIG_ERR_MAX];
 	runtime_t rt;
 	config_t *cfg;
 	int c, rc;
 
-	while ((c = getopt(argc, argv, "c:fp:nVh")) != -1) {
+	while ((c = getopt(argc, argv, "c:fp:nsVh")) != -1) {
 		switch (c) {
 		case 'c': cfgpath = optarg; break;
 		case 'f': foreground = true; break;
 		case 'p': sock = optarg; break;
 		case 'n': check = true; break;
+		case 's': stats = true; break;
 		case 'V':
 			printf("dmarcwarden %s\n", DW_VERSION);
 			return 0;
@@ -225,10 +222,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dmarcwarden: %s\n", err);
 		return 1;
 	}
-	if (check) {
-		printf("%s: configuration OK\n", cfgpath);
+	if (check || stats) {
+		rc = stats ? print_stats(cfg) : 0;
+		if (check)
+			printf("%s: configuration OK\n", cfgpath);
 		config_free(cfg);
-		return 0;
+		return rc;
 	}
 	if (log_open("dmarcwarden", cfg->syslog, cfg->syslog_facility,
 	    foreground) < 0) {
@@ -237,17 +236,8 @@ int main(int argc, char **argv)
 	}
 	if (sock == NULL)
 		sock = cfg->socket;
-	if (open_socket(cfg, sock) < 0)
-		return 1;
-	if (!foreground && daemon(0, 0) < 0) {
-		log_err("cannot detach: %s", strerror(errno));
-		return 1;
-	}
-	if (write_pid_file(cfg->pid_file) < 0 ||
-	    drop_privileges(cfg->user) < 0)
-		return 1;
-	block_signals();
-	if (runtime_start(&rt, cfg) < 0)
+	memset(&rt, 0, sizeof(rt));
+	if (daemon_setup(&rt, cfg, sock, foreground) < 0)
 		return 1;
 	dw_runtime = &rt;
 	log_info("dmarcwarden %s starting on %s (Enforcement %s, "
@@ -257,8 +247,9 @@ int main(int argc, char **argv)
 	rc = smfi_main();
 	log_info("dmarcwarden stopping");
 	runtime_stop(&rt);
-	if (cfg->pid_file && *cfg->pid_file)
-		unlink(cfg->pid_file);
+	if (cfg->pid_file && *cfg->pid_file && unlink(cfg->pid_file) < 0)
+		log_warn("cannot remove PID file %s: %s", cfg->pid_file,
+		    strerror(errno));
 	config_free(cfg);
 	log_close();
 	return rc == MI_SUCCESS ? 0 : 1;

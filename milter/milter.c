@@ -13,6 +13,7 @@
 #include "authres.h"
 #include "log.h"
 #include "message.h"
+#include "stats.h"
 
 typedef struct milter_conn {
 	connection_t conn;
@@ -92,6 +93,7 @@ static sfsistat mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	    netlist_match(rt->cfg->ignore_networks, mc->conn.client_ip)) {
 		log_debug("connection from %s [%s] ignored",
 		    mc->conn.client_host, mc->conn.client_ip);
+		stats_count_skip(STATS_SKIP_NETWORK);
 		return SMFIS_ACCEPT;
 	}
 	return SMFIS_CONTINUE;
@@ -115,8 +117,10 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 	if (mc == NULL)
 		return SMFIS_TEMPFAIL;
 	conn_end_message(mc);
-	if (auth && *auth && rt->cfg->ignore_authenticated)
+	if (auth && *auth && rt->cfg->ignore_authenticated) {
+		stats_count_skip(STATS_SKIP_AUTHENTICATED);
 		return SMFIS_ACCEPT;
+	}
 	mc->msg = message_new(rt, macro(ctx, "i"));
 	if (mc->msg == NULL)
 		return SMFIS_TEMPFAIL;
@@ -124,6 +128,7 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 	if (config_domain_listed(rt->cfg->ignore_sender_domains,
 	    mc->msg->mailfrom_domain)) {
 		conn_end_message(mc);
+		stats_count_skip(STATS_SKIP_SENDER);
 		return SMFIS_ACCEPT;
 	}
 	return SMFIS_CONTINUE;
@@ -157,6 +162,7 @@ static sfsistat mlfi_eoh(SMFICTX *ctx)
 		return SMFIS_TEMPFAIL;
 	if (mc->msg->nrcpt > 0 && mc->msg->rcpt_all_ignored) {
 		conn_end_message(mc);
+		stats_count_skip(STATS_SKIP_RECIPIENT);
 		return SMFIS_ACCEPT;
 	}
 	message_eoh(mc->msg);
@@ -253,6 +259,8 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 	apply_headers(ctx, mc, mc->msg, &out);
 	rc = apply_decision(ctx, mc, rt, &out);
 	log_info("%s", strbuf_str(&out.logline));
+	stats_count_message(out.evaluated ? &out.verdict : NULL,
+	    out.decision.action);
 	if (out.evaluated && rt->history)
 		history_submit(rt->history, &out.row);
 	outcome_free(&out);

@@ -241,7 +241,9 @@ class Daemon(object):
         self.socket_spec = "unix:" + sock
         self.conf_path = os.path.join(out, name + ".conf")
         self.stderr_path = os.path.join(out, name + ".stderr")
-        self.settings = {"Socket": self.socket_spec,
+        # Tests run as root without UserID, which the daemon refuses
+        # unless told (RunAsRoot).
+        self.settings = {"Socket": self.socket_spec, "RunAsRoot": "yes",
                          "AuthservID": "mx.test.local",
                          "HistoryDB": os.path.join(out, name + ".history.db")}
         if dns is not None:
