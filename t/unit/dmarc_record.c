@@ -8,50 +8,12 @@
  */
 #include "../../policy/dmarc_record.h"
 #include "../../policy/strbuf.h"
+#include "../golden.h"
 #include "../tap.h"
 
 #include <stdlib.h>
 
 #define LINE_MAX_LEN 4096
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decode the escapes of one line; returns the length. */
-static size_t unescape(const char *in, char *out, size_t outlen)
-{
-	size_t o = 0;
-
-	for (; *in && o + 1 < outlen; in++) {
-		if (*in != '\\' || in[1] == '\0') {
-			out[o++] = *in;
-			continue;
-		}
-		in++;
-		switch (*in) {
-		case 't': out[o++] = '\t'; break;
-		case 'r': out[o++] = '\r'; break;
-		case 'n': out[o++] = '\n'; break;
-		case 'x':
-			if (hexval(in[1]) >= 0 && hexval(in[2]) >= 0) {
-				out[o++] = (char)(hexval(in[1]) * 16 + hexval(in[2]));
-				in += 2;
-				break;
-			}
-			/* FALLTHROUGH */
-		default: out[o++] = *in; break;
-		}
-	}
-	return o;
-}
 
 static const char *status_name(dmarc_record_status_t st)
 {
@@ -116,7 +78,7 @@ static int golden(const char *argv0, int generate)
 		chomp(line);
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
-		len = unescape(line, rec, sizeof(rec));
+		len = golden_unescape(line, rec, sizeof(rec) - 1);
 		describe(rec, len, got, sizeof(got), &r);
 		n++;
 		if (generate) {

@@ -12,54 +12,12 @@
  */
 #include "../../policy/from_header.h"
 #include "../../policy/strbuf.h"
+#include "../golden.h"
 #include "../tap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decode the escapes of one from.in line into dst; returns its length. */
-static size_t unescape(const char *s, char *dst)
-{
-	size_t n = 0;
-
-	while (*s) {
-		if (*s != '\\' || s[1] == '\0') {
-			dst[n++] = *s++;
-			continue;
-		}
-		s++;
-		switch (*s) {
-		case 'r': dst[n++] = '\r'; break;
-		case 'n': dst[n++] = '\n'; break;
-		case 't': dst[n++] = '\t'; break;
-		case '0': dst[n++] = '\0'; break;
-		case 's': dst[n++] = ' '; break;
-		case 'x':
-			if (hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
-				dst[n++] = (char)(hexval(s[1]) * 16 + hexval(s[2]));
-				s += 2;
-				break;
-			}
-			/* FALLTHROUGH */
-		default:
-			dst[n++] = *s;
-		}
-		s++;
-	}
-	return n;
-}
 
 /* Parse len bytes from an exact-size copy; describe the result. */
 static int run_case(const char *bytes, size_t len, from_result_t *fr,
@@ -150,7 +108,7 @@ static void golden(const char *dir)
 	while (next_line(fin, &in, &incap) != NULL) {
 		ncase++;
 		raw = malloc(strlen(in) + 1);
-		len = unescape(in, raw);
+		len = golden_unescape(in, raw, strlen(in));
 		rc = run_case(raw, len, &fr, &res);
 		free(raw);
 		ok(result_sane(rc, &fr), "case %zu result is consistent", ncase);
