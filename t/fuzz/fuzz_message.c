@@ -1,0 +1,129 @@
+/*
+ * fuzz_message - the daemon's whole per-message path without libmilter:
+ * message_new/header/eoh/body/finish (milter/message.h), which run the
+ * header-From parser, the forged Authentication-Results check, SPF
+ * (libspf2 through milter/spf.c), DKIM (libopendkim through
+ * milter/dkim.c), dmarc_evaluate() with policy discovery, decide_action()
+ * and authres_format(), all against a fake DNS (fakedns.h) that answers
+ * from the input's zone.
+ *
+ * Input: fuzzmsg.h layout.  Checks: the outcome is consistent (an
+ * evaluated message has a verdict with known values, a non-evaluated one
+ * was refused or accepted by BadFromAction), the Authentication-Results
+ * value folds only with LF + TAB and starts with our authserv-id, and
+ * the log line is printable ASCII (untrusted bytes must not reach
+ * syslog raw).  With FUZZ_VERBOSE set in the environment each outcome
+ * (log line and Authentication-Results) is printed on stderr.
+ */
+#include "../../milter/message.h"
+#include "../../milter/authres.h"
+#include "fakedns.h"
+#include "fuzz.h"
+#include "fuzzmsg.h"
+
+#define FUZZ_AUTHSERV "mx.fuzz.test"
+
+static const char fuzz_config[] =
+    "AuthservID " FUZZ_AUTHSERV "\n"
+    "HistoryDB \"\"\n"
+    "MaximumSignatures 8\n"
+    "MultipleFrom strictest\n"
+    "IgnoreNetworks \"\"\n";
+
+static runtime_t rt;
+
+static void runtime_init(void)
+{
+	char err[CONFIG_ERR_MAX];
+
+	rt.cfg = config_load_buffer("fuzz", fuzz_config,
+	    sizeof(fuzz_config) - 1, err, sizeof(err));
+	if (rt.cfg == NULL) {
+		fprintf(stderr, "fuzz config: %s\n", err);
+		abort();
+	}
+	rt.dns = dns_resolver_new(NULL, err, sizeof(err));
+	dns_resolver_ops(rt.dns, &rt.dns_ops);
+	rt.spf = spf_checker_new(rt.dns, err, sizeof(err));
+	rt.dkim = dkim_engine_new(rt.dns, rt.cfg->max_signatures, err,
+	    sizeof(err));
+	FUZZ_CHECK(rt.spf != NULL && rt.dkim != NULL);
+	rt.eval.discovery.method = DISCOVERY_TREEWALK;
+}
+
+static void on_header(void *ctx, const char *name, const char *value)
+{
+	message_header(&rt, ctx, name, value, true);
+}
+
+static void check_outcome(const message_t *m, const outcome_t *out)
+{
+	const char *s = strbuf_str(&out->authres);
+	char id[256];
+	size_t i;
+
+	FUZZ_CHECK(out->decision.action >= ACTION_ACCEPT &&
+	    out->decision.action <= ACTION_TEMPFAIL);
+	if (out->evaluated) {
+		FUZZ_CHECK(out->verdict.result <= DMARC_RESULT_PERMERROR);
+		FUZZ_CHECK(out->verdict.applied <= DMARC_POLICY_REJECT);
+		FUZZ_CHECK(out->verdict.noverrides <= EVAL_MAX_OVERRIDES);
+		FUZZ_CHECK(m->from.ndomains >= 1);
+	} else {
+		FUZZ_CHECK(out->decision.action == ACTION_REJECT ||
+		    out->decision.action == ACTION_ACCEPT);
+	}
+	FUZZ_CHECK(!out->authres.truncated);
+	for (i = 0; i < out->authres.len; i++) {
+		FUZZ_CHECK(s[i] != '\r' && s[i] != '\0');
+		if (s[i] == '\n')
+			FUZZ_CHECK(s[i + 1] == '\t');
+	}
+	FUZZ_CHECK(authres_authserv_id(s, out->authres.len, id,
+	    sizeof(id)) == 0 && strcmp(id, FUZZ_AUTHSERV) == 0);
+	s = strbuf_str(&out->logline);
+	for (i = 0; i < out->logline.len; i++) {
+		if (s[i] < 0x20 || s[i] >= 0x7f) {
+			fprintf(stderr, "log line: %s\n", s);
+			FUZZ_CHECK(!"log line is printable ASCII");
+		}
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static outcome_t out;
+	connection_t conn;
+	message_t *m;
+	fuzz_msg_t fm;
+	size_t body, off, n;
+
+	if (rt.cfg == NULL)
+		runtime_init();
+	fuzz_msg_split(data, size, &fm);
+	fakedns_load(fm.zone, fm.zonelen);
+	memset(&conn, 0, sizeof(conn));
+	str_copy(conn.client_ip, sizeof(conn.client_ip), fm.ip);
+	str_copy(conn.helo, sizeof(conn.helo), fm.helo);
+	str_copy(conn.client_host, sizeof(conn.client_host), "client.test");
+	m = message_new(&rt, "FUZZQID");
+	FUZZ_CHECK(m != NULL);
+	message_mailfrom(m, fm.mailfrom);
+	message_rcpt(&rt, m, "<postmaster@rcpt.test>");
+	body = fuzz_msg_headers(fm.msg, fm.msglen, on_header, m);
+	message_eoh(m);
+	for (off = body; off < fm.msglen; off += n) {
+		n = fm.msglen - off;
+		if (n > 65535)
+			n = 65535;
+		message_body(m, fm.msg + off, n);
+	}
+	message_finish(&rt, &conn, m, &out);
+	if (getenv("FUZZ_VERBOSE") != NULL)
+		fprintf(stderr, "%s\nAuthentication-Results: %s\n",
+		    strbuf_str(&out.logline), strbuf_str(&out.authres));
+	check_outcome(m, &out);
+	outcome_free(&out);
+	message_free(m);
+	return 0;
+}
