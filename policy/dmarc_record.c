@@ -344,7 +344,8 @@ static void parse_uri_item(parse_state_t *ps, tag_id_t id, size_t s,
 	bang = memchr(t + s, '!', e - s);
 	ulen = bang ? (size_t)(bang - (t + s)) : e - s;
 	bad = check_uri(t + s, ulen);
-	if (bad != ulen || (bang && !parse_size(bang + 1,
+	/* An empty URI before "!" ("!10m") is no URI at all. */
+	if (ulen == 0 || bad != ulen || (bang && !parse_size(bang + 1,
 	    e - s - ulen - 1, &size))) {
 		excerpt(ex, sizeof(ex), t + s, e - s);
 		note(ps, "tag %s: invalid URI \"%s\" at offset %zu ignored",
