@@ -671,6 +671,9 @@ void spf_check(spf_checker_t *c, const char *ip, const char *helo,
 	    || !identity_domain_ok(domain)) {
 		str_copy(out->reason, sizeof(out->reason),
 		    "no valid domain to check");
+		/* The identity reaches logs and headers: no raw bytes. */
+		str_printable(out->domain, sizeof(out->domain), domain,
+		    strlen(domain));
 		return;
 	}
 	str_lower(out->domain);
