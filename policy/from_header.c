@@ -8,11 +8,7 @@
  *
  *	int from_header_parse(const char *value, size_t len,
  *		from_result_t *out);
- *
- *	int domain_normalize(const char *in, size_t len, char *out,
- *		size_t outlen);
- *	int domain_normalize_reason(const char *in, size_t len, char *out,
- *		size_t outlen, char *reason, size_t reasonlen);
+
  * DESCRIPTION
  *	from_header_parse() reads exactly len bytes of a From field body
  *	(the input need not be NUL-terminated and is never read past len)
@@ -41,36 +37,24 @@
  *	charsets are common there and never reach a domain), but the local
  *	part and the domain must be valid UTF-8.
  *
- *	Domains.  domain_normalize() lower-cases, strips one trailing dot,
- *	converts each non-ASCII label with libidn2 (IDNA2008, TR46
- *	non-transitional mapping, NFC input) and then requires: labels of
- *	1..63 octets made of letters, digits, "-" and "_", no label that
- *	starts or ends with "-", a name of at most 253 octets, and a
- *	top-level label that is not all digits.  "_" is allowed because
- *	DMARC evaluates DNS names, not host names.  ASCII labels are not
- *	passed through libidn2, so existing IDNA2003-era A-labels ("xn--"
- *	labels libidn2 would refuse) and labels like "ab--cd" are kept as
- *	they are: the DNS decides whether they exist.
+ *	Domains are normalised with domain_normalize() (domain.h).
  * DIAGNOSTICS
  *	from_header_parse() returns the number of distinct domains, or -1
  *	with out->reason set to a printable message that carries a byte
  *	offset where one helps and never copies input bytes.  More than
  *	FROM_MAX_DOMAINS mailboxes (counting duplicates) is an error, as are
  *	domain literals and any invalid domain.
- *	domain_normalize() returns 0, or -1 when the name is invalid or
- *	does not fit in outlen bytes.
  *--*/
 #include "from_header.h"
 #include "strbuf.h"
+#include "utf8.h"
 
-#include <idn2.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DOMAIN_RAW_MAX 1024	/* bytes of one domain before IDNA */
 
 enum tok_type { T_END, T_ATOM, T_QSTRING, T_DLITERAL, T_SPECIAL };
 
@@ -110,211 +94,6 @@ static bool is_special(unsigned char c)
 	return c != 0 && strchr("<>@,;:.", c) != NULL;
 }
 
-/* Length of the valid UTF-8 sequence at p[0..n), or 0. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	size_t need, i;
-	unsigned long cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		need = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		need = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		need = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (need > n)
-		return 0;
-	for (i = 1; i < need; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000)
-	    || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return need;
-}
-
-static bool utf8_valid(const unsigned char *p, size_t n)
-{
-	size_t i = 0, k;
-
-	while (i < n) {
-		if ((k = utf8_seq(p + i, n - i)) == 0)
-			return false;
-		i += k;
-	}
-	return true;
-}
-
-/* ----------------------------------------------------------------- */
-/* Domain names                                                       */
-/* ----------------------------------------------------------------- */
-
-static int why(char *reason, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int why(char *reason, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason != NULL && size > 0) {
-		va_start(ap, fmt);
-		vsnprintf(reason, size, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-/* Check one label of an ASCII (A-label form) name. */
-static int label_check(const char *s, size_t n, char *reason, size_t rsize)
-{
-	size_t i;
-
-	if (n == 0)
-		return why(reason, rsize, "empty label");
-	if (n > 63)
-		return why(reason, rsize, "label longer than 63 octets");
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-		    || c == '-' || c == '_'))
-			return why(reason, rsize,
-			    "invalid character 0x%02x in domain", c);
-	}
-	if (s[0] == '-' || s[n - 1] == '-')
-		return why(reason, rsize, "label starts or ends with '-'");
-	return 0;
-}
-
-/* Check a lower-case ASCII name without trailing dot. */
-static int ldh_check(const char *s, size_t n, char *reason, size_t rsize)
-{
-	size_t start = 0, i;
-	bool numeric = true;
-
-	if (n == 0)
-		return why(reason, rsize, "empty domain");
-	if (n > 253)
-		return why(reason, rsize, "domain longer than 253 octets");
-	for (i = 0; i <= n; i++) {
-		if (i < n && s[i] != '.')
-			continue;
-		if (label_check(s + start, i - start, reason, rsize) < 0)
-			return -1;
-		start = i + 1;
-	}
-	for (i = n; i > 0 && s[i - 1] != '.'; i--)
-		if (s[i - 1] < '0' || s[i - 1] > '9')
-			numeric = false;
-	if (numeric)
-		return why(reason, rsize, "all-numeric top-level label");
-	return 0;
-}
-
-/* Convert one label to A-label form, appending it to sb. */
-static int label_to_ascii(const char *s, size_t n, strbuf_t *sb,
-	char *reason, size_t rsize)
-{
-	char in[DOMAIN_RAW_MAX + 1];
-	char *alabel = NULL;
-	size_t i;
-	bool ascii = true;
-	int rc;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			ascii = false;
-	if (ascii) {
-		for (i = 0; i < n; i++) {
-			char c = s[i];
-
-			if (c >= 'A' && c <= 'Z')
-				c = (char)(c - 'A' + 'a');
-			strbuf_putc(sb, c);
-		}
-		return 0;
-	}
-	if (!utf8_valid((const unsigned char *)s, n))
-		return why(reason, rsize, "invalid UTF-8 in domain");
-	memcpy(in, s, n);
-	in[n] = '\0';
-	rc = idn2_lookup_u8((const uint8_t *)in, (uint8_t **)&alabel,
-	    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-	if (rc != IDN2_OK)
-		return why(reason, rsize, "IDN conversion failed: %s",
-		    idn2_strerror(rc));
-	strbuf_puts(sb, alabel);
-	idn2_free(alabel);
-	return 0;
-}
-
-int domain_normalize_reason(const char *in, size_t len, char *out,
-	size_t outlen, char *reason, size_t rsize)
-{
-	strbuf_t sb;
-	size_t i, start = 0;
-	bool stripped = false;
-	int rc = 0;
-
-	if (reason != NULL && rsize > 0)
-		reason[0] = '\0';
-	if (in == NULL || out == NULL || outlen == 0)
-		return why(reason, rsize, "no domain");
-	out[0] = '\0';
-	if (len == 0)
-		return why(reason, rsize, "empty domain");
-	if (len > DOMAIN_RAW_MAX)
-		return why(reason, rsize, "domain longer than 253 octets");
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		if (c <= 0x20 || c == 0x7f)
-			return why(reason, rsize,
-			    "invalid character 0x%02x in domain", c);
-	}
-	if (len > 1 && in[len - 1] == '.') {
-		len--;
-		stripped = true;
-	}
-	strbuf_init(&sb, 4 * DOMAIN_RAW_MAX);
-	for (i = 0; i <= len && rc == 0; i++) {
-		if (i < len && in[i] != '.')
-			continue;
-		if (start > 0)
-			strbuf_putc(&sb, '.');
-		rc = label_to_ascii(in + start, i - start, &sb, reason, rsize);
-		start = i + 1;
-	}
-	if (rc == 0 && sb.truncated)
-		rc = why(reason, rsize, "domain longer than 253 octets");
-	if (rc == 0) {
-		/* TR46 maps U+3002 etc. to "."; one trailing dot is fine. */
-		if (!stripped && sb.len > 1 && sb.s[sb.len - 1] == '.')
-			sb.s[--sb.len] = '\0';
-		rc = ldh_check(strbuf_str(&sb), sb.len, reason, rsize);
-	}
-	if (rc == 0 && str_copy(out, outlen, strbuf_str(&sb)) < 0)
-		rc = why(reason, rsize, "domain does not fit the buffer");
-	if (rc < 0)
-		out[0] = '\0';
-	strbuf_free(&sb);
-	return rc;
-}
-
-int domain_normalize(const char *in, size_t len, char *out, size_t outlen)
-{
-	return domain_normalize_reason(in, len, out, outlen, NULL, 0);
-}
 
 /* ----------------------------------------------------------------- */
 /* Lexer: skips CFWS, returns one token at a time                     */

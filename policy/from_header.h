@@ -29,6 +29,8 @@
 
 #include <stddef.h>
 
+#include "domain.h"
+
 #define FROM_MAX_DOMAINS 16
 #define FROM_DOMAIN_MAX 254     /* 253 + NUL */
 #define FROM_MAX_INPUT 16384
@@ -44,13 +46,5 @@ typedef struct from_result {
 
 int from_header_parse(const char *value, size_t len, from_result_t *out);
 
-/* Normalise one domain name (lower-case, strip one trailing dot, U-label
- * to A-label, check LDH syntax and lengths).  Returns 0 or -1. */
-int domain_normalize(const char *in, size_t len, char *out, size_t outlen);
-
-/* Same, and on failure writes a short printable reason (never input
- * bytes) to reason[reasonlen] when reason is not NULL. */
-int domain_normalize_reason(const char *in, size_t len, char *out,
-	size_t outlen, char *reason, size_t reasonlen);
 
 #endif
