@@ -625,7 +625,9 @@ dmarc_record_status_t dmarc_record_select(const txt_answer_t *a,
 			str_copy(first_msg, sizeof(first_msg), msg);
 		}
 	}
-	if (ndmarc > 1 || (ndmarc == 1 && a->truncated)) {
+	/* A cut answer may hide a (second) DMARC record: neither "one
+	 * record" nor "none" can be told, whatever the kept part holds. */
+	if (ndmarc > 1 || (a != NULL && a->truncated)) {
 		record_defaults(out);
 		if (err != NULL && errlen > 0)
 			str_format(err, errlen, ndmarc > 1 ? "%zu DMARC records "

@@ -59,7 +59,8 @@
  *	DMARC_RECORD_OK with *out set; DMARC_RECORD_NOT_DMARC when there is
  *	none; DMARC_RECORD_INVALID when there are several (all discarded,
  *	`policy_invalid` false), when the answer was truncated so uniqueness
- *	cannot be told, or when the only one is invalid (err says why).
+ *	cannot be told (even when the kept records hold no DMARC record),
+ *	or when the only one is invalid (err says why).
  *
  *	dmarc_record_format() writes the canonical text: every RFC 9989 tag
  *	with its effective value in a fixed order, then rua/ruf, then pct,

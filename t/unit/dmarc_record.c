@@ -157,6 +157,11 @@ static void test_select(void)
 	is_int(dmarc_record_select(&a, &r, err, sizeof(err)),
 	    DMARC_RECORD_INVALID, "select: truncated answer not trusted");
 	txt_answer_free(&a);
+	for (i = 0; i < TXT_MAX_RECORDS + 1; i++)
+		add(&a, "filler");
+	is_int(dmarc_record_select(&a, &r, err, sizeof(err)),
+	    DMARC_RECORD_INVALID, "select: truncated, none kept: unknown");
+	txt_answer_free(&a);
 	is_int(dmarc_record_select(NULL, &r, NULL, 0),
 	    DMARC_RECORD_NOT_DMARC, "select: NULL answer, NULL err");
 }
