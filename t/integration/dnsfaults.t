@@ -27,6 +27,9 @@ missing.
 
 import os
 import re
+import shutil
+import socket
+import subprocess
 import sys
 import time
 
@@ -198,6 +201,122 @@ tap.ok(took < 8, "DKIM key timeout: answered in %.1f s" % took)
 r, ar, log, took = send(accepting, "a@spfbad.example", ip=GOOD_IP)
 tap.like(ar, r"spf=permerror", "SPF syntax error: spf=permerror")
 tap.is_(r.action, "reject", "SPF permerror, no DKIM: DMARC fail, rejected")
+
+
+# ---- DNSSEC: a zone signed with ldns-signzone, served by nsd --------------
+SIGNED_ZONE = """$ORIGIN example.
+$TTL 60
+@ IN SOA ns.example. host.example. 1 3600 600 86400 60
+@ IN NS ns.example.
+ns IN A 127.0.0.1
+good IN TXT "v=spf1 ip4:%s -all"
+_dmarc.good IN TXT "v=DMARC1; p=reject"
+bad IN TXT "v=spf1 ip4:%s -all"
+_dmarc.bad IN TXT "v=DMARC1; p=reject"
+""" % (GOOD_IP, GOOD_IP)
+
+
+def sign_zone(d):
+    """Sign SIGNED_ZONE with a fresh ECDSA key, corrupt the signature of
+    _dmarc.bad.example TXT; -> trust anchor file."""
+    with open(os.path.join(d, "example.zone"), "w") as f:
+        f.write(SIGNED_ZONE)
+    k = subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256", "-k",
+                        "example"], cwd=d, check=True,
+                       stdout=subprocess.PIPE).stdout.decode().strip()
+    day = time.strftime("%Y%m%d", time.gmtime(time.time() - 86400))
+    subprocess.run(["ldns-signzone", "-i", day, "example.zone", k], cwd=d,
+                   check=True)
+    path = os.path.join(d, "example.zone.signed")
+    lines = open(path).read().splitlines()
+    for i, line in enumerate(lines):
+        f = line.split()
+        if f[0] == "_dmarc.bad.example." and f[3] == "RRSIG" and \
+                f[4] == "TXT":
+            sig = f[-1]
+            mid = len(sig) // 2
+            f[-1] = sig[:mid] + ("A" if sig[mid] != "A" else "B") + \
+                sig[mid + 1:]
+            lines[i] = "\t".join(f)
+    with open(path, "w") as fp:
+        fp.write("\n".join(lines) + "\n")
+    anchor = os.path.join(d, "anchor.key")
+    with open(os.path.join(d, k + ".key")) as src, open(anchor, "w") as dst:
+        dst.write(src.read().split(";")[0] + "\n")
+    return anchor
+
+
+def start_nsd(d, port):
+    conf = os.path.join(d, "nsd.conf")
+    with open(conf, "w") as f:
+        f.write("""server:
+    ip-address: 127.0.0.1@%d
+    port: %d
+    server-count: 1
+    username: ""
+    chroot: ""
+    zonesdir: "%s"
+    database: ""
+    pidfile: "%s/nsd.pid"
+    xfrdfile: "%s/xfrd.state"
+    zonelistfile: "%s/zone.list"
+    logfile: "%s/nsd.log"
+    verbosity: 1
+remote-control:
+    control-enable: no
+zone:
+    name: example
+    zonefile: example.zone.signed
+""" % (port, port, d, d, d, d, d))
+    p = subprocess.Popen(["nsd", "-d", "-c", conf], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    harness.at_cleanup(lambda: harness.stop_process(p, 3))
+    deadline = time.time() + 5
+    while time.time() < deadline and p.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return p
+        except OSError:
+            time.sleep(0.1)
+    return p
+
+
+tools = [t for t in ("nsd", "ldns-keygen", "ldns-signzone")
+         if not shutil.which(t)]
+if tools:
+    tap.skip("DNSSEC: %s not installed (contrib/install-deps)"
+             % ", ".join(tools), 6)
+else:
+    sec_dir = os.path.join(out, "dnssec")
+    os.makedirs(sec_dir, exist_ok=True)
+    anchor = sign_zone(sec_dir)
+    nsd_port = harness.free_port()
+    nsd = start_nsd(sec_dir, nsd_port)
+    validating = harness.Daemon(out, {
+        "AuthservID": "mx.test.local",
+        "HistoryDB": os.path.join(out, "dnssec.db"),
+        "DNSTimeout": 2,
+        "DNSSEC": "yes",
+        "TrustAnchorFile": anchor,
+        "Nameservers": "127.0.0.1@%d" % nsd_port,
+        "IgnoreNetworks": "\"\"",
+        "Syslog": "no",
+    }, name="dnssec")
+    validating.start()
+    r, ar, log, took = send(validating, "a@good.example", ip=BAD_IP)
+    tap.is_(r.action, "reject", "DNSSEC: validated policy applies (reject)")
+    tap.like(ar, r"dmarc=fail", "DNSSEC: signed zone validates, dmarc=fail")
+    r, ar, log, took = send(validating, "a@good.example", ip=GOOD_IP)
+    tap.like(ar, r"(?s)spf=pass .*dmarc=pass", "DNSSEC: signed SPF and DMARC "
+             "records validate, dmarc=pass")
+    r, ar, log, took = send(validating, "a@bad.example", ip=BAD_IP)
+    tap.is_(r.action, "accept", "DNSSEC bogus: TempErrorAction accept")
+    tap.like(ar, r"dmarc=temperror", "DNSSEC bogus: dmarc=temperror")
+    tap.like(log, r'reason="[^"]*DNSSEC bogus: [^"]*signature',
+             "DNSSEC bogus: logged with the validator's reason")
+    tap.diag("logged: %s" % re.sub(r".*reason=", "reason=", log))
+    validating.stop()
+    harness.stop_process(nsd, 3)
 
 for d in (accepting, tempfailing):
     tap.ok(d.running(), "%s daemon still running" % d.name)
