@@ -49,12 +49,104 @@ _Static_assert(sizeof(quarantine_mode_t) == sizeof(int), "enum size");
 _Static_assert(sizeof(multifrom_action_t) == sizeof(int), "enum size");
 _Static_assert(sizeof(badfrom_action_t) == sizeof(int), "enum size");
 _Static_assert(sizeof(discovery_method_t) == sizeof(int), "enum size");
+_Static_assert(sizeof(report_format_t) == sizeof(int), "enum size");
 
 static const char *const discovery_names[] = { "treewalk", "psl", NULL };
 static const char *const temperror_names[] = { "accept", "tempfail", NULL };
 static const char *const quarantine_names[] = { "hold", "header", NULL };
 static const char *const multifrom_names[] = { "reject", "strictest", NULL };
 static const char *const badfrom_names[] = { "reject", "accept", NULL };
+static const char *const report_format_names[] = { "rfc9990", "rfc7489",
+	NULL };
+
+/* Checks of the reporter's keys (dmarcwarden-report(8)). */
+static int check_fail(char *why, size_t len, const char *msg)
+{
+	str_copy(why, len, msg);
+	return -1;
+}
+
+/* local@domain: printable ASCII local part, a valid domain. */
+static int check_address(char *v, char *why, size_t len)
+{
+	char dom[CONFIG_DOMAIN_MAX];
+	char *at = strrchr(v, '@');
+	size_t i;
+
+	if (at == NULL || at == v || strlen(v) > 254)
+		return check_fail(why, len, "expected local@domain");
+	for (i = 0; v + i < at; i++)
+		if (v[i] <= 0x20 || v[i] >= 0x7f || strchr("<>()[],;:\\\"",
+		    v[i]) != NULL)
+			return check_fail(why, len, "bad local part");
+	if (config_domain_normalize(at + 1, strlen(at + 1), dom, sizeof(dom),
+	    why, len) < 0)
+		return -1;
+	return 0;
+}
+
+static int check_domain(char *v, char *why, size_t len)
+{
+	char dom[CONFIG_DOMAIN_MAX];
+
+	if (config_domain_normalize(v, strlen(v), dom, sizeof(dom), why,
+	    len) < 0)
+		return -1;
+	if (strlen(dom) > strlen(v))
+		return check_fail(why, len, "write the domain as A-labels");
+	str_copy(v, strlen(v) + 1, dom);
+	return 0;
+}
+
+/* host or [address], optionally :port */
+static int check_hostport(char *v, char *why, size_t len)
+{
+	size_t i, n = strlen(v);
+
+	if (n > 255)
+		return check_fail(why, len, "longer than 255 bytes");
+	for (i = 0; i < n; i++)
+		if (!(v[i] >= 'a' && v[i] <= 'z') && !(v[i] >= 'A' &&
+		    v[i] <= 'Z') && !(v[i] >= '0' && v[i] <= '9') &&
+		    strchr(".-:[]", v[i]) == NULL)
+			return check_fail(why, len, "expected host[:port]");
+	return 0;
+}
+
+/* Items separated by commas or spaces, each checked by one function. */
+static int check_items(char *v, config_check_fn item, char *why, size_t len)
+{
+	char buf[CONFIG_LINE_MAX + 1];
+	const char *p = v;
+	size_t n;
+
+	for (;;) {
+		p += strspn(p, ", \t");
+		if (*p == '\0')
+			return 0;
+		n = strcspn(p, ", \t");
+		str_ncopy(buf, sizeof(buf), p, n);
+		if (item(buf, why, len) < 0)
+			return -1;
+		p += n;
+	}
+}
+
+static int check_noreport_item(char *v, char *why, size_t len)
+{
+	return strchr(v, '@') ? check_address(v, why, len) :
+	    check_domain(v, why, len);
+}
+
+static int check_noreports(char *v, char *why, size_t len)
+{
+	return check_items(v, check_noreport_item, why, len);
+}
+
+static int check_header_list(char *v, char *why, size_t len)
+{
+	return check_items(v, config_check_header_name, why, len);
+}
 
 #define OFF(f) offsetof(config_t, f)
 #define STR(n, d, f, fl, chk) { n, CT_STRING, d, OFF(f), fl, chk, NULL, 0, 0 }
@@ -109,6 +201,28 @@ static const cfg_key_t config_keys[] = {
 	PATHK("ChrootDirectory", "", chroot, F_EMPTY_OK),
 	PATHK("StatsFile", "", stats_file, F_EMPTY_OK),
 	UINT("StatsInterval", "60", stats_interval, 1, 86400),
+	STR("ReportOrgName", "", report_org_name, F_EMPTY_OK,
+	    config_check_reply_text),
+	STR("ReportSender", "", report_sender, F_EMPTY_OK, check_address),
+	STR("ReportContactInfo", "", report_contact, F_EMPTY_OK,
+	    config_check_reply_text),
+	ENUM("ReportFormat", "rfc9990", report_format, report_format_names),
+	PATHK("ReportSendmail", "/usr/sbin/sendmail", report_sendmail, 0),
+	STR("ReportSMTPRelay", "", report_smtp_relay, F_EMPTY_OK,
+	    check_hostport),
+	PATHK("ReportSigningKey", "", report_sign_key, F_EMPTY_OK),
+	STR("ReportSigningSelector", "", report_sign_selector, F_EMPTY_OK,
+	    check_domain),
+	STR("ReportSigningDomain", "", report_sign_domain, F_EMPTY_OK,
+	    check_domain),
+	UINT("ReportMaxAttempts", "5", report_max_attempts, 1, 100),
+	STR("NoReportsList", "", no_reports, F_EMPTY_OK, check_noreports),
+	TYPED("FailureReports", CT_BOOL, "no", failure_reports, 0),
+	STR("FailureReportHeaders", "From, Date, Subject, Message-ID, "
+	    "Reply-To, Sender, MIME-Version, Content-Type, DKIM-Signature, "
+	    "Authentication-Results, Received", failure_headers, 0,
+	    check_header_list),
+	UINT("FailureReportHourlyCap", "10", failure_hourly_cap, 1, 100000),
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

@@ -64,6 +64,7 @@ typedef enum temperror_action { TEMPERROR_ACCEPT = 0, TEMPERROR_TEMPFAIL } tempe
 typedef enum quarantine_mode { QUARANTINE_HOLD = 0, QUARANTINE_HEADER } quarantine_mode_t;
 typedef enum multifrom_action { MULTIFROM_REJECT = 0, MULTIFROM_STRICTEST } multifrom_action_t;
 typedef enum badfrom_action { BADFROM_REJECT = 0, BADFROM_ACCEPT } badfrom_action_t;
+typedef enum report_format { REPORT_RFC9990 = 0, REPORT_RFC7489 } report_format_t;
 
 typedef struct config {
 	char *path;                 /* file loaded, or NULL for defaults */
@@ -99,6 +100,21 @@ typedef struct config {
 	char *chroot;               /* ChrootDirectory; "" = none */
 	char *stats_file;           /* StatsFile; "" = none */
 	unsigned stats_interval;    /* StatsInterval, seconds */
+	/* dmarcwarden-report(8); "" = derived, see dmarcwarden.conf(5) */
+	char *report_org_name;      /* ReportOrgName; "" = AuthservID */
+	char *report_sender;        /* ReportSender address; "" = derived */
+	char *report_contact;       /* ReportContactInfo */
+	report_format_t report_format;  /* ReportFormat rfc9990|rfc7489 */
+	char *report_sendmail;      /* ReportSendmail path */
+	char *report_smtp_relay;    /* ReportSMTPRelay host[:port]; "" = none */
+	char *report_sign_key;      /* ReportSigningKey (PEM); "" = no DKIM */
+	char *report_sign_selector; /* ReportSigningSelector */
+	char *report_sign_domain;   /* ReportSigningDomain; "" = sender's */
+	unsigned report_max_attempts;   /* ReportMaxAttempts */
+	char *no_reports;           /* NoReportsList: domains, addresses */
+	bool failure_reports;       /* FailureReports */
+	char *failure_headers;      /* FailureReportHeaders: field names */
+	unsigned failure_hourly_cap;    /* FailureReportHourlyCap */
 } config_t;
 
 config_t *config_load(const char *path, char *err, size_t errlen);

@@ -40,6 +40,8 @@
 #define HISTORY_MAX_RCPT_DOMAINS 8
 #define HISTORY_ADDR_MAX 64
 #define HISTORY_QID_MAX 32
+#define HISTORY_MAILFROM_MAX 512
+#define HISTORY_SAMPLE_MAX (64 * 1024) /* failure sample headers */
 
 typedef struct history_dkim {
 	char domain[FROM_DOMAIN_MAX];
@@ -78,6 +80,12 @@ typedef struct history_row {
 	history_dkim_t dkim[EVAL_MAX_DKIM];
 	char arc_result[16];                  /* "" until ARC exists */
 	char arc_sealers[FROM_DOMAIN_MAX];
+	bool is_report;                       /* itself a DMARC report */
+	/* Failure sample (schema version 2), written when failure_headers
+	 * is not NULL: borrowed, valid until history_submit() returns. */
+	const char *failure_headers;
+	char failure_auth[8];                 /* "dmarc", "dkim", "spf" */
+	char mail_from[HISTORY_MAILFROM_MAX]; /* address, "" for <> */
 } history_row_t;
 
 typedef struct history_stats {

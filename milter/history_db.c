@@ -14,7 +14,7 @@
 #include "log.h"
 
 #define HISTORY_BUSY_TIMEOUT_MS 2000
-#define HISTORY_ITEM_STR_MAX 65536    /* far above the sum of all fields */
+#define HISTORY_ITEM_STR_MAX (256 * 1024) /* above the sum of all fields */
 #define HISTORY_ROW_LOG_INTERVAL 60
 
 static const char history_insert_msg[] =
@@ -24,8 +24,10 @@ static const char history_insert_msg[] =
 	" policy_pct, policy_testing, policy_fo, policy_psd, result,"
 	" disposition_requested, disposition_evaluated, disposition_applied,"
 	" np_applied, sampled_out, spf_domain, spf_scope, spf_result,"
-	" spf_aligned, dkim_aligned, arc_result, arc_sealers) VALUES"
-	" (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	" spf_aligned, dkim_aligned, arc_result, arc_sealers, policy_rua,"
+	" policy_ruf, is_report) VALUES"
+	" (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+	"?,?,?)";
 static const char history_insert_rcpt[] =
 	"INSERT INTO message_rcpt (message_id, seq, domain) VALUES (?,?,?)";
 static const char history_insert_dkim[] =
@@ -34,6 +36,10 @@ static const char history_insert_dkim[] =
 static const char history_insert_over[] =
 	"INSERT INTO message_override (message_id, seq, reason, comment)"
 	" VALUES (?,?,?,?)";
+static const char history_insert_sample[] =
+	"INSERT INTO failure_samples (message_id, time, policy_domain,"
+	" header_from, source_ip, mail_from, ruf, auth_failure, headers)"
+	" VALUES (?,?,?,?,?,?,?,?,?)";
 
 /* ---- items ---------------------------------------------------------- */
 
@@ -47,6 +53,25 @@ static size_t item_str(strbuf_t *sb, const char *s, size_t max)
 }
 
 #define ITEM_STR(sb, field) item_str((sb), (field), sizeof(field))
+
+/* rua/ruf as stored in messages.policy_rua: "uri[!bytes],..." */
+static size_t item_uris(strbuf_t *sb, const dmarc_uri_t *uris, size_t n)
+{
+	size_t off = sb->len, i;
+
+	if (n > DMARC_MAX_URIS)
+		n = DMARC_MAX_URIS;
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strbuf_putc(sb, ',');
+		strbuf_append(sb, uris[i].uri, strnlen(uris[i].uri,
+		    sizeof(uris[i].uri)));
+		if (uris[i].size > 0)
+			strbuf_appendf(sb, "!%llu", uris[i].size);
+	}
+	strbuf_putc(sb, '\0');
+	return off;
+}
 
 static void item_copy_policy(hist_item_t *it, const history_row_t *row)
 {
@@ -121,6 +146,14 @@ hist_item_t *hist_item_new(const history_row_t *row)
 	it->str[HS_FO] = ITEM_STR(&sb, row->rec.fo);
 	it->str[HS_ARC] = ITEM_STR(&sb, row->arc_result);
 	it->str[HS_ARCSEAL] = ITEM_STR(&sb, row->arc_sealers);
+	it->str[HS_RUA] = item_uris(&sb, row->rec.rua, row->rec.nrua);
+	it->str[HS_RUF] = item_uris(&sb, row->rec.ruf, row->rec.nruf);
+	it->is_report = row->is_report;
+	it->has_sample = row->failure_headers != NULL;
+	it->str[HS_SAMPLE_HDRS] = item_str(&sb, row->failure_headers ?
+	    row->failure_headers : "", HISTORY_SAMPLE_MAX);
+	it->str[HS_SAMPLE_AUTH] = ITEM_STR(&sb, row->failure_auth);
+	it->str[HS_SAMPLE_MAILFROM] = ITEM_STR(&sb, row->mail_from);
 	item_copy_lists(it, &sb, row);
 	it->strs = strbuf_steal(&sb);
 	return it;
@@ -145,7 +178,9 @@ void history_db_close(history_db_t *d)
 	sqlite3_finalize(d->ins_rcpt);
 	sqlite3_finalize(d->ins_dkim);
 	sqlite3_finalize(d->ins_over);
+	sqlite3_finalize(d->ins_sample);
 	d->ins_msg = d->ins_rcpt = d->ins_dkim = d->ins_over = NULL;
+	d->ins_sample = NULL;
 	sqlite3_close_v2(d->db);
 	d->db = NULL;
 }
@@ -175,6 +210,27 @@ static int db_int(sqlite3 *db, const char *sql, long long *out)
 	return rc;
 }
 
+/* Version 1 -> 2 in one transaction; another process may have done it. */
+static int db_upgrade(sqlite3 *db, char *err, size_t errlen)
+{
+	long long version = -1;
+	int rc;
+
+	if ((rc = db_exec(db, "BEGIN IMMEDIATE", err, errlen)) != SQLITE_OK)
+		return -1;
+	if (db_int(db, "PRAGMA user_version", &version) != SQLITE_OK ||
+	    (version == 1 && db_exec(db, HISTORY_UPGRADE_V1_SQL, err,
+	    errlen) != SQLITE_OK) ||
+	    db_exec(db, "COMMIT", err, errlen) != SQLITE_OK) {
+		if (err[0] == '\0')
+			str_format(err, errlen, "upgrade: %s",
+			    sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
 /* A database is ours when its user_version is ours, or when it is empty
  * (then we create the schema).  Returns 0, -1 (try again later) or -2
  * (never usable). */
@@ -188,6 +244,8 @@ static int db_schema(sqlite3 *db, char *err, size_t errlen)
 		goto sqlfail;
 	if (version == HISTORY_SCHEMA_VERSION)
 		return 0;
+	if (version == 1)
+		return db_upgrade(db, err, errlen);
 	if (version != 0) {
 		str_format(err, errlen, "schema version %lld, this program "
 		    "knows version %d", version, HISTORY_SCHEMA_VERSION);
@@ -235,7 +293,9 @@ static int db_prepare(history_db_t *d, char *err, size_t errlen)
 	    sqlite3_prepare_v2(d->db, history_insert_dkim, -1, &d->ins_dkim,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(d->db, history_insert_over, -1, &d->ins_over,
-	    NULL) != SQLITE_OK) {
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(d->db, history_insert_sample, -1,
+	    &d->ins_sample, NULL) != SQLITE_OK) {
 		str_format(err, errlen, "prepare: %s", sqlite3_errmsg(d->db));
 		return -1;
 	}
@@ -368,7 +428,10 @@ static int insert_message(history_db_t *d, const hist_item_t *it)
 	rc |= sqlite3_bind_int(st, i++, it->spf_aligned);
 	rc |= sqlite3_bind_int(st, i++, item_dkim_aligned(it));
 	rc |= bind_text(st, i++, s + it->str[HS_ARC]);
-	rc |= bind_text(st, i, s + it->str[HS_ARCSEAL]);
+	rc |= bind_text(st, i++, s + it->str[HS_ARCSEAL]);
+	rc |= bind_text(st, i++, it->policy_found ? s + it->str[HS_RUA] : NULL);
+	rc |= bind_text(st, i++, it->policy_found ? s + it->str[HS_RUF] : NULL);
+	rc |= sqlite3_bind_int(st, i, it->is_report);
 	if (rc != SQLITE_OK)
 		return SQLITE_MISUSE;
 	return sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK :
@@ -437,12 +500,35 @@ static bool row_error(int rc)
 	return false;
 }
 
+static int insert_sample(history_db_t *d, const hist_item_t *it,
+    sqlite3_int64 id)
+{
+	sqlite3_stmt *st = d->ins_sample;
+	const char *s = it->strs;
+	int b;
+
+	sqlite3_reset(st);
+	b = sqlite3_bind_int64(st, 1, id) |
+	    sqlite3_bind_int64(st, 2, (sqlite3_int64)it->when) |
+	    bind_text(st, 3, s + it->str[HS_PDOM]) |
+	    bind_text(st, 4, s + it->str[HS_HFROM]) |
+	    bind_text(st, 5, s + it->str[HS_IP]) |
+	    bind_text(st, 6, s + it->str[HS_SAMPLE_MAILFROM]) |
+	    bind_text(st, 7, s + it->str[HS_RUF]) |
+	    bind_text(st, 8, s + it->str[HS_SAMPLE_AUTH]) |
+	    bind_text(st, 9, s + it->str[HS_SAMPLE_HDRS]);
+	return step_done(d->db, st, b);
+}
+
 static int insert_item(history_db_t *d, const hist_item_t *it)
 {
 	int rc = insert_message(d, it);
+	sqlite3_int64 id = sqlite3_last_insert_rowid(d->db);
 
 	if (rc == SQLITE_OK)
-		rc = insert_children(d, it, sqlite3_last_insert_rowid(d->db));
+		rc = insert_children(d, it, id);
+	if (rc == SQLITE_OK && it->has_sample)
+		rc = insert_sample(d, it, id);
 	return rc;
 }
 
@@ -484,6 +570,7 @@ int history_db_write(history_db_t *d, const hist_item_t *batch, size_t *nbad,
 	sqlite3_reset(d->ins_rcpt);
 	sqlite3_reset(d->ins_dkim);
 	sqlite3_reset(d->ins_over);
+	sqlite3_reset(d->ins_sample);
 	return rc;
 }
 

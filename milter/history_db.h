@@ -23,7 +23,9 @@
  *	history_db_open() opens or creates the file at db->path (its
  *	directory must exist), sets WAL mode, synchronous=NORMAL and a busy
  *	timeout, creates the schema of history_schema.h in an empty
- *	database, and prepares the insert statements.  It returns 0; -1
+ *	database (or upgrades a version 1 database with
+ *	HISTORY_UPGRADE_V1_SQL in one transaction), and prepares the insert
+ *	statements.  It returns 0; -1
  *	when the database is unavailable now (err says why; try again
  *	later); -2 when the file must never be used (not a database, a newer
  *	schema version, or someone else's tables).
@@ -53,7 +55,8 @@
 
 enum hist_str {
 	HS_QID, HS_IP, HS_HELO, HS_ENVFROM, HS_HFROM, HS_PDOM, HS_ORG,
-	HS_SPFDOM, HS_FO, HS_ARC, HS_ARCSEAL, HS_COUNT
+	HS_SPFDOM, HS_FO, HS_ARC, HS_ARCSEAL, HS_RUA, HS_RUF,
+	HS_SAMPLE_HDRS, HS_SAMPLE_AUTH, HS_SAMPLE_MAILFROM, HS_COUNT
 };
 
 typedef struct hist_dkim {
@@ -67,6 +70,7 @@ typedef struct hist_item {
 	time_t when;
 	discovery_method_t discovery;
 	bool policy_found, testing, np_applied, sampled_out, spf_aligned;
+	bool is_report, has_sample;
 	dmarc_policy_t p, sp, np, requested, evaluated, applied;
 	dmarc_align_t adkim, aspf;
 	unsigned pct;
@@ -86,7 +90,7 @@ typedef struct hist_item {
 typedef struct history_db {
 	const char *path;               /* borrowed, set by the caller */
 	sqlite3 *db;                    /* NULL while closed */
-	sqlite3_stmt *ins_msg, *ins_rcpt, *ins_dkim, *ins_over;
+	sqlite3_stmt *ins_msg, *ins_rcpt, *ins_dkim, *ins_over, *ins_sample;
 	dev_t dev;                      /* identity of the open file */
 	ino_t ino;
 	time_t last_row_log;

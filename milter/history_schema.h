@@ -99,6 +99,18 @@
  *	reported      NULL until the reporter includes this row in an
  *	              aggregate report; then that report's id.  The milter
  *	              never reads or writes it after the insert.
+ *	policy_rua, policy_ruf  (version 2)
+ *	              the rua= and ruf= URIs of the record that applied,
+ *	              comma-separated in record order, each followed by
+ *	              "!" and its RFC 7489 size limit in bytes when the record
+ *	              gave one ("mailto:a@example.com!10485760"); '' when
+ *	              the record has none; NULL when policy_found is 0 (and
+ *	              in rows written by version 1).  Reports go to these
+ *	              destinations (as seen when the message was evaluated).
+ *	is_report     (version 2) 1 when the message is itself a DMARC
+ *	              report (its Subject starts with "Report Domain:"); the
+ *	              reporter does not count such rows, so two reporters
+ *	              cannot feed each other's reports back forever.
  *	Indexes: messages_time (time), messages_policy_time (policy_domain,
  *	time), messages_reported (reported, time).
  *
@@ -131,11 +143,58 @@
  *	              "other" (RFC 7489 PolicyOverrideType; RFC 9990 adds
  *	              policy_test_mode).
  *	comment       free text, '' when none (report: reason/comment).
+ *
+ * TABLE report_log - (version 2) one row per aggregate report the reporter
+ *	(dmarcwarden-report) started; written by the reporter only.
+ *	report_id     PRIMARY KEY, the report's unique id (report_metadata/
+ *	              report_id, Subject Report-ID, file name unique-id).
+ *	policy_domain the domain reported on.
+ *	begin, end    the period, epoch seconds (end exclusive; the XML's
+ *	              date_range/end is end - 1).
+ *	created       when the report was first built.
+ *	state         "pending" (some destination still to be tried) or
+ *	              "done" (every destination sent, skipped or failed for
+ *	              good; the rows are then marked reported = report_id).
+ *	messages      messages counted in the report.
+ *	Index: report_log_domain (policy_domain, begin, end).
+ *
+ * TABLE report_dest - (version 2) delivery state of one report to one
+ *	destination URI.
+ *	report_id     report_log.report_id (ON DELETE CASCADE).
+ *	uri           the destination as published (without "!size").
+ *	state         "pending", "sent", "skipped" (not mailto, size limit,
+ *	              external destination not verified, NoReportsList) or
+ *	              "failed" (permanent: a 5xx or too many attempts).
+ *	attempts      delivery attempts so far.
+ *	last_attempt  epoch time of the last attempt, NULL before the first.
+ *	detail        last error or skip reason, '' when none.
+ *	PRIMARY KEY (report_id, uri).
+ *
+ * TABLE failure_samples - (version 2) a failed message kept for a failure
+ *	report (RFC 9991, AFRF RFC 6591); written by the milter only when
+ *	FailureReports is on and the record has ruf= and its fo= asks for it.
+ *	id            INTEGER PRIMARY KEY.
+ *	message_id    messages.id (ON DELETE CASCADE).
+ *	time          when the message was evaluated.
+ *	policy_domain, header_from, source_ip  as in messages.
+ *	mail_from     the RFC5321.MailFrom address ('' for <>).
+ *	ruf           destinations, in the form of messages.policy_ruf.
+ *	auth_failure  RFC 6591 Auth-Failure: "dmarc", "dkim" or "spf".
+ *	headers       the message's header section, CRLF line ends, with
+ *	              fields outside FailureReportHeaders redacted.
+ *	reported      NULL until the reporter handled it; then the epoch
+ *	              time it was sent, or 0 when it was skipped for good.
+ *	detail        why it was skipped, '' otherwise.
+ *	Index: failure_samples_reported (reported, time).
+ *
+ * UPGRADE from version 1: HISTORY_UPGRADE_V1_SQL adds the version 2
+ *	columns (NULL/0 in old rows) and tables; history_open() and the
+ *	reporter run it in one transaction on a version 1 database.
  */
 #ifndef MILTER_HISTORY_SCHEMA_H
 #define MILTER_HISTORY_SCHEMA_H
 
-#define HISTORY_SCHEMA_VERSION 1
+#define HISTORY_SCHEMA_VERSION 2
 
 #define HISTORY_SCHEMA_SQL \
 	"CREATE TABLE meta (\n" \
@@ -176,7 +235,10 @@
 	"  dkim_aligned INTEGER NOT NULL DEFAULT 0,\n" \
 	"  arc_result TEXT NOT NULL DEFAULT '',\n" \
 	"  arc_sealers TEXT NOT NULL DEFAULT '',\n" \
-	"  reported TEXT\n" \
+	"  reported TEXT,\n" \
+	"  policy_rua TEXT,\n" \
+	"  policy_ruf TEXT,\n" \
+	"  is_report INTEGER NOT NULL DEFAULT 0\n" \
 	");\n" \
 	"CREATE INDEX messages_time ON messages (time);\n" \
 	"CREATE INDEX messages_policy_time\n" \
@@ -207,6 +269,58 @@
 	"  reason TEXT NOT NULL,\n" \
 	"  comment TEXT NOT NULL DEFAULT '',\n" \
 	"  PRIMARY KEY (message_id, seq)\n" \
-	");\n"
+	");\n" \
+	HISTORY_V2_TABLES_SQL
+
+/* Tables new in version 2 (also created by the upgrade from version 1). */
+#define HISTORY_V2_TABLES_SQL \
+	"CREATE TABLE report_log (\n" \
+	"  report_id TEXT PRIMARY KEY,\n" \
+	"  policy_domain TEXT NOT NULL,\n" \
+	"  begin INTEGER NOT NULL,\n" \
+	"  end INTEGER NOT NULL,\n" \
+	"  created INTEGER NOT NULL,\n" \
+	"  state TEXT NOT NULL,\n" \
+	"  messages INTEGER NOT NULL DEFAULT 0\n" \
+	");\n" \
+	"CREATE INDEX report_log_domain\n" \
+	"  ON report_log (policy_domain, begin, end);\n" \
+	"CREATE TABLE report_dest (\n" \
+	"  report_id TEXT NOT NULL\n" \
+	"    REFERENCES report_log (report_id) ON DELETE CASCADE,\n" \
+	"  uri TEXT NOT NULL,\n" \
+	"  state TEXT NOT NULL,\n" \
+	"  attempts INTEGER NOT NULL DEFAULT 0,\n" \
+	"  last_attempt INTEGER,\n" \
+	"  detail TEXT NOT NULL DEFAULT '',\n" \
+	"  PRIMARY KEY (report_id, uri)\n" \
+	");\n" \
+	"CREATE TABLE failure_samples (\n" \
+	"  id INTEGER PRIMARY KEY,\n" \
+	"  message_id INTEGER NOT NULL\n" \
+	"    REFERENCES messages (id) ON DELETE CASCADE,\n" \
+	"  time INTEGER NOT NULL,\n" \
+	"  policy_domain TEXT NOT NULL,\n" \
+	"  header_from TEXT NOT NULL,\n" \
+	"  source_ip TEXT NOT NULL DEFAULT '',\n" \
+	"  mail_from TEXT NOT NULL DEFAULT '',\n" \
+	"  ruf TEXT NOT NULL,\n" \
+	"  auth_failure TEXT NOT NULL,\n" \
+	"  headers TEXT NOT NULL,\n" \
+	"  reported INTEGER,\n" \
+	"  detail TEXT NOT NULL DEFAULT ''\n" \
+	");\n" \
+	"CREATE INDEX failure_samples_reported\n" \
+	"  ON failure_samples (reported, time);\n"
+
+/* Version 1 -> 2, run inside one transaction. */
+#define HISTORY_UPGRADE_V1_SQL \
+	"ALTER TABLE messages ADD COLUMN policy_rua TEXT;\n" \
+	"ALTER TABLE messages ADD COLUMN policy_ruf TEXT;\n" \
+	"ALTER TABLE messages ADD COLUMN is_report INTEGER NOT NULL" \
+	" DEFAULT 0;\n" \
+	HISTORY_V2_TABLES_SQL \
+	"UPDATE meta SET value = '2' WHERE key = 'schema_version';\n" \
+	"PRAGMA user_version = 2;\n"
 
 #endif

@@ -192,7 +192,7 @@ static void test_threads(void)
 	is_int(query_int(path, "PRAGMA user_version"), HISTORY_SCHEMA_VERSION,
 	    "user_version set");
 	is_str(query_text(path, "SELECT value FROM meta WHERE "
-	    "key='schema_version'"), "1", "meta schema_version");
+	    "key='schema_version'"), "2", "meta schema_version");
 	ok(query_int(path, "SELECT value FROM meta WHERE key='created'") >
 	    1600000000, "meta created time");
 	is_str(query_text(path, "PRAGMA journal_mode"), "wal", "WAL mode");
