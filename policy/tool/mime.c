@@ -1,0 +1,268 @@
+/*
+ * mime - find report attachments in an email.  See mime.h.
+ */
+#include "mime.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../strbuf.h"
+
+typedef struct part_hdr {
+	char type[MIME_HEADER_MAX];        /* Content-Type, unfolded */
+	char encoding[64];                 /* Content-Transfer-Encoding */
+	char disposition[MIME_HEADER_MAX]; /* Content-Disposition */
+	char subject[MIME_HEADER_MAX];
+} part_hdr_t;
+
+typedef struct walk {
+	size_t max, parts;
+	unpack_member_fn each;
+	void *ctx;
+	char *err;
+	size_t errlen;
+	int found;
+} walk_t;
+
+/* Length of the line at p (without its LF), and where the next starts. */
+static size_t line_len(const char *p, size_t len, size_t *next)
+{
+	const char *nl = memchr(p, '\n', len);
+	size_t n = nl ? (size_t)(nl - p) : len;
+
+	*next = nl ? n + 1 : len;
+	return n > 0 && p[n - 1] == '\r' ? n - 1 : n;
+}
+
+static void hdr_store(char *dst, size_t size, const char *v, size_t n)
+{
+	size_t have = strlen(dst);
+
+	if (have + 1 >= size)
+		return;
+	if (have > 0)
+		dst[have++] = ' ';
+	str_printable(dst + have, size - have, v, n);
+}
+
+/* Parse the header block; returns the body offset, or -1 without one. */
+static long parse_headers(const char *p, size_t len, part_hdr_t *h)
+{
+	size_t pos = 0, next, n, name;
+	char *cur = NULL;
+	size_t cursize = 0;
+
+	memset(h, 0, sizeof(*h));
+	while (pos < len) {
+		n = line_len(p + pos, len - pos, &next);
+		if (n == 0)
+			return (long)(pos + next);
+		if ((p[pos] == ' ' || p[pos] == '\t') && cur) {
+			hdr_store(cur, cursize, p + pos, n);
+		} else {
+			const char *colon = memchr(p + pos, ':', n);
+
+			cur = NULL;
+			name = colon ? (size_t)(colon - (p + pos)) : 0;
+#define HDR(s, f) (name == sizeof(s) - 1 && strncasecmp(p + pos, s, name) \
+    == 0 && (cur = h->f, cursize = sizeof(h->f)))
+			if (HDR("Content-Type", type) ||
+			    HDR("Content-Transfer-Encoding", encoding) ||
+			    HDR("Content-Disposition", disposition) ||
+			    HDR("Subject", subject))
+				hdr_store(cur, cursize, colon + 1, n - name - 1);
+#undef HDR
+		}
+		pos += next;
+	}
+	return -1;
+}
+
+/* Value of parameter name in a header like 'a/b; name="v"'. */
+static void hdr_param(const char *hv, const char *name, char *out,
+    size_t outlen)
+{
+	size_t nl = strlen(name);
+	const char *p = hv;
+
+	out[0] = '\0';
+	while ((p = strchr(p, ';')) != NULL) {
+		size_t n = 0;
+
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncasecmp(p, name, nl) != 0 || p[nl] != '=')
+			continue;
+		p += nl + 1;
+		if (*p == '"') {
+			p++;
+			while (p[n] && p[n] != '"')
+				n++;
+		} else {
+			while (p[n] && p[n] != ';' && p[n] != ' ' && p[n] != '\t')
+				n++;
+		}
+		str_ncopy(out, outlen, p, n);
+		return;
+	}
+}
+
+static void media_type(const char *hv, char *out, size_t outlen)
+{
+	size_t b = 0, n = 0;
+
+	while (hv[b] == ' ' || hv[b] == '\t')
+		b++;
+	while (hv[b + n] && hv[b + n] != ';' && hv[b + n] != ' ')
+		n++;
+	str_ncopy(out, outlen, hv + b, n);
+	str_lower(out);
+	if (out[0] == '\0')
+		str_copy(out, outlen, "text/plain");
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && strcasecmp(s + a - b, suffix) == 0;
+}
+
+static bool is_report_part(const char *type, const char *name)
+{
+	static const char *const types[] = { "application/gzip",
+		"application/x-gzip", "application/zip", "application/x-zip",
+		"application/x-zip-compressed", "text/xml", "application/xml",
+		NULL };
+	size_t i;
+
+	for (i = 0; types[i]; i++)
+		if (strcmp(type, types[i]) == 0)
+			return true;
+	return strcmp(type, "application/octet-stream") == 0 &&
+	    (ends_with(name, ".xml") || ends_with(name, ".gz") ||
+	    ends_with(name, ".zip"));
+}
+
+static int walk_part(walk_t *w, const char *p, size_t len, int depth);
+
+static int leaf(walk_t *w, const part_hdr_t *h, const char *body, size_t len,
+    const char *type)
+{
+	char name[UNPACK_NAME_MAX], enc[64];
+	strbuf_t out;
+	int rc, bad;
+
+	hdr_param(h->disposition, "filename", name, sizeof(name));
+	if (name[0] == '\0')
+		hdr_param(h->type, "name", name, sizeof(name));
+	if (!is_report_part(type, name))
+		return 0;
+	if (name[0] == '\0')
+		str_copy(name, sizeof(name), type);
+	w->found++;
+	media_type(h->encoding, enc, sizeof(enc));
+	strbuf_init(&out, w->max);
+	if (strcmp(enc, "base64") == 0)
+		bad = unpack_base64(body, len, &out);
+	else if (strcmp(enc, "quoted-printable") == 0)
+		bad = unpack_qp(body, len, &out);
+	else
+		bad = strbuf_append(&out, body, len);
+	if (bad < 0) {
+		str_format(w->err, w->errlen, "attachment %s: %s", name,
+		    out.truncated ? "larger than the size limit" :
+		    "bad transfer encoding");
+		strbuf_free(&out);
+		return -1;
+	}
+	rc = w->each(w->ctx, name, strbuf_str(&out), out.len);
+	strbuf_free(&out);
+	return rc;
+}
+
+static int multipart(walk_t *w, const part_hdr_t *h, const char *body,
+    size_t len, int depth)
+{
+	char boundary[128];
+	size_t blen, pos = 0, next, n, start = 0;
+	bool in_part = false;
+	int rc;
+
+	hdr_param(h->type, "boundary", boundary, sizeof(boundary));
+	if ((blen = strlen(boundary)) == 0) {
+		str_copy(w->err, w->errlen, "multipart without boundary");
+		return -1;
+	}
+	while (pos < len) {
+		n = line_len(body + pos, len - pos, &next);
+		if (n >= blen + 2 && body[pos] == '-' && body[pos + 1] == '-' &&
+		    memcmp(body + pos + 2, boundary, blen) == 0) {
+			if (in_part && (rc = walk_part(w, body + start,
+			    pos > start ? pos - start : 0, depth + 1)) != 0)
+				return rc;
+			if (n >= blen + 4 && body[pos + blen + 2] == '-' &&
+			    body[pos + blen + 3] == '-')
+				return 0;
+			in_part = true;
+			start = pos + next;
+		}
+		pos += next;
+	}
+	/* no closing delimiter: take the last part as it is */
+	return in_part ? walk_part(w, body + start, len - start, depth + 1) : 0;
+}
+
+static int walk_part(walk_t *w, const char *p, size_t len, int depth)
+{
+	part_hdr_t *h;
+	char type[128];
+	long body;
+	int rc;
+
+	if (depth > MIME_MAX_DEPTH || ++w->parts > MIME_MAX_PARTS) {
+		str_copy(w->err, w->errlen, depth > MIME_MAX_DEPTH ?
+		    "MIME structure nested too deeply" : "too many MIME parts");
+		return -1;
+	}
+	if ((h = malloc(sizeof(*h))) == NULL)
+		abort();
+	body = parse_headers(p, len, h);
+	if (body < 0) {
+		str_copy(w->err, w->errlen, "no end of header section");
+		free(h);
+		return -1;
+	}
+	media_type(h->type, type, sizeof(type));
+	if (strncmp(type, "multipart/", 10) == 0)
+		rc = multipart(w, h, p + body, len - (size_t)body, depth);
+	else
+		rc = leaf(w, h, p + body, len - (size_t)body, type);
+	free(h);
+	return rc;
+}
+
+int mime_reports(const char *msg, size_t len, size_t max,
+    unpack_member_fn each, void *ctx, char *err, size_t errlen)
+{
+	walk_t w = { max, 0, each, ctx, err, errlen, 0 };
+
+	if (walk_part(&w, msg, len, 0) != 0)
+		return -1;
+	return w.found;
+}
+
+void mime_subject(const char *msg, size_t len, char *out, size_t outlen)
+{
+	part_hdr_t *h;
+
+	if ((h = malloc(sizeof(*h))) == NULL)
+		abort();
+	parse_headers(msg, len, h);
+	str_copy(out, outlen, h->subject[0] == ' ' ? h->subject + 1 :
+	    h->subject);
+	free(h);
+}

@@ -1,0 +1,367 @@
+#!/usr/bin/python3
+"""reportgen - generate received DMARC aggregate reports for dmarcwarden-
+policy's tests: several reporters, several days, both formats, every
+container.
+
+SYNOPSIS
+    sys.path.insert(0, 't/lib'); import reportgen
+    corpus = reportgen.generate(outdir)      # writes files, returns Corpus
+    corpus.rows          # every (reporter, domain, day, source) record
+    corpus.expected_class['example.com']['198.51.100.20'] == 'misaligned'
+    corpus.ptr_zone()    # testdns zone text with the sources' PTR names
+
+    /usr/bin/python3 t/lib/reportgen.py OUTDIR     (prints a summary)
+
+DESCRIPTION
+    Three domains, START (2026-03-01 00:00 UTC) plus DAYS (21) days, five
+    reporters sending one report per domain per day:
+
+      reporter      format                   container
+      google.com    RFC 7489, no namespace   files/*.xml.gz (example.org:
+                                             plain .xml)
+      Yahoo         RFC 7489, dmarc-xml/0.1  files/*.zip
+      Receiver Nine RFC 9990                 eml/*.eml, gzip attachment
+      Outlook.com   RFC 7489, no namespace   reports.mbox, zip attachments
+      Fastmail      RFC 9990                 maildir/{cur,new}, base64
+                                             text/xml attachment
+
+    example.com (published p=none): its own MTA (authorized), a second
+    host that passes about 98.6% (authorized), an ESP that authenticates only
+    as esp.example.net for news.example.com (authorized but misaligned),
+    a forwarder (DKIM survives for 80% of messages, SPF always fails),
+    a mailing list (our signature broken, the list's passes) and a
+    spoofer (nothing authenticates).
+    example.net (p=none): its MTA, a spoofer and a forwarder; clean enough
+    for the first enforcement stage.
+    example.org (p=quarantine; pct=25; t=y): its MTA and a spoofer; has
+    held the ramp for the whole period, ready for p=quarantine.
+
+    Counts are deterministic (random.Random(SEED)).  Every record the
+    generator wrote is in corpus.rows as a dict with reporter, format
+    ('rfc7489'/'rfc9990'), domain, header_from, day, ip, count,
+    dkim_aligned, spf_aligned, so tests can recompute any figure
+    independently of the C code.  One extra file, dup/*.xml, repeats a
+    report already sent (same org_name and report_id) for the duplicate
+    test.
+"""
+
+import gzip
+import io
+import mailbox
+import os
+import random
+import sys
+import zipfile
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from xml.sax.saxutils import escape
+
+START = 1772323200          # 2026-03-01 00:00:00 UTC
+DAYS = 21
+SEED = 7489
+NS_7489 = 'http://dmarc.org/dmarc-xml/0.1'
+NS_9990 = 'urn:ietf:params:xml:ns:dmarc-2.0'
+
+REPORTERS = [
+    # name, email, format, namespace, container, share of traffic
+    ('google.com', 'noreply-dmarc-support@google.com', 'rfc7489', None,
+     'gz', 0.40),
+    ('Yahoo', 'dmarc_support@yahoo.com', 'rfc7489', NS_7489, 'zip', 0.20),
+    ('Receiver Nine', 'dmarc@receiver9.example', 'rfc9990', NS_9990, 'eml',
+     0.15),
+    ('Outlook.com', 'dmarcreport@microsoft.com', 'rfc7489', None, 'mbox',
+     0.15),
+    ('Fastmail', 'dmarc@fastmail.example', 'rfc9990', NS_9990, 'maildir',
+     0.10),
+]
+
+POLICIES = {
+    'example.com': {'p': 'none', 'sp': 'none', 'pct': None, 't': 'n'},
+    'example.net': {'p': 'none', 'sp': 'none', 'pct': None, 't': 'n'},
+    'example.org': {'p': 'quarantine', 'sp': 'quarantine', 'pct': 25,
+                    't': 'y'},
+}
+
+# Sources: ip, PTR name (None: no PTR), domain, header_from, messages/day,
+# kind, expected class.  The kind decides the authentication results.
+SOURCES = [
+    ('192.0.2.10', 'mail.example.com', 'example.com', 'example.com', 300,
+     'own', 'authorized'),
+    ('192.0.2.11', 'mail2.example.com', 'example.com', 'example.com', 100,
+     'own-flaky', 'authorized'),
+    ('198.51.100.20', 'o1.esp.example.net', 'example.com',
+     'news.example.com', 40, 'esp', 'misaligned'),
+    ('203.0.113.5', 'fwd.forwarder.example', 'example.com', 'example.com',
+     15, 'forwarder', 'forwarder'),
+    ('203.0.113.80', 'mx.lists.example.org', 'example.com', 'example.com',
+     10, 'list', 'mailing_list'),
+    ('198.18.0.66', None, 'example.com', 'example.com', 30, 'spoof',
+     'spoof'),
+    ('192.0.2.20', 'mail.example.net', 'example.net', 'example.net', 120,
+     'own', 'authorized'),
+    ('198.18.0.99', None, 'example.net', 'example.net', 12, 'spoof',
+     'spoof'),
+    ('203.0.113.6', 'fwd2.forwarder.example', 'example.net', 'example.net',
+     4, 'forwarder', 'forwarder'),
+    ('192.0.2.30', 'mail.example.org', 'example.org', 'example.org', 80,
+     'own', 'authorized'),
+    ('198.18.0.77', None, 'example.org', 'example.org', 20, 'spoof',
+     'spoof'),
+]
+
+
+def auth_for(kind, hf, domain, broken):
+    """(policy dkim, policy spf, envelope_from, [(kind, domain, result)])"""
+    if kind == 'own' or (kind == 'own-flaky' and not broken):
+        return ('pass', 'pass', domain,
+                [('dkim', domain, 'pass'), ('spf', domain, 'pass')])
+    if kind == 'own-flaky':
+        # a host missing from SPF that forgot to sign
+        return ('fail', 'fail', domain, [('spf', domain, 'fail')])
+    if kind == 'esp':
+        return ('fail', 'fail', 'bounces.esp.example.net',
+                [('dkim', 'esp.example.net', 'pass'),
+                 ('spf', 'bounces.esp.example.net', 'pass')])
+    if kind == 'forwarder':
+        return ('fail' if broken else 'pass', 'fail', domain,
+                [('dkim', domain, 'fail' if broken else 'pass'),
+                 ('spf', domain, 'fail')])
+    if kind == 'list':
+        return ('fail', 'fail', 'lists.example.org',
+                [('dkim', domain, 'fail'), ('dkim', 'lists.example.org',
+                                            'pass'),
+                 ('spf', 'lists.example.org', 'pass')])
+    return ('fail', 'fail', hf, [('spf', hf, 'softfail')])
+
+
+class Corpus:
+    def __init__(self, outdir):
+        self.outdir = outdir
+        self.rows = []
+        self.files = []
+        self.reports = 0
+        self.expected_class = {}
+        for s in SOURCES:
+            self.expected_class.setdefault(s[2], {})[s[0]] = s[6]
+
+    def ptr_zone(self):
+        lines = []
+        for ip, ptr, *_ in SOURCES:
+            if ptr:
+                rev = '.'.join(reversed(ip.split('.'))) + '.in-addr.arpa'
+                lines.append('%s PTR %s' % (rev, ptr))
+        return '\n'.join(lines) + '\n'
+
+
+def record_xml(r, fmt):
+    out = ['  <record>', '    <row>',
+           '      <source_ip>%s</source_ip>' % r['ip'],
+           '      <count>%d</count>' % r['count'],
+           '      <policy_evaluated>',
+           '        <disposition>%s</disposition>' % r['disposition'],
+           '        <dkim>%s</dkim>' % r['pdkim'],
+           '        <spf>%s</spf>' % r['pspf']]
+    for reason in r['reasons']:
+        out.append('        <reason><type>%s</type></reason>' % reason)
+    out += ['      </policy_evaluated>', '    </row>', '    <identifiers>']
+    if fmt == 'rfc9990':
+        out.append('      <envelope_to>receiver.example</envelope_to>')
+    out += ['      <envelope_from>%s</envelope_from>' % r['envelope_from'],
+            '      <header_from>%s</header_from>' % r['header_from'],
+            '    </identifiers>', '    <auth_results>']
+    for kind, dom, res in r['auth']:
+        if kind == 'dkim':
+            out.append('      <dkim><domain>%s</domain><selector>s1'
+                       '</selector><result>%s</result></dkim>' % (dom, res))
+    for kind, dom, res in r['auth']:
+        if kind == 'spf':
+            out.append('      <spf><domain>%s</domain><scope>mfrom</scope>'
+                       '<result>%s</result></spf>' % (dom, res))
+    out += ['    </auth_results>', '  </record>']
+    return '\n'.join(out)
+
+
+def report_xml(rep, domain, day, records, report_id):
+    name, email, fmt, ns, _, _ = rep
+    pol = POLICIES[domain]
+    begin = START + day * 86400
+    attrs = ' xmlns="%s"' % ns if ns else ''
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<feedback%s>' % attrs]
+    if fmt == 'rfc9990':
+        out.append('  <version>1.0</version>')
+    out += ['  <report_metadata>',
+            '    <org_name>%s</org_name>' % escape(name),
+            '    <email>%s</email>' % escape(email),
+            '    <report_id>%s</report_id>' % escape(report_id),
+            '    <date_range><begin>%d</begin><end>%d</end></date_range>'
+            % (begin, begin + 86399)]
+    if fmt == 'rfc9990':
+        out.append('    <generator>reportgen 1.0</generator>')
+    out += ['  </report_metadata>', '  <policy_published>',
+            '    <domain>%s</domain>' % domain,
+            '    <adkim>r</adkim>', '    <aspf>r</aspf>',
+            '    <p>%s</p>' % pol['p'], '    <sp>%s</sp>' % pol['sp']]
+    if fmt == 'rfc9990':
+        out += ['    <np>%s</np>' % pol['sp'],
+                '    <testing>%s</testing>' % pol['t'],
+                '    <discovery_method>treewalk</discovery_method>']
+    elif pol['pct'] is not None:
+        out.append('    <pct>%d</pct>' % pol['pct'])
+    out.append('  </policy_published>')
+    out += [record_xml(r, fmt) for r in records]
+    out.append('</feedback>')
+    return ('\n'.join(out) + '\n').encode()
+
+
+def disposition(rep_fmt, domain, dmarc_pass, rnd):
+    """What the reporter did: none for passes; the published policy
+    weakened by t=y (RFC 9990 receivers) or sampled by pct."""
+    pol = POLICIES[domain]
+    if dmarc_pass:
+        return 'pass' if rep_fmt == 'rfc9990' else 'none'
+    if pol['p'] == 'none':
+        return 'none'
+    if rep_fmt == 'rfc9990':
+        return 'none' if pol['t'] == 'y' else pol['p']
+    if pol['pct'] is not None and rnd.randrange(100) >= pol['pct']:
+        return 'none'
+    return pol['p']
+
+
+def make_records(corpus, rep, domain, day, rnd):
+    recs = []
+    for ip, _, dom, hf, per_day, kind, cls in SOURCES:
+        if dom != domain:
+            continue
+        total = max(1, int(round(per_day * rep[5] * rnd.uniform(0.8, 1.2))))
+        if kind == 'own-flaky':
+            broken = 1 if day % 4 == 0 else 0   # about 0.5% of its mail
+            parts = [(total - broken, False), (broken, True)]
+        elif kind == 'forwarder':
+            broken = total // 5
+            parts = [(total - broken, False), (broken, True)]
+        else:
+            parts = [(total, False)]
+        for count, bad in parts:
+            if count <= 0:
+                continue
+            pdkim, pspf, env, auth = auth_for(kind, hf, domain, bad)
+            passed = pdkim == 'pass' or pspf == 'pass'
+            r = {'reporter': rep[0], 'format': rep[2], 'domain': domain,
+                 'header_from': hf, 'day': day, 'ip': ip, 'count': count,
+                 'pdkim': pdkim, 'pspf': pspf, 'envelope_from': env,
+                 'auth': auth, 'class': cls,
+                 'dkim_aligned': pdkim == 'pass',
+                 'spf_aligned': pspf == 'pass',
+                 'disposition': disposition(rep[2], domain, passed, rnd),
+                 'reasons': []}
+            if kind == 'list' and rep[0] == 'google.com':
+                r['reasons'] = ['mailing_list']
+            recs.append(r)
+            corpus.rows.append(r)
+    return recs
+
+
+def mail_with(rep, domain, payload, filename, ctype, report_id):
+    msg = MIMEMultipart()
+    msg['From'] = rep[1]
+    msg['To'] = 'dmarc-rua@%s' % domain
+    msg['Subject'] = 'Report Domain: %s Submitter: %s Report-ID: <%s>' % (
+        domain, rep[0], report_id)
+    msg.attach(MIMEText('This is an aggregate report for %s.\n' % domain))
+    part = MIMEApplication(payload, ctype.split('/')[1])
+    part.replace_header('Content-Type', ctype)
+    part.add_header('Content-Disposition', 'attachment', filename=filename)
+    msg.attach(part)
+    return msg
+
+
+def zipped(name, data):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as z:
+        z.writestr(name, data)
+    return buf.getvalue()
+
+
+def write(corpus, rel, data):
+    path = os.path.join(corpus.outdir, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'wb') as f:
+        f.write(data)
+    corpus.files.append(path)
+    return path
+
+
+def emit(corpus, rep, domain, day, xml, report_id, boxes):
+    begin = START + day * 86400
+    base = '%s!%s!%d!%d' % (rep[0].replace(' ', '_'), domain, begin,
+                            begin + 86399)
+    kind = rep[4]
+    if kind == 'gz':
+        if domain == 'example.org':
+            write(corpus, 'files/%s.xml' % base, xml)
+        else:
+            write(corpus, 'files/%s.xml.gz' % base,
+                  gzip.compress(xml, mtime=0))
+    elif kind == 'zip':
+        write(corpus, 'files/%s.zip' % base, zipped(base + '.xml', xml))
+    elif kind == 'eml':
+        msg = mail_with(rep, domain, gzip.compress(xml, mtime=0),
+                        base + '.xml.gz', 'application/gzip', report_id)
+        write(corpus, 'eml/%s.eml' % base, msg.as_bytes())
+    elif kind == 'mbox':
+        msg = mail_with(rep, domain, zipped(base + '.xml', xml),
+                        base + '.zip', 'application/zip', report_id)
+        boxes['mbox'].add(msg)
+    else:
+        msg = mail_with(rep, domain, xml, base + '.xml', 'text/xml',
+                        report_id)
+        mm = mailbox.MaildirMessage(msg)
+        if day % 2:
+            mm.set_subdir('cur')
+            mm.set_flags('S')
+        boxes['maildir'].add(mm)
+
+
+def generate(outdir, seed=SEED):
+    corpus = Corpus(outdir)
+    rnd = random.Random(seed)
+    os.makedirs(outdir, exist_ok=True)
+    mbox_path = os.path.join(outdir, 'reports.mbox')
+    if os.path.exists(mbox_path):
+        os.unlink(mbox_path)
+    boxes = {'mbox': mailbox.mbox(mbox_path),
+             'maildir': mailbox.Maildir(os.path.join(outdir, 'maildir'))}
+    first_xml = None
+    for day in range(DAYS):
+        for rep in REPORTERS:
+            for domain in sorted(POLICIES):
+                recs = make_records(corpus, rep, domain, day, rnd)
+                rid = '%s-%s-%d' % (rep[0].lower().replace(' ', ''),
+                                    domain, START + day * 86400)
+                xml = report_xml(rep, domain, day, recs, rid)
+                if first_xml is None:
+                    first_xml = xml
+                emit(corpus, rep, domain, day, xml, rid, boxes)
+                corpus.reports += 1
+    boxes['mbox'].flush()
+    boxes['mbox'].close()
+    corpus.files += [mbox_path]
+    corpus.duplicate = write(corpus, 'dup/resent.xml', first_xml)
+    return corpus
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.stderr.write('usage: reportgen.py OUTDIR\n')
+        return 2
+    c = generate(sys.argv[1])
+    print('%d reports, %d records, %d messages in %s' % (
+        c.reports, len(c.rows), sum(r['count'] for r in c.rows), c.outdir))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
