@@ -1,0 +1,209 @@
+/*
+ * render_text - terminal tables for report and advise.  See view.h.
+ */
+#include <string.h>
+
+#include "../strbuf.h"
+#include "view.h"
+
+static void header(FILE *f, const view_t *v, const char *what)
+{
+	char a[16], b[16];
+
+	view_date(v->ds.from, a, sizeof(a));
+	view_date(v->ds.to - 1, b, sizeof(b));
+	fprintf(f, "%s for %s, %s .. %s (last %u days; %u days with data)\n",
+	    what, v->o->domain[0] ? v->o->domain : "all domains", a, b,
+	    v->o->days, view_days_with_data(v));
+	if (v->ds.history)
+		fprintf(f, "Data: dmarcwarden history %s, %zu messages\n",
+		    v->o->history, v->ds.n);
+	else
+		fprintf(f, "Data: %zu aggregate reports from %zu reporters\n",
+		    v->ds.nreports, v->ds.nreporters);
+	fprintf(f, "Messages: %llu, DMARC pass %.1f%%\n\n", v->a.total,
+	    view_pct(v->a.dmarc_pass, v->a.total));
+}
+
+static void classes(FILE *f, const view_t *v)
+{
+	int c;
+
+	fprintf(f, "%-28s %10s %7s %8s\n", "CLASS", "MESSAGES", "SHARE",
+	    "SOURCES");
+	for (c = 0; c < CLASS_COUNT; c++)
+		fprintf(f, "%-28s %10llu %6.1f%% %8llu\n", class_label(c),
+		    v->a.class_total[c], view_pct(v->a.class_total[c],
+		    v->a.total), v->a.class_sources[c]);
+	fputc('\n', f);
+}
+
+static void sources(FILE *f, const view_t *v)
+{
+	double days = view_days_with_data(v) ? view_days_with_data(v) : 1;
+	size_t i;
+
+	fprintf(f, "%-15s %-28s %8s %8s %7s %7s %7s  %s\n", "SOURCE", "PTR",
+	    "MESSAGES", "PER DAY", "SPF AL", "DKIM AL", "DMARC", "CLASS");
+	for (i = 0; i < v->a.nsrc; i++) {
+		const source_t *s = &v->a.src[i];
+
+		fprintf(f, "%-15s %-28.28s %8llu %8.1f %6.1f%% %6.1f%% %6.1f%%  "
+		    "%s\n", s->ip, s->ptr[0] ? s->ptr : "-", s->total,
+		    (double)s->total / days, view_pct(s->spf_aligned, s->total),
+		    view_pct(s->dkim_aligned, s->total), view_pct(s->dmarc_pass,
+		    s->total), class_name(s->cls));
+		fprintf(f, "%15s   %s (group %s, %u reporters, %u days)\n", "",
+		    s->why, s->group, s->nreporters, s->ndays);
+	}
+	fputc('\n', f);
+}
+
+/* Sources grouped by provider (PTR registrable domain). */
+static void providers(FILE *f, const view_t *v)
+{
+	const source_t *s, *t;
+	size_t i, j;
+
+	fprintf(f, "%-28s %8s %10s %7s  %s\n", "PROVIDER", "SOURCES",
+	    "MESSAGES", "DMARC", "CLASSES");
+	for (i = 0; i < v->a.nsrc; i++) {
+		unsigned long long total = 0, pass = 0;
+		unsigned n = 0, mask = 0;
+		char cls[96] = "";
+		int c;
+
+		s = &v->a.src[i];
+		for (j = 0; j < i && strcmp(v->a.src[j].group, s->group); j++)
+			;
+		if (j < i)
+			continue;       /* group already printed */
+		for (j = i; j < v->a.nsrc; j++) {
+			t = &v->a.src[j];
+			if (strcmp(t->group, s->group) != 0)
+				continue;
+			n++;
+			total += t->total;
+			pass += t->dmarc_pass;
+			mask |= 1u << t->cls;
+		}
+		for (c = 0; c < CLASS_COUNT; c++)
+			if (mask & (1u << c)) {
+				size_t l = strlen(cls);
+
+				str_format(cls + l, sizeof(cls) - l, "%s%s", l ?
+				    "," : "", class_name(c));
+			}
+		fprintf(f, "%-28.28s %8u %10llu %6.1f%%  %s\n", s->group, n,
+		    total, view_pct(pass, total), cls);
+	}
+	fputc('\n', f);
+}
+
+static void history_domains(FILE *f, const view_t *v)
+{
+	size_t i;
+
+	fprintf(f, "What dmarcwarden did, by author domain:\n");
+	fprintf(f, "%-30s %8s %8s %8s %8s %8s %8s  %s\n", "DOMAIN", "MESSAGES",
+	    "PASS", "FAIL", "QUARANT", "REJECTED", "OVERRIDE", "REASONS");
+	for (i = 0; i < v->nhdom; i++) {
+		const hist_domain_t *h = &v->hdom[i];
+
+		fprintf(f, "%-30.30s %8llu %8llu %8llu %8llu %8llu %8llu  %s\n",
+		    h->domain, h->total, h->pass, h->fail, h->quarantined,
+		    h->rejected, h->overridden, h->reasons[0] ? h->reasons :
+		    "-");
+	}
+	fputc('\n', f);
+}
+
+void render_report_text(FILE *f, const view_t *v)
+{
+	header(f, v, v->ds.history ? "dmarcwarden history" :
+	    "DMARC aggregate report");
+	if (v->ds.history)
+		history_domains(f, v);
+	if (v->a.total == 0) {
+		fprintf(f, "No records in this window.\n");
+		return;
+	}
+	classes(f, v);
+	sources(f, v);
+	providers(f, v);
+}
+
+static void thresholds(FILE *f, const advise_cfg_t *t)
+{
+	fprintf(f, "Thresholds: min-days %u, min-reporters %u, min-pass "
+	    "%.1f%%, max-unexplained %.1f%%, max-indirect %.1f%%, ramp-pct "
+	    "%u, stage-days %u, min-source-volume %llu\n", t->min_days,
+	    t->min_reporters, t->min_pass, t->max_unexplained, t->max_indirect,
+	    t->ramp_pct, t->stage_days, t->min_source_volume);
+}
+
+static void impact(FILE *f, const view_t *v)
+{
+	const advice_t *adv = &v->adv;
+	size_t i;
+	int c;
+
+	fprintf(f, "Replayed under the next stage (%s), messages per day:\n",
+	    stage_label(adv->next));
+	fprintf(f, "%-28s %11s %9s %15s\n", "CLASS", "QUARANTINED", "REJECTED",
+	    "FULL POLICY");
+	for (c = 0; c < CLASS_COUNT; c++)
+		fprintf(f, "%-28s %11.2f %9.2f %15.2f\n", class_label(c),
+		    adv->quarantine[c], adv->reject[c], adv->full[c]);
+	if (adv->nimpact)
+		fprintf(f, "\nSources affected (legitimate ones need a fix):\n");
+	for (i = 0; i < adv->nimpact; i++) {
+		const impact_t *im = &adv->impact[i];
+		const source_t *s = &v->a.src[im->src];
+
+		fprintf(f, "  %-15s %-12s %7.2f/day quarantined, %7.2f/day "
+		    "rejected (%.2f/day at full %s)\n", s->ip, class_name(s->cls),
+		    im->quarantine, im->reject, im->full, adv->next_policy);
+		fprintf(f, "  %15s fix: %s\n", "", im->fix);
+	}
+	fputc('\n', f);
+}
+
+void render_advise_text(FILE *f, const view_t *v)
+{
+	const advice_t *adv = &v->adv;
+	size_t i;
+
+	header(f, v, "DMARC advice");
+	fprintf(f, "Current stage: %s (policy from %s%s%s)\n",
+	    stage_label(adv->stage), v->cur.found ? v->cur.origin : "nowhere",
+	    v->policy_note[0] ? "; " : "", v->policy_note);
+	thresholds(f, &v->o->thresholds);
+	fprintf(f, "Evidence: %u days with data, %u reporters, DMARC pass "
+	    "%.1f%%%s\n\n", adv->days_with_data, adv->reporters, adv->pass_rate,
+	    adv->days_at_stage_known ? "" : ", current policy not yet seen in "
+	    "reports");
+	if (adv->final) {
+		fprintf(f, "Final stage reached: p=reject.  Keep watching the "
+		    "reports for new legitimate senders.\n\n");
+	} else if (adv->ready) {
+		fprintf(f, "Verdict: READY for the next stage: %s\n\n",
+		    stage_label(adv->next));
+	} else {
+		fprintf(f, "Verdict: NOT READY for %s; fix first:\n",
+		    stage_label(adv->next));
+		for (i = 0; i < adv->nblockers; i++)
+			fprintf(f, "  - %s\n", adv->blocker[i]);
+		fputc('\n', f);
+	}
+	impact(f, v);
+	if (!adv->final) {
+		fprintf(f, "Record to publish %s:\n  _dmarc.%s TXT \"%s\"\n",
+		    adv->ready ? "next" : "once the blockers are fixed",
+		    v->o->domain, adv->record);
+		fprintf(f, "  %s\n  %s\n", adv->sp_note, adv->np_note);
+		if (!v->cur.rua[0])
+			fprintf(f, "  (no rua= known: add your own rua=mailto:"
+			    "... to keep receiving reports)\n");
+	}
+}

@@ -1,0 +1,249 @@
+/*
+ * view - gather the data report, advise and html show.  See view.h.
+ */
+#include "view.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../discovery.h"
+#include "../dmarc_record.h"
+#include "../strbuf.h"
+#include "rua_store.h"
+
+void view_date(long long epoch, char *buf, size_t size)
+{
+	time_t t = (time_t)epoch;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, size, "%Y-%m-%d",
+	    &tm) == 0)
+		str_copy(buf, size, "?");
+}
+
+double view_pct(unsigned long long part, unsigned long long whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+unsigned view_days_with_data(const view_t *v)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < v->a.ndays; i++)
+		n += v->a.day[i].total > 0;
+	return n;
+}
+
+/* ---- the milter's history: per-domain actions ------------------------ */
+
+static const char hdom_sql[] =
+	"SELECT header_from, count(*), sum(result = 'pass'),"
+	" sum(result = 'fail'), sum(disposition_applied = 'quarantine'),"
+	" sum(disposition_applied = 'reject'),"
+	" sum(EXISTS (SELECT 1 FROM message_override o WHERE"
+	" o.message_id = m.id))"
+	" FROM messages m WHERE time >= ?1 AND time < ?2 AND (?3 = '' OR"
+	" header_from = ?3 OR substr(header_from, -length(?3) - 1) = '.' || ?3)"
+	" GROUP BY header_from ORDER BY count(*) DESC, header_from LIMIT 1000";
+static const char hreason_sql[] =
+	"SELECT o.reason, count(*) FROM message_override o JOIN messages m"
+	" ON m.id = o.message_id WHERE m.header_from = ?1 AND m.time >= ?2"
+	" AND m.time < ?3 GROUP BY o.reason ORDER BY count(*) DESC, o.reason";
+
+static void hdom_reasons(sqlite3_stmt *st, hist_domain_t *h, long long from,
+    long long to)
+{
+	strbuf_t sb;
+
+	strbuf_init(&sb, sizeof(h->reasons) - 1);
+	sqlite3_bind_text(st, 1, h->domain, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		strbuf_appendf(&sb, "%s%s %lld", sb.len ? ", " : "",
+		    (const char *)sqlite3_column_text(st, 0),
+		    (long long)sqlite3_column_int64(st, 1));
+	sqlite3_reset(st);
+	str_copy(h->reasons, sizeof(h->reasons), strbuf_str(&sb));
+	strbuf_free(&sb);
+}
+
+static int load_hdom(view_t *v, sqlite3 *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL, *rs = NULL;
+	hist_domain_t *h;
+
+	if (sqlite3_prepare_v2(db, hdom_sql, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, hreason_sql, -1, &rs, NULL) != SQLITE_OK) {
+		str_format(err, errlen, "history: %s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	if ((v->hdom = calloc(VIEW_MAX_HDOM, sizeof(*v->hdom))) == NULL)
+		abort();
+	sqlite3_bind_int64(st, 1, v->ds.from);
+	sqlite3_bind_int64(st, 2, v->ds.to);
+	sqlite3_bind_text(st, 3, v->o->domain, -1, SQLITE_TRANSIENT);
+	while (v->nhdom < VIEW_MAX_HDOM && sqlite3_step(st) == SQLITE_ROW) {
+		h = &v->hdom[v->nhdom++];
+		str_copy(h->domain, sizeof(h->domain),
+		    (const char *)sqlite3_column_text(st, 0));
+		h->total = (unsigned long long)sqlite3_column_int64(st, 1);
+		h->pass = (unsigned long long)sqlite3_column_int64(st, 2);
+		h->fail = (unsigned long long)sqlite3_column_int64(st, 3);
+		h->quarantined = (unsigned long long)sqlite3_column_int64(st, 4);
+		h->rejected = (unsigned long long)sqlite3_column_int64(st, 5);
+		h->overridden = (unsigned long long)sqlite3_column_int64(st, 6);
+		hdom_reasons(rs, h, v->ds.from, v->ds.to);
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(rs);
+	return 0;
+}
+
+static int load_data(view_t *v, char *err, size_t errlen)
+{
+	long long to = v->o->now, from = to - (long long)v->o->days * 86400;
+	char path[4096];
+	rua_store_t *s;
+	sqlite3 *db;
+	int rc;
+
+	if (v->o->history) {
+		if (sqlite3_open_v2(v->o->history, &db, SQLITE_OPEN_READONLY,
+		    NULL) != SQLITE_OK) {
+			str_format(err, errlen, "%s: %s", v->o->history,
+			    sqlite3_errmsg(db));
+			sqlite3_close(db);
+			return -1;
+		}
+		sqlite3_busy_timeout(db, 5000);
+		rc = dataset_load_history(db, v->o->domain, from, to, &v->ds,
+		    err, errlen);
+		if (rc == 0)
+			rc = load_hdom(v, db, err, errlen);
+		sqlite3_close(db);
+		return rc;
+	}
+	if (cmd_db_path(v->o, path, sizeof(path)) < 0) {
+		str_copy(err, errlen, "no database path");
+		return -1;
+	}
+	if ((s = rua_store_open(path, false, err, errlen)) == NULL)
+		return -1;
+	rc = dataset_load_reports(rua_store_db(s), v->o->domain, from, to,
+	    &v->ds, err, errlen);
+	rua_store_close(s);
+	return rc;
+}
+
+/* ---- current policy -------------------------------------------------- */
+
+static void uri_list(strbuf_t *sb, const char *tag, const dmarc_uri_t *u,
+    size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return;
+	strbuf_appendf(sb, "%s%s=", sb->len ? "; " : "", tag);
+	for (i = 0; i < n; i++)
+		strbuf_appendf(sb, "%s%s", i ? "," : "", u[i].uri);
+}
+
+static void policy_from_record(current_policy_t *cur,
+    const dmarc_record_t *rec, const char *origin)
+{
+	strbuf_t sb;
+
+	memset(cur, 0, sizeof(*cur));
+	cur->found = true;
+	str_copy(cur->p, sizeof(cur->p), dmarc_policy_name(rec->p));
+	str_copy(cur->sp, sizeof(cur->sp), dmarc_policy_name(rec->sp));
+	str_copy(cur->np, sizeof(cur->np), dmarc_policy_name(rec->np));
+	cur->pct = rec->pct_present ? (int)rec->pct : -1;
+	cur->testing = rec->testing;
+	str_copy(cur->origin, sizeof(cur->origin), origin);
+	strbuf_init(&sb, sizeof(cur->rua) - 1);
+	uri_list(&sb, "rua", rec->rua, rec->nrua);
+	str_copy(cur->rua, sizeof(cur->rua), strbuf_str(&sb));
+	strbuf_reset(&sb);
+	if (rec->adkim_present && rec->adkim == DMARC_ALIGN_STRICT)
+		strbuf_puts(&sb, "adkim=s");
+	if (rec->aspf_present && rec->aspf == DMARC_ALIGN_STRICT)
+		strbuf_appendf(&sb, "%saspf=s", sb.len ? "; " : "");
+	if (strcmp(rec->fo, "0") != 0)
+		strbuf_appendf(&sb, "%sfo=%s", sb.len ? "; " : "", rec->fo);
+	uri_list(&sb, "ruf", rec->ruf, rec->nruf);
+	str_copy(cur->extra, sizeof(cur->extra), strbuf_str(&sb));
+	strbuf_free(&sb);
+}
+
+static void find_policy(view_t *v)
+{
+	char err[DMARC_ERR_MAX];
+	dmarc_record_t rec;
+	policy_lookup_t *pl;
+	discovery_cfg_t cfg = { DISCOVERY_TREEWALK, NULL };
+	dns_ops_t ops;
+
+	if (v->o->record) {
+		if (dmarc_record_parse(v->o->record, strlen(v->o->record), &rec,
+		    err, sizeof(err)) == DMARC_RECORD_OK) {
+			policy_from_record(&v->cur, &rec, "--record");
+			return;
+		}
+		str_format(v->policy_note, sizeof(v->policy_note), "--record "
+		    "ignored: %s", err[0] ? err : "not a DMARC record");
+	}
+	if (v->dns && v->o->domain[0]) {
+		if ((pl = malloc(sizeof(*pl))) == NULL)
+			abort();
+		resolve_ops(v->dns, &ops);
+		dmarc_policy_lookup(v->o->domain, &cfg, &ops, pl);
+		if (pl->status == POLICY_FOUND) {
+			policy_from_record(&v->cur, &pl->rec, "DNS");
+			free(pl);
+			return;
+		}
+		str_format(v->policy_note, sizeof(v->policy_note), "no DMARC "
+		    "policy in DNS (%s)", pl->status == POLICY_TEMPERROR ?
+		    "temporary DNS error" : "none published");
+		free(pl);
+	}
+	advise_policy_from_reports(&v->ds, &v->cur);
+}
+
+int view_open(view_t *v, const cmd_opts_t *o, char *err, size_t errlen)
+{
+	char derr[256];
+
+	memset(v, 0, sizeof(*v));
+	v->o = o;
+	if (load_data(v, err, errlen) < 0)
+		return -1;
+	if (!o->no_dns && (v->dns = resolve_new(o->nameservers, o->timeout_ms,
+	    derr, sizeof(derr))) == NULL)
+		fprintf(stderr, "dmarcwarden-policy: DNS unavailable (%s); no "
+		    "PTR names\n", derr);
+	analysis_run(&v->ds, &v->a);
+	analysis_ptr(&v->a, v->dns ? resolve_ptr : NULL, v->dns);
+	find_policy(v);
+	if (o->domain[0])
+		advise_run(&v->a, &v->cur, &o->thresholds, &v->adv);
+	return 0;
+}
+
+void view_close(view_t *v)
+{
+	advise_free(&v->adv);
+	analysis_free(&v->a);
+	dataset_free(&v->ds);
+	resolve_free(v->dns);
+	free(v->hdom);
+	v->dns = NULL;
+	v->hdom = NULL;
+}

@@ -1,0 +1,81 @@
+/*
+ * view - everything report, advise and html show, gathered once: the
+ * dataset (received reports or the milter's history), its analysis, PTR
+ * names, the current policy and the advice.
+ *
+ * SYNOPSIS
+ *	view_t v;
+ *	if (view_open(&v, &opts, err, sizeof(err)) < 0) ...
+ *	render_report_text(stdout, &v); ...
+ *	view_close(&v);
+ *
+ * DESCRIPTION
+ *	The window is the last o->days days before o->now.  With
+ *	o->history the rows come from the milter's history database
+ *	(milter/history_schema.h), opened read-only, and `hdom` lists, per
+ *	author domain, what dmarcwarden did (pass, fail, quarantined,
+ *	rejected, overridden, with the override reasons); DOMAIN is then
+ *	optional (all domains).  Otherwise the rows come from the report
+ *	database and DOMAIN is required.
+ *
+ *	The current policy, in order of preference: o->record (parsed with
+ *	dmarc_record_parse()); the domain's record found in DNS by the RFC
+ *	9989 tree walk (unless o->no_dns); the newest report's
+ *	policy_published.  PTR names are looked up unless o->no_dns.
+ *
+ *	view_close() frees everything (safe after a failed view_open()).
+ */
+#ifndef PTOOL_VIEW_H
+#define PTOOL_VIEW_H
+
+#include <stdio.h>
+
+#include "advise.h"
+#include "analysis.h"
+#include "cmd.h"
+#include "resolve.h"
+
+#define VIEW_MAX_HDOM 1000
+#define VIEW_REASONS_MAX 200
+
+typedef struct hist_domain {
+	char domain[RUA_DOMAIN_MAX];
+	unsigned long long total, pass, fail, quarantined, rejected;
+	unsigned long long overridden;
+	char reasons[VIEW_REASONS_MAX];   /* "local_policy 3, ..." */
+} hist_domain_t;
+
+typedef struct view {
+	const cmd_opts_t *o;
+	dataset_t ds;
+	analysis_t a;
+	current_policy_t cur;
+	advice_t adv;
+	resolve_t *dns;
+	char policy_note[256];            /* how the current policy was found */
+	size_t nhdom;
+	hist_domain_t *hdom;
+} view_t;
+
+int view_open(view_t *v, const cmd_opts_t *o, char *err, size_t errlen);
+void view_close(view_t *v);
+
+/* Renderers (render_text.c, render_json.c, render_html.c). */
+void render_report_text(FILE *f, const view_t *v);
+void render_advise_text(FILE *f, const view_t *v);
+void render_report_json(FILE *f, const view_t *v, int with_advice);
+int render_html(FILE *f, const view_t *v);
+
+/* HTML tables and advice (render_html_parts.c) and shared pieces. */
+void render_html_sources(FILE *f, const view_t *v);
+void render_html_advice(FILE *f, const view_t *v);
+void render_html_history(FILE *f, const view_t *v);
+void render_html_escape(FILE *f, const char *s);
+void render_html_badge(FILE *f, src_class_t c);
+
+/* Helpers shared by the renderers. */
+void view_date(long long epoch, char *buf, size_t size);   /* YYYY-MM-DD */
+double view_pct(unsigned long long part, unsigned long long whole);
+unsigned view_days_with_data(const view_t *v);
+
+#endif
