@@ -97,8 +97,9 @@
  *	arc_sealers   the ARC sealing domains (d= of the ARC-Seals), comma
  *	              separated, oldest first; '' when none.
  *	reported      NULL until the reporter includes this row in an
- *	              aggregate report; then that report's id.  The milter
- *	              never reads or writes it after the insert.
+ *	              aggregate report; then that report's id, or "-" when
+ *	              no report was requested (the record has no rua).  The
+ *	              milter never reads or writes it after the insert.
  *	policy_rua, policy_ruf  (version 2)
  *	              the rua= and ruf= URIs of the record that applied,
  *	              comma-separated in record order, each followed by

@@ -1,0 +1,80 @@
+/*
+ * feedback_xml - the XML of one aggregate report, built with libxml2's
+ * tree API and validated against the bundled schema.
+ *
+ * SYNOPSIS
+ *	fxml_meta_t meta = { org_name, email, contact, report_id, begin,
+ *	    end, generator };
+ *	fxml_schemas_t *s = fxml_schemas_new(err, sizeof(err));
+ *	unsigned char *xml; size_t len;
+ *	if (fxml_report(s, REPORT_RFC9990, &meta, &rep, &xml, &len, err,
+ *	    sizeof(err)) == 0) ... free(xml);
+ *	fxml_schemas_free(s);
+ *
+ * DESCRIPTION
+ *	fxml_report() builds the <feedback> document for one sorted
+ *	agg_report_t (aggregate.h), validates it with xmlSchemaValidateDoc()
+ *	against the schema of the format (RFC 9990, or the corrected RFC
+ *	7489 schema, xsd_embed.h) and serializes it (UTF-8, indented).  An
+ *	invalid document is an error (-1, err names the first problem); no
+ *	bytes are returned then, so nothing invalid can be sent.  On success
+ *	*xml is a NUL-terminated heap buffer owned by the caller.
+ *
+ *	What is written, from the history's RFC names:
+ *	 - RFC 9990: namespace urn:ietf:params:xml:ns:dmarc-2.0, version
+ *	   1.0, generator; policy_published domain, p, sp, np, adkim, aspf,
+ *	   discovery_method, fo, testing; disposition "pass" for DMARC pass
+ *	   under a quarantine/reject policy (the p= for the policy domain
+ *	   itself, sp= for its subdomains), else the disposition applied;
+ *	   override reasons forwarded and sampled_out, which RFC 9990 no
+ *	   longer has, become "other" with the old name in the comment;
+ *	   an empty envelope_from (null sender) is left out, SPF scope only
+ *	   when "mfrom", the spf element only when a domain was checked.
+ *	 - RFC 7489: namespace http://dmarc.org/dmarc-xml/0.1, version 1.0;
+ *	   policy_published domain, adkim, aspf, p, sp, pct, fo; dispositions
+ *	   none/quarantine/reject; policy_test_mode becomes "other";
+ *	   envelope_from and spf always present; IPv6 source addresses in the
+ *	   full eight-group form the schema's pattern demands.
+ *	date_range/end is end - 1 (the last second of the period).  Free
+ *	text (human_result, comments, org name) is made printable ASCII.
+ *
+ *	fxml_schemas_new() parses both embedded schemas once; the handle is
+ *	read-only afterwards (one per thread if ever used from several).
+ */
+#ifndef REPORTER_FEEDBACK_XML_H
+#define REPORTER_FEEDBACK_XML_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "../milter/config.h"
+#include "aggregate.h"
+
+#define FXML_ERR_MAX 512
+
+typedef struct fxml_meta {
+	const char *org_name;
+	const char *email;
+	const char *contact;        /* "" or NULL: no extra_contact_info */
+	const char *report_id;
+	time_t begin, end;          /* end exclusive */
+	const char *generator;
+} fxml_meta_t;
+
+typedef struct fxml_schemas fxml_schemas_t;
+
+fxml_schemas_t *fxml_schemas_new(char *err, size_t errlen);
+void fxml_schemas_free(fxml_schemas_t *s);
+
+int fxml_report(const fxml_schemas_t *s, report_format_t fmt,
+    const fxml_meta_t *meta, const agg_report_t *rep, unsigned char **xml,
+    size_t *len, char *err, size_t errlen);
+
+/* Validate a serialized document (tests; the --check-xml option). */
+int fxml_validate_text(const fxml_schemas_t *s, report_format_t fmt,
+    const char *text, size_t len, char *err, size_t errlen);
+
+/* IPv6 in full eight-group form; IPv4 and anything else copied. */
+void fxml_ip_full(const char *ip, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * run - one reporter run: every policy domain of the period, one report
+ * per domain, sent to each of its rua destinations, bookkeeping that
+ * makes reruns safe.
+ *
+ * SYNOPSIS
+ *	run_ctx_t *r = run_new(&opts, err, sizeof(err));
+ *	run_reports(r);                 aggregate reports
+ *	run_expire(r);                  --expire-days
+ *	run_summary(r, stdout);
+ *	run_free(r);
+ *
+ * DESCRIPTION
+ *	run_new() opens every database of opts->dbs (the first one holds the
+ *	report bookkeeping), the embedded XSDs, the resolver (external
+ *	destination verification), the DKIM signer when configured.
+ *
+ *	run_reports() streams: it lists the policy domains with reportable
+ *	rows (repdb.h) in each database, merges the sorted lists, and for
+ *	one domain at a time collects the grouped records from every
+ *	database (counts summed), builds and validates the XML
+ *	(feedback_xml.h), gzips it and mails it to each destination (dest.h,
+ *	mailmsg.h, transport.h).  Memory holds one domain's records.
+ *
+ *	Per destination: not mailto, NoReportsList, the !size limit, or an
+ *	external destination that did not authorize the domain: skipped
+ *	(logged with the reason).  Sent: recorded at once (report_dest).  A
+ *	temporary failure counts an attempt; after ReportMaxAttempts runs,
+ *	or at once on a permanent failure (5xx), the destination is failed
+ *	and logged.  When every destination of a report is final the rows
+ *	are marked with the report id, in each database (one transaction
+ *	each), and the report is closed.  A report with a destination still
+ *	pending keeps its rows unmarked and its id; the next run resumes it
+ *	and sends only to the destinations still pending.  Rows of a domain
+ *	without any rua are marked "-".  A crash between a send and its
+ *	record can only repeat that one message, under the same report id
+ *	and Message-ID, so the receiver can drop it.
+ *
+ *	Dry run (opts->dry_run = DIR): the same reports are built and the
+ *	decisions made, but DIR receives FILENAME.xml.gz and one
+ *	FILENAME.N.eml per destination instead of mail, and no database is
+ *	written (they are opened read-only).
+ *
+ *	Pacing: after every opts->batch messages to one destination domain
+ *	the run sleeps opts->delay seconds.  Progress: when opts->progress,
+ *	a bar on stderr (the caller checks isatty).
+ *
+ *	The context owns everything it opened; run_free() accepts NULL.
+ */
+#ifndef REPORTER_RUN_H
+#define REPORTER_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "../milter/config.h"
+
+#define RUN_MAX_DBS 64
+
+typedef struct run_opts {
+	const config_t *cfg;
+	const char *dbs[RUN_MAX_DBS];
+	size_t ndbs;
+	time_t begin, end;           /* end exclusive */
+	const char *dry_run;         /* directory, or NULL */
+	report_format_t format;
+	unsigned batch;              /* 0: no pacing */
+	unsigned delay;              /* seconds */
+	int expire_days;             /* < 0: no expiry */
+	bool progress;
+	bool failure_reports;        /* also failure reports (failrep.h) */
+} run_opts_t;
+
+typedef enum run_skip {
+	SKIP_NO_RUA, SKIP_SCHEME, SKIP_NOREPORTS, SKIP_SIZE, SKIP_EXTERNAL,
+	SKIP_COUNT
+} run_skip_t;
+
+typedef struct run_stats {
+	unsigned long domains, reports, sent, failed, retry, invalid;
+	unsigned long skipped[SKIP_COUNT];
+	unsigned long long rows, marked, expired;
+	unsigned long fr_sent, fr_skipped, fr_deferred;
+	unsigned long errors;
+} run_stats_t;
+
+typedef struct run_ctx run_ctx_t;
+
+run_ctx_t *run_new(const run_opts_t *opts, char *err, size_t errlen);
+int run_reports(run_ctx_t *r);
+int run_expire(run_ctx_t *r);
+void run_summary(const run_ctx_t *r, FILE *fp);
+const run_stats_t *run_stats(const run_ctx_t *r);
+void run_free(run_ctx_t *r);
+
+#endif
