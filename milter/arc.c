@@ -187,6 +187,9 @@ static int store_field(arc_verify_t *v, const char *name, size_t nlen,
 	h->val_off = v->store.len;
 	h->val_len = vlen;
 	strbuf_append(&v->store, value, vlen);
+	while (nlen > 0 && is_wsp(name[nlen - 1]))
+		nlen--;
+	h->match_len = nlen;
 	h->hash = arc_name_hash(name, nlen);
 	h->prev_same = -1;
 	return (int)v->nhdr++;
@@ -300,8 +303,10 @@ static void note_arc(arc_verify_t *v, int kind, int idx, const char *value,
 	size_t rest;
 
 	ensure_result(v);
-	if (++v->narc > ARC_FIELDS_MAX) {
-		set_broken(v, "more than %d ARC header fields", ARC_FIELDS_MAX);
+	if (++v->narc > ARC_FIELDS_MAX) {      /* RFC 8617 5.2 step 1 */
+		if (v->narc == ARC_FIELDS_MAX + 1)
+			str_format(v->broken, sizeof(v->broken), "more than %d "
+			    "ARC header fields", ARC_FIELDS_MAX);
 		return;
 	}
 	if (vlen > ARC_FIELD_MAX) {
@@ -340,10 +345,10 @@ int arc_verify_header(arc_verify_t *v, const char *name, const char *value)
 	if (v == NULL || name == NULL || value == NULL || v->eoh)
 		return -1;
 	nlen = strlen(name);
-	while (nlen > 0 && is_wsp(name[nlen - 1]))
-		nlen--;
 	vlen = strlen(value);
 	idx = store_field(v, name, nlen, value, vlen);
+	while (nlen > 0 && is_wsp(name[nlen - 1]))
+		nlen--;
 	if ((kind = arc_kind(name, nlen)) >= 0)
 		note_arc(v, kind, idx, value, vlen);
 	return idx < 0 ? -1 : 0;
@@ -402,7 +407,7 @@ static void check_structure(arc_verify_t *v)
 static bool same_name(const arc_verify_t *v, int a, const char *name,
     size_t n, uint32_t hash)
 {
-	return v->hdr[a].hash == hash && v->hdr[a].name_len == n &&
+	return v->hdr[a].hash == hash && v->hdr[a].match_len == n &&
 	    strncasecmp(arc_hname(v, a), name, n) == 0;
 }
 
@@ -430,7 +435,7 @@ static void build_index(arc_verify_t *v)
 		abort();
 	memset(v->table, 0xff, v->tsize * sizeof(*v->table));
 	for (i = 0; i < v->nhdr; i++) {
-		s = table_slot(v, arc_hname(v, (int)i), v->hdr[i].name_len,
+		s = table_slot(v, arc_hname(v, (int)i), v->hdr[i].match_len,
 		    v->hdr[i].hash);
 		v->hdr[i].prev_same = v->table[s];
 		v->table[s] = (int)i;

@@ -36,7 +36,8 @@
 enum { ARC_AAR = 0, ARC_AMS = 1, ARC_AS = 2 };
 
 typedef struct arc_hdr {
-	size_t name_off, name_len;      /* name without trailing WSP */
+	size_t name_off, name_len;      /* name as given */
+	size_t match_len;               /* without trailing WSP */
 	size_t val_off, val_len;
 	uint32_t hash;                  /* of the lower-cased name */
 	int prev_same;                  /* previous field, same name */

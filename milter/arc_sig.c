@@ -195,6 +195,8 @@ static arc_sig_status_t parse_sig(arc_verify_t *v, unsigned i, int kind,
 		return failed(why, whylen, i, kind, what);
 	if (s->b == NULL || s->b->val_len == 0)
 		return failed(why, whylen, i, kind, "lacks b=");
+	if (s->b->val_len > 2 * ARC_SIG_MAX)    /* base64 plus folding */
+		return failed(why, whylen, i, kind, "b= is too long");
 	if ((n = arc_b64_decode(s->b->val, s->b->val_len, s->sig,
 	    sizeof(s->sig))) <= 0)
 		return failed(why, whylen, i, kind, "b= is not base64 or too "
