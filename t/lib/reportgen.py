@@ -50,6 +50,7 @@ import io
 import mailbox
 import os
 import random
+import subprocess
 import sys
 import zipfile
 from email.mime.application import MIMEApplication
@@ -59,6 +60,10 @@ from xml.sax.saxutils import escape
 
 START = 1772323200          # 2026-03-01 00:00:00 UTC
 DAYS = 21
+NOW = START + 22 * 86400    # --now for the tests: a day after the last
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+TOOL = os.path.join(ROOT, 'policy', 'tool', 'dmarcwarden-policy')
 SEED = 7489
 NS_7489 = 'http://dmarc.org/dmarc-xml/0.1'
 NS_9990 = 'urn:ietf:params:xml:ns:dmarc-2.0'
@@ -351,6 +356,44 @@ def generate(outdir, seed=SEED):
     corpus.files += [mbox_path]
     corpus.duplicate = write(corpus, 'dup/resent.xml', first_xml)
     return corpus
+
+
+def run(args, timeout=60):
+    """Run the tool; returns (exit status, stdout, stderr) as text."""
+    p = subprocess.run([TOOL] + list(args), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=timeout)
+    return (p.returncode, p.stdout.decode('utf-8', 'replace'),
+            p.stderr.decode('utf-8', 'replace'))
+
+
+def dmarc_zone():
+    """_dmarc records matching POLICIES, with an rua for example.com."""
+    out = []
+    for dom, pol in sorted(POLICIES.items()):
+        rec = 'v=DMARC1; p=%s' % pol['p']
+        if pol['pct'] is not None:
+            rec += '; pct=%d' % pol['pct']
+        if pol['t'] == 'y':
+            rec += '; t=y'
+        rec += '; rua=mailto:dmarc@%s' % dom
+        out.append('_dmarc.%s TXT "%s"' % (dom, rec))
+    return '\n'.join(out) + '\n'
+
+
+def expected_impact(rows, ramp_pct=25, ramp=True):
+    """Messages per day per class that the next stage would stop, replayed
+    the way advise.h says: failing rows only; under a ramp RFC 9990
+    reporters apply t=y (nothing), RFC 7489 reporters apply pct."""
+    days = len(set(r['day'] for r in rows)) or 1
+    out = {}
+    for r in rows:
+        if r['dkim_aligned'] or r['spf_aligned']:
+            continue
+        share = 1.0
+        if ramp:
+            share = 0.0 if r['format'] == 'rfc9990' else ramp_pct / 100.0
+        out[r['class']] = out.get(r['class'], 0.0) + share * r['count']
+    return dict((k, v / days) for k, v in out.items())
 
 
 def main():
