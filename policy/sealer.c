@@ -104,7 +104,8 @@ bool sealer_vouches(const sealer_input_t *in, const discovery_cfg_t *cfg,
 	for (i = in->nsets; i > 0 && how == NULL; i--) {
 		const sealer_set_t *s = &in->sets[i - 1];
 
-		if (!s->ams_valid || !sealer_trusted(in->trusted, s->sealer) ||
+		if (!s->ams_valid || !s->ams_signs_from ||
+		    !sealer_trusted(in->trusted, s->sealer) ||
 		    s->aar == NULL || ar_parse(s->aar, strlen(s->aar), p) < 0)
 			continue;
 		how = aar_vouches(p, in->verdict, cfg, dns);

@@ -3,7 +3,7 @@
  * ArcTrustedSealers decision, apart from ARC verification itself.
  *
  * SYNOPSIS
- *	sealer_set_t sets[] = { { 1, "lists.example.org", aar, true }, ... };
+ *	sealer_set_t sets[] = { { 1, "lists.example.org", aar, true, true }, ... };
  *	sealer_input_t in = { chain_pass, sets, nsets, trusted, &verdict };
  *	char what[SEALER_WHAT_MAX];
  *	if (sealer_vouches(&in, &discovery, &dns, what, sizeof(what))) ...
@@ -18,10 +18,11 @@
  *	    the newest AMS verifies); a broken or absent chain never
  *	    vouches;
  *	 2. some set, looked at newest first, was sealed by a trusted domain
- *	    (equal to, or a subdomain of, an ArcTrustedSealers entry) and
- *	    its own AMS still verifies, so the message is the one that
- *	    sealer saw and described (an intermediary after it cannot swap
- *	    the content under the old seal);
+ *	    (equal to, or a subdomain of, an ArcTrustedSealers entry), its
+ *	    own AMS still verifies and signs the From field, so the message
+ *	    and its author are the ones that sealer saw and described (an
+ *	    intermediary after it cannot swap the content or the From under
+ *	    the old seal);
  *	 3. that set's ARC-Authentication-Results parses (authres_parse.h)
  *	    and recorded, for the current header-From domain, either
  *	    dmarc=pass with header.from equal to it, or, absent any dmarc
@@ -53,6 +54,7 @@ typedef struct sealer_set {
 	const char *sealer;         /* ARC-Seal d= */
 	const char *aar;            /* AAR payload after "i=N;" */
 	bool ams_valid;             /* this set's AMS verifies */
+	bool ams_signs_from;        /* and its h= names From */
 } sealer_set_t;
 
 typedef struct sealer_input {

@@ -34,12 +34,14 @@ static char *trusted[] = { "lists.example.org", "forwarder.example", NULL };
 #define AAR_DMARC "lists.example.org; dkim=fail header.d=example.com; " \
 	"spf=pass smtp.mailfrom=example.com; dmarc=pass header.from=example.com"
 
+#define NOFROM 2        /* AMS verifies but does not sign From */
+
 static const struct {
 	const char *name;
 	bool chain_pass;
 	const char *from;
 	const char *sealer1, *aar1;
-	bool ams1;
+	int ams1;                       /* 0, 1, or NOFROM */
 	const char *sealer2, *aar2;     /* NULL: one set */
 	bool ams2;
 	bool want;
@@ -91,6 +93,9 @@ static const struct {
 	  "relay.example", "relay.example; dmarc=fail "
 	  "header.from=example.com", true, true,
 	  "lists.example.org (i=1): dmarc=pass" },
+	{ "trusted AMS does not sign From", true, "example.com",
+	  "lists.example.org", AAR_DMARC, NOFROM, NULL, NULL, false, false,
+	  "" },
 	{ "newest trusted set wins", true, "example.com", "lists.example.org",
 	  AAR_DMARC, true, "forwarder.example",
 	  "f; dkim=pass header.d=example.com", true, true,
@@ -108,8 +113,10 @@ static void test_cases(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		sealer_set_t sets[2] = {
-			{ 1, cases[i].sealer1, cases[i].aar1, cases[i].ams1 },
-			{ 2, cases[i].sealer2, cases[i].aar2, cases[i].ams2 },
+			{ 1, cases[i].sealer1, cases[i].aar1, cases[i].ams1,
+			  cases[i].ams1 != NOFROM },
+			{ 2, cases[i].sealer2, cases[i].aar2, cases[i].ams2,
+			  true },
 		};
 		sealer_input_t in;
 		verdict_t v;
