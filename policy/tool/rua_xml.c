@@ -399,10 +399,17 @@ static xmlDoc *read_xml(const char *xml, size_t len, char *err,
 	if (doc == NULL || !ctxt->wellFormed) {
 		char msg[160];
 
+		const char *m;
+		size_t i;
+
 		e = xmlCtxtGetLastError(ctxt);
-		str_printable(msg, sizeof(msg), e && e->message ? e->message :
-		    "unknown error", e && e->message ? strlen(e->message) : 13);
-		while (msg[0] && strchr(" ?", msg[strlen(msg) - 1]))
+		m = e && e->message ? e->message : "unknown error";
+		str_ncopy(msg, sizeof(msg), m, strlen(m));
+		for (i = 0; msg[i]; i++)        /* libxml2 ends lines with \n */
+			if (msg[i] == '\n')
+				msg[i] = ' ';
+		str_printable(msg, sizeof(msg), msg, strlen(msg));
+		while (msg[0] && msg[strlen(msg) - 1] == ' ')
 			msg[strlen(msg) - 1] = '\0';
 		str_format(err, errlen, "malformed XML at line %d: %s",
 		    e ? e->line : 0, msg);

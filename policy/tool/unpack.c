@@ -376,6 +376,9 @@ unpack_kind_t unpack_kind(const char *data, size_t len)
 		return UNPACK_ZIP;
 	if (len >= 5 && memcmp(p, "From ", 5) == 0)
 		return UNPACK_MBOX;
+	if (len >= 2 && ((p[0] == 0xff && p[1] == 0xfe) || (p[0] == 0xfe &&
+	    p[1] == 0xff)))
+		return UNPACK_XML;      /* UTF-16: refused by the XML checks */
 	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
 		i = 3;
 	while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||

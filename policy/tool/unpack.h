@@ -35,7 +35,8 @@
  *	quoted-printable.  Both stop at the strbuf's limit (truncated set).
  *
  *	unpack_kind() sniffs the first bytes: gzip magic, zip local header,
- *	XML (optionally after a UTF-8 BOM and whitespace), an mbox "From "
+ *	XML (optionally after a UTF-8 BOM and whitespace; a UTF-16 BOM also
+ *	says XML, so that the XML checks refuse it by name), an mbox "From "
  *	line, or an RFC 5322 header line.
  *
  * DIAGNOSTICS
