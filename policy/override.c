@@ -90,7 +90,7 @@ static void stage(const override_ctx_t *ctx, verdict_t *v, dmarc_policy_t *d)
 		to = weaker_of(*d, DMARC_POLICY_QUARANTINE);
 	if (ctx->stage_local)
 		str_format(what, sizeof(what), "%s (%s)",
-		    enforce_stage_name(ctx->stage), ctx->local_where);
+		    enforce_stage_name(ctx->stage), ctx->stage_where);
 	else
 		str_copy(what, sizeof(what), enforce_stage_name(ctx->stage));
 	step(v, d, to, OVERRIDE_LOCAL_POLICY, "Enforcement %s", what);

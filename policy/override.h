@@ -80,9 +80,10 @@ typedef enum list_action {
 
 typedef struct override_ctx {
 	enforce_stage_t stage;          /* effective stage */
-	bool stage_local;               /* stage set by the local entry */
+	bool stage_local;               /* stage set by a local entry */
+	char stage_where[OVERRIDE_WHAT_MAX];  /* that entry: "file:line ..." */
 	local_action_t local_action;
-	char local_where[OVERRIDE_WHAT_MAX];  /* "file:line domain" */
+	char local_where[OVERRIDE_WHAT_MAX];  /* the action's entry */
 	bool arc_vouched;               /* a trusted sealer vouched */
 	char arc_what[OVERRIDE_WHAT_MAX];     /* "sealer: dmarc=pass" */
 	bool trusted_forwarder;

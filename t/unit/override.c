@@ -43,7 +43,7 @@ static const struct {
 	{ "quarantine stage keeps quarantine", FAIL, Q, ENFORCE_QUARANTINE,
 	  false, 0, 0, 0, Q, Q, "" },
 	{ "per-domain stage named", FAIL, R, ENFORCE_MONITOR, true, 0, 0, 0,
-	  R, N, "local_policy(Enforcement monitor (lp:3 example.com))" },
+	  R, N, "local_policy(Enforcement monitor (lp:4 example.com))" },
 	{ "trusted ARC sealer", FAIL, R, ENFORCE_REJECT, false, 0, ARC, 0,
 	  N, N, "local_policy(trusted ARC sealer what-arc)" },
 	{ "ARC wins over forwarder and list", FAIL, R, ENFORCE_REJECT, false,
@@ -85,7 +85,7 @@ static const struct {
 	  "local_policy(always-reject (lp:3 example.com))" },
 	{ "always-reject under a local monitor stage", FAIL, R,
 	  ENFORCE_MONITOR, true, LOCAL_ALWAYS_REJECT, 0, 0, R, N,
-	  "local_policy(Enforcement monitor (lp:3 example.com))" },
+	  "local_policy(Enforcement monitor (lp:4 example.com))" },
 	{ "exception and quarantine stage", FAIL, R, ENFORCE_QUARANTINE,
 	  false, 0, LIST, LIST_ACTION_QUARANTINE, Q, Q,
 	  "mailing_list(list what-list)" },
@@ -126,6 +126,8 @@ static void test_table(void)
 		ctx.local_action = cases[i].local;
 		str_copy(ctx.local_where, sizeof(ctx.local_where),
 		    "lp:3 example.com");
+		str_copy(ctx.stage_where, sizeof(ctx.stage_where),
+		    "lp:4 example.com");
 		ctx.arc_vouched = (cases[i].facts & ARC) != 0;
 		str_copy(ctx.arc_what, sizeof(ctx.arc_what), "what-arc");
 		ctx.trusted_forwarder = (cases[i].facts & (FWD | FWDQ)) != 0;
