@@ -62,6 +62,8 @@ static const char css[] =
 	".small{color:#666;font-size:12px}";
 
 static const char js[] =
+	"window.addEventListener('error',function(e){document.body."
+	"setAttribute('data-js-error',String(e.message));});\n"
 	"(function(){\n"
 	"var tip=document.getElementById('tip');\n"
 	"document.querySelectorAll('[data-tip]').forEach(function(e){\n"

@@ -396,6 +396,106 @@ def expected_impact(rows, ramp_pct=25, ramp=True):
     return dict((k, v / days) for k, v in out.items())
 
 
+def history_schema_sql():
+    """HISTORY_SCHEMA_SQL as milter/history_schema.h defines it (its string
+    literals joined, other string macros it names expanded), so history
+    tests follow the documented schema."""
+    import re
+    with open(os.path.join(ROOT, 'milter', 'history_schema.h')) as f:
+        text = f.read()
+    macros = {}
+    for m in re.finditer(r'#define (\w+) \\\n((?:.*\\\n)*.*\n)', text):
+        macros[m.group(1)] = re.findall(r'"((?:[^"\\]|\\.)*)"|(\b[A-Z_0-9]+'
+                                        r'_SQL\b)', m.group(2))
+
+    def expand(name, depth=0):
+        out = ''
+        for lit, ref in macros[name]:
+            out += expand(ref, depth + 1) if ref and depth < 5 else lit
+        return out
+    sql = expand('HISTORY_SCHEMA_SQL').replace('\\n', '\n')
+    version = int(re.search(r'#define HISTORY_SCHEMA_VERSION (\d+)',
+                            text).group(1))
+    return sql, version
+
+
+def make_history_db(path, messages):
+    """A milter history database holding messages: dicts with time,
+    source_ip, header_from, spf_domain, spf_result, spf_aligned,
+    dkim_aligned, result, applied (disposition), p, dkim (list of
+    (domain, result, aligned)) and overrides (list of reasons)."""
+    import sqlite3
+    sql, version = history_schema_sql()
+    con = sqlite3.connect(path)
+    con.executescript(sql)
+    con.execute('PRAGMA user_version = %d' % version)
+    for m in messages:
+        found = 1 if m.get('p') else 0
+        cur = con.execute(
+            'INSERT INTO messages (time, source_ip, header_from,'
+            ' policy_domain, discovery, policy_found, policy_p, policy_sp,'
+            ' policy_np, policy_pct, policy_testing, result,'
+            ' disposition_requested, disposition_evaluated,'
+            ' disposition_applied, spf_domain, spf_scope, spf_result,'
+            ' spf_aligned, dkim_aligned) VALUES'
+            ' (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
+            (m['time'], m['source_ip'], m['header_from'],
+             m['header_from'] if found else '', 'treewalk', found,
+             m.get('p'), m.get('p'), m.get('p'), 100 if found else None,
+             'n' if found else None, m['result'],
+             m.get('requested', m.get('applied')) if found else None,
+             m.get('requested', m.get('applied')) if found else None,
+             m.get('applied') if found else None, m['spf_domain'], 'mfrom',
+             m['spf_result'], m['spf_aligned'], m['dkim_aligned']))
+        mid = cur.lastrowid
+        for i, (dom, res, al) in enumerate(m.get('dkim', [])):
+            con.execute('INSERT INTO message_dkim (message_id, seq, domain,'
+                        ' selector, result, aligned) VALUES (?,?,?,?,?,?)',
+                        (mid, i, dom, 's1', res, al))
+        for i, reason in enumerate(m.get('overrides', [])):
+            con.execute('INSERT INTO message_override (message_id, seq,'
+                        ' reason, comment) VALUES (?,?,?,?)',
+                        (mid, i, reason, ''))
+    con.commit()
+    con.close()
+
+
+def history_messages():
+    """A small milter history: a.example (own MTA passing, a spoofer
+    rejected), b.example (a misaligned ESP quarantined, with Enforcement
+    off overrides for some), c.example (no policy)."""
+    out = []
+    t0 = START + 3600
+    for i in range(40):
+        out.append({'time': t0 + i * 600, 'source_ip': '192.0.2.10',
+                    'header_from': 'a.example', 'spf_domain': 'a.example',
+                    'spf_result': 'pass', 'spf_aligned': 1,
+                    'dkim_aligned': 1, 'result': 'pass', 'applied': 'none',
+                    'p': 'reject', 'dkim': [('a.example', 'pass', 1)]})
+    for i in range(10):
+        out.append({'time': t0 + i * 900, 'source_ip': '198.18.0.66',
+                    'header_from': 'a.example', 'spf_domain': 'a.example',
+                    'spf_result': 'fail', 'spf_aligned': 0,
+                    'dkim_aligned': 0, 'result': 'fail',
+                    'applied': 'reject', 'p': 'reject'})
+    for i in range(6):
+        out.append({'time': t0 + 86400 + i * 900,
+                    'source_ip': '198.51.100.20', 'header_from': 'b.example',
+                    'spf_domain': 'bounces.esp.example.net',
+                    'spf_result': 'pass', 'spf_aligned': 0,
+                    'dkim_aligned': 0, 'result': 'fail',
+                    'applied': 'quarantine' if i < 4 else 'none',
+                    'requested': 'quarantine', 'p': 'quarantine',
+                    'dkim': [('esp.example.net', 'pass', 0)],
+                    'overrides': [] if i < 4 else ['local_policy']})
+    for i in range(3):
+        out.append({'time': t0 + 2 * 86400 + i, 'source_ip': '203.0.113.9',
+                    'header_from': 'c.example', 'spf_domain': 'c.example',
+                    'spf_result': 'none', 'spf_aligned': 0,
+                    'dkim_aligned': 0, 'result': 'none'})
+    return out
+
+
 def main():
     if len(sys.argv) != 2:
         sys.stderr.write('usage: reportgen.py OUTDIR\n')
