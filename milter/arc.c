@@ -526,28 +526,6 @@ static void tag_copy(char *dst, size_t size, const arc_tags_t *tags,
 		str_lower(dst);
 }
 
-/* Does the h= list name "from"? */
-static bool signs_from(const arc_tag_t *h)
-{
-	size_t i = 0, start, end;
-
-	while (h != NULL && i < h->val_len) {
-		while (i < h->val_len && strchr(" \t\r\n", h->val[i]) != NULL)
-			i++;
-		start = i;
-		while (i < h->val_len && h->val[i] != ':')
-			i++;
-		end = i;
-		while (end > start && strchr(" \t\r\n", h->val[end - 1]) != NULL)
-			end--;
-		if (end - start == 4 && strncasecmp(h->val + start, "from", 4)
-		    == 0)
-			return true;
-		i++;
-	}
-	return false;
-}
-
 /* The AAR text after "i=N;", unfolded, trimmed, cut to fit. */
 static void aar_text(char *dst, size_t size, const char *s, size_t n)
 {
@@ -586,7 +564,8 @@ static void fill_info(arc_verify_t *v)
 		    arc_hval(v, idx), v->hdr[idx].val_len, &tags, NULL, 0) == 0) {
 			tag_copy(s->ams_domain, sizeof(s->ams_domain), &tags,
 			    "d", true);
-			s->ams_signs_from = signs_from(arc_tags_get(&tags, "h"));
+			s->ams_signs_from = arc_tag_list_has(arc_tags_get(&tags,
+			    "h"), "from");
 		}
 		if ((idx = v->slot[i][ARC_AAR]) >= 0)
 			aar_text(s->aar, sizeof(s->aar), arc_hval(v, idx),

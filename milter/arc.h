@@ -37,7 +37,8 @@
  *	h=, s= required; no c= means simple/simple (RFC 6376 3.5); h= picks
  *	fields bottom-up, each name as often as listed (over-signing: a
  *	listed name with no field left hashes nothing); l= is refused, so
- *	is an h= naming ARC-Seal; x= in the past or before t= fails.  AS:
+ *	is an h= naming ARC-Seal; x= in the past or before t= fails (x= is
+ *	not an ARC-Seal tag: ignored there like any unknown tag).  AS:
  *	a=, b=, cv=, d=, s= required, h= refused (RFC 8617 4.1.3), relaxed
  *	header canonicalization over the sets 1..i, AAR, AMS, AS each
  *	(5.1.1).  Both: t= must be a number and not more than 10 hours
@@ -57,15 +58,19 @@
  *	not sign From does not bind the author: policy should not trust
  *	such a set's AAR for the From domain), and the text of its
  *	ARC-Authentication-Results (unfolded, after "i=N;", cut to
- *	ARC_AAR_MAX - 1 bytes), so policy can look at what a trusted sealer
- *	saw.  ams_valid and as_valid are true only for signatures that were
+ *	ARC_AAR_MAX - 1 bytes; the sender's bytes: make them printable
+ *	before logging), so policy can look at what a trusted sealer saw.
+ *	ams_valid and as_valid are true only for signatures that were
  *	checked and verified (checking stops at the first failure).
  *
  *	Ownership: the engine holds only the DNS callbacks and may serve
  *	every thread; one verifier per message, used by one thread.  The
  *	result belongs to the verifier (valid until arc_verify_free());
  *	for a message without ARC it is a shared read-only "none" result.
- *	The free functions accept NULL.
+ *	The free functions accept NULL.  arc_verify_header() returns -1
+ *	when it did not keep the field (NULL arguments, called after eoh,
+ *	or past the store's limits); the verifier goes on and eom reports.
+ *	arc_verify_eoh() is implied by the first body chunk or by eom.
  *
  * DIAGNOSTICS
  *	arc_result_t.reason names the first problem ("i=2: AS signature

@@ -16,33 +16,6 @@
  * bytes; anything much longer is not a key we accept. */
 #define KEY_DER_MAX 2048
 
-/* Is word one of the colon-separated items of the tag's value? */
-static bool list_has(const arc_tag_t *t, const char *word)
-{
-	size_t i = 0, n = strlen(word);
-
-	while (i <= t->val_len) {
-		size_t start, end;
-
-		while (i < t->val_len && (t->val[i] == ' ' ||
-		    t->val[i] == '\t' || t->val[i] == '\r' || t->val[i] == '\n'))
-			i++;
-		start = i;
-		while (i < t->val_len && t->val[i] != ':')
-			i++;
-		end = i;
-		while (end > start && (t->val[end - 1] == ' ' ||
-		    t->val[end - 1] == '\t' || t->val[end - 1] == '\r' ||
-		    t->val[end - 1] == '\n'))
-			end--;
-		if (end - start == n && strncasecmp(t->val + start, word, n)
-		    == 0)
-			return true;
-		i++;                            /* past the ":" */
-	}
-	return false;
-}
-
 static EVP_PKEY *rsa_key(const unsigned char *der, size_t len)
 {
 	const unsigned char *p = der;
@@ -86,11 +59,12 @@ static int check_tags(const arc_tags_t *t, arc_keytype_t *type, char *why,
 		str_copy(why, whylen, "unknown key type");
 		return -1;
 	}
-	if (h != NULL && !list_has(h, "sha256")) {
+	if (h != NULL && !arc_tag_list_has(h, "sha256")) {
 		str_copy(why, whylen, "key does not allow sha256");
 		return -1;
 	}
-	if (s != NULL && !list_has(s, "*") && !list_has(s, "email")) {
+	if (s != NULL && !arc_tag_list_has(s, "*") &&
+	    !arc_tag_list_has(s, "email")) {
 		str_copy(why, whylen, "key not for email");
 		return -1;
 	}

@@ -17,7 +17,7 @@
 #include "arc_impl.h"
 #include "arc_tags.h"
 
-typedef struct sig {
+typedef struct sigparts {
 	arc_tags_t tags;
 	const arc_tag_t *b;
 	arc_keytype_t keytype;          /* what a= needs */
@@ -180,6 +180,7 @@ static arc_sig_status_t parse_sig(arc_verify_t *v, unsigned i, int kind,
     sigparts_t *s, char *why, size_t whylen)
 {
 	int idx = v->slot[i][kind];
+	const arc_tag_t *d, *sel;
 	const char *what = NULL;
 	char tagwhy[96];
 	long n;
@@ -202,14 +203,14 @@ static arc_sig_status_t parse_sig(arc_verify_t *v, unsigned i, int kind,
 		return failed(why, whylen, i, kind, "b= is not base64 or too "
 		    "long");
 	s->siglen = (size_t)n;
-	if (!name_ok(arc_tags_get(&s->tags, "d"), sizeof(s->domain)))
+	d = arc_tags_get(&s->tags, "d");
+	sel = arc_tags_get(&s->tags, "s");
+	if (!name_ok(d, sizeof(s->domain)))
 		return failed(why, whylen, i, kind, "has a bad or no d=");
-	if (!name_ok(arc_tags_get(&s->tags, "s"), sizeof(s->selector)))
+	if (!name_ok(sel, sizeof(s->selector)))
 		return failed(why, whylen, i, kind, "has a bad or no s=");
-	str_ncopy(s->domain, sizeof(s->domain), arc_tags_get(&s->tags,
-	    "d")->val, arc_tags_get(&s->tags, "d")->val_len);
-	str_ncopy(s->selector, sizeof(s->selector), arc_tags_get(&s->tags,
-	    "s")->val, arc_tags_get(&s->tags, "s")->val_len);
+	str_ncopy(s->domain, sizeof(s->domain), d->val, d->val_len);
+	str_ncopy(s->selector, sizeof(s->selector), sel->val, sel->val_len);
 	if ((what = check_times(v, &s->tags, kind == ARC_AMS)) != NULL)
 		return failed(why, whylen, i, kind, what);
 	return ARC_SIG_PASS;
@@ -276,46 +277,19 @@ int arc_ams_body_canon(const arc_verify_t *v, unsigned i, arc_canon_t *body)
 static int canon_signed(arc_verify_t *v, const arc_tag_t *h,
     arc_canon_t canon)
 {
-	size_t i = 0, start, end;
+	const char *name;
+	size_t pos = 0, len;
 	int idx;
 
 	arc_select_reset(v);
-	while (i < h->val_len) {
-		while (i < h->val_len && strchr(" \t\r\n", h->val[i]) != NULL)
-			i++;
-		start = i;
-		while (i < h->val_len && h->val[i] != ':')
-			i++;
-		end = i++;
-		while (end > start && strchr(" \t\r\n", h->val[end - 1]) != NULL)
-			end--;
-		idx = arc_select(v, h->val + start, end - start);
+	while (arc_tag_list_next(h, &pos, &name, &len)) {
+		idx = arc_select(v, name, len);
 		if (idx >= 0 && arc_canon_header(&v->canon, canon,
 		    arc_hname(v, idx), v->hdr[idx].name_len, arc_hval(v, idx),
 		    v->hdr[idx].val_len, true) < 0)
 			return -1;
 	}
 	return 0;
-}
-
-static bool lists_seal(const arc_tag_t *h)
-{
-	size_t i = 0, start, end;
-
-	while (i < h->val_len) {
-		while (i < h->val_len && strchr(" \t\r\n", h->val[i]) != NULL)
-			i++;
-		start = i;
-		while (i < h->val_len && h->val[i] != ':')
-			i++;
-		end = i++;
-		while (end > start && strchr(" \t\r\n", h->val[end - 1]) != NULL)
-			end--;
-		if (end - start == 8 && strncasecmp(h->val + start, "arc-seal",
-		    8) == 0)
-			return true;
-	}
-	return false;
 }
 
 /* Tags only the AMS has: h=, bh=, c=, l=, q=. */
@@ -333,7 +307,7 @@ static arc_sig_status_t ams_tags(arc_verify_t *v, unsigned i,
 	*hc = ARC_CANON_SIMPLE;
 	if (h == NULL)
 		return failed(why, whylen, i, ARC_AMS, "lacks h=");
-	if (lists_seal(h))
+	if (arc_tag_list_has(h, "arc-seal"))
 		return failed(why, whylen, i, ARC_AMS, "signs ARC-Seal");
 	if (arc_tags_get(&s->tags, "l") != NULL)
 		return failed(why, whylen, i, ARC_AMS, "has l= (not allowed)");

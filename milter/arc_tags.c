@@ -5,6 +5,7 @@
  * termination and every loop is bounded by the length given.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "../policy/strbuf.h"
 #include "arc_tags.h"
@@ -144,6 +145,37 @@ bool arc_tag_eq(const arc_tag_t *t, const char *word)
 	size_t n = strlen(word);
 
 	return t != NULL && t->val_len == n && memcmp(t->val, word, n) == 0;
+}
+
+bool arc_tag_list_next(const arc_tag_t *t, size_t *pos, const char **item,
+    size_t *len)
+{
+	size_t i = *pos, start, end;
+
+	if (t == NULL || i > t->val_len)
+		return false;
+	i = skip_fws(t->val, i, t->val_len);
+	start = i;
+	while (i < t->val_len && t->val[i] != ':')
+		i++;
+	for (end = i; end > start && is_fws((unsigned char)t->val[end - 1]);
+	    end--)
+		;
+	*item = t->val + start;
+	*len = end - start;
+	*pos = i + 1;
+	return true;
+}
+
+bool arc_tag_list_has(const arc_tag_t *t, const char *word)
+{
+	size_t pos = 0, n = strlen(word), len;
+	const char *item;
+
+	while (arc_tag_list_next(t, &pos, &item, &len))
+		if (len == n && strncasecmp(item, word, n) == 0)
+			return true;
+	return false;
 }
 
 int arc_tag_number(const arc_tag_t *t, unsigned long long *out)

@@ -69,6 +69,13 @@ int arc_tags_parse(const char *s, size_t len, arc_tags_t *out, char *why,
 const arc_tag_t *arc_tags_get(const arc_tags_t *t, const char *name);
 /* Value equals word exactly (case-sensitive). */
 bool arc_tag_eq(const arc_tag_t *t, const char *word);
+/* Colon-separated lists (h=, and h= and s= of key records): each call
+ * gives the next item, trimmed of whitespace, possibly empty; *pos
+ * starts at 0.  false when there is none left. */
+bool arc_tag_list_next(const arc_tag_t *t, size_t *pos, const char **item,
+    size_t *len);
+/* Does the list hold word (ASCII case-insensitive)? */
+bool arc_tag_list_has(const arc_tag_t *t, const char *word);
 /* Value is a decimal number (see above): 0 and *out set, else -1. */
 int arc_tag_number(const arc_tag_t *t, unsigned long long *out);
 long arc_b64_decode(const char *s, size_t len, unsigned char *out,

@@ -105,6 +105,8 @@ def main():
     for i, (name, test, res) in enumerate(results, 1):
         seen.add(name)
         want, got = expected(test), res.get('cv', 'crash')
+        if res['exit'] != 0 or res['stderr']:   # sanitizer reports
+            got = 'crash(exit %d)' % res['exit']
         desc = '%s: got %s, suite %s' % (name, got, want or "''")
         if got == want:
             agree += 1

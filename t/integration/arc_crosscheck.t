@@ -255,6 +255,9 @@ def main():
             ours = arctest.run_arcverify(DRIVER, dns.port, msg)
             theirs, their_oldest, why = arctest.verify(msg, keys)
             got = ours.get('cv', 'crash')
+            if ours['exit'] != 0 or ours['stderr']:     # sanitizers
+                got = 'crash(exit %d): %s' % (ours['exit'],
+                                              ours['stderr'][:200])
             same = got == theirs and (got != 'pass' or
                                       int(ours['oldest_pass']) ==
                                       their_oldest)

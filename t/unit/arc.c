@@ -297,7 +297,7 @@ static void seal(msg_t *m, const tkey_t *k, unsigned inst, sealopt_t o)
 
 static const sealopt_t DEF;
 
-/* ---- verification --------------------------------------------------------- */
+/* ---- verification ------------------------------------------------------ */
 
 static arc_engine_t *engine;
 static char reason[ARC_REASON_MAX];
@@ -366,7 +366,7 @@ static void set_b(msg_t *m, int idx, const char *b)
 	set_value(m, idx, buf);
 }
 
-/* ---- the cases ------------------------------------------------------------ */
+/* ---- the cases --------------------------------------------------------- */
 
 static tkey_t k1, k2, k3, ked, kweak;
 

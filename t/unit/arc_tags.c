@@ -170,8 +170,32 @@ static void numbers(void)
 	is_int(arc_tag_number(NULL, &v), -1, "NULL tag");
 }
 
+static void lists(void)
+{
+	arc_tags_t t;
+	const char *item;
+	char why[96], got[128] = "";
+	size_t pos = 0, len, o = 0;
+
+	is_int(parse("h= From : to\r\n\t:: Subject :", &t, why, sizeof(why)),
+	    0, "h= list parses");
+	while (arc_tag_list_next(&t.tag[0], &pos, &item, &len))
+		o += (size_t)snprintf(got + o, sizeof(got) - o, "[%.*s]",
+		    (int)len, item);
+	is_str(got, "[From][to][][Subject][]", "items trimmed, empty kept");
+	ok(arc_tag_list_has(&t.tag[0], "subject"), "has subject (any case)");
+	ok(!arc_tag_list_has(&t.tag[0], "sub"), "not a prefix match");
+	parse("h=", &t, why, sizeof(why));
+	pos = 0;
+	ok(arc_tag_list_next(&t.tag[0], &pos, &item, &len) && len == 0 &&
+	    !arc_tag_list_next(&t.tag[0], &pos, &item, &len),
+	    "empty list: one empty item");
+	ok(!arc_tag_list_has(NULL, "from"), "NULL list has nothing");
+}
+
 int main(void)
 {
+	lists();
 	good_lists();
 	bad_lists();
 	limits();
