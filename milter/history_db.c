@@ -25,9 +25,9 @@ static const char history_insert_msg[] =
 	" disposition_requested, disposition_evaluated, disposition_applied,"
 	" np_applied, sampled_out, spf_domain, spf_scope, spf_result,"
 	" spf_aligned, dkim_aligned, arc_result, arc_sealers, policy_rua,"
-	" policy_ruf, is_report) VALUES"
-	" (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-	"?,?,?)";
+	" policy_ruf, is_report, envelope_to, dkim_summary, override_summary)"
+	" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+	"?,?,?,?,?,?,?,?,?)";
 static const char history_insert_rcpt[] =
 	"INSERT INTO message_rcpt (message_id, seq, domain) VALUES (?,?,?)";
 static const char history_insert_dkim[] =
@@ -53,6 +53,44 @@ static size_t item_str(strbuf_t *sb, const char *s, size_t max)
 }
 
 #define ITEM_STR(sb, field) item_str((sb), (field), sizeof(field))
+
+/* messages.dkim_summary / override_summary: entries joined by 0x1e,
+ * fields by 0x1d (history_schema.h). */
+static size_t item_summaries(strbuf_t *sb, const history_row_t *row,
+    bool dkim)
+{
+	size_t off = sb->len, i, n;
+
+	n = dkim ? row->ndkim : row->noverrides;
+	if (n > (dkim ? EVAL_MAX_DKIM : EVAL_MAX_OVERRIDES))
+		n = dkim ? EVAL_MAX_DKIM : EVAL_MAX_OVERRIDES;
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strbuf_putc(sb, '\x1e');
+		if (dkim) {
+			const history_dkim_t *d = &row->dkim[i];
+
+			strbuf_appendf(sb, "%.*s\x1d%.*s\x1d%s\x1d%.*s",
+			    (int)strnlen(d->domain, sizeof(d->domain)),
+			    d->domain, (int)strnlen(d->selector,
+			    sizeof(d->selector)), d->selector,
+			    auth_result_name(d->result) ?
+			    auth_result_name(d->result) : "",
+			    (int)strnlen(d->human_result,
+			    sizeof(d->human_result)), d->human_result);
+		} else {
+			const override_t *o = &row->overrides[i];
+
+			strbuf_appendf(sb, "%s\x1d%.*s",
+			    override_reason_name(o->reason) ?
+			    override_reason_name(o->reason) : "",
+			    (int)strnlen(o->comment, sizeof(o->comment)),
+			    o->comment);
+		}
+	}
+	strbuf_putc(sb, '\0');
+	return off;
+}
 
 /* rua/ruf as stored in messages.policy_rua: "uri[!bytes],..." */
 static size_t item_uris(strbuf_t *sb, const dmarc_uri_t *uris, size_t n)
@@ -154,6 +192,8 @@ hist_item_t *hist_item_new(const history_row_t *row)
 	    row->failure_headers : "", HISTORY_SAMPLE_MAX);
 	it->str[HS_SAMPLE_AUTH] = ITEM_STR(&sb, row->failure_auth);
 	it->str[HS_SAMPLE_MAILFROM] = ITEM_STR(&sb, row->mail_from);
+	it->str[HS_DKIMSUM] = item_summaries(&sb, row, true);
+	it->str[HS_OVERSUM] = item_summaries(&sb, row, false);
 	item_copy_lists(it, &sb, row);
 	it->strs = strbuf_steal(&sb);
 	return it;
@@ -431,7 +471,10 @@ static int insert_message(history_db_t *d, const hist_item_t *it)
 	rc |= bind_text(st, i++, s + it->str[HS_ARCSEAL]);
 	rc |= bind_text(st, i++, it->policy_found ? s + it->str[HS_RUA] : NULL);
 	rc |= bind_text(st, i++, it->policy_found ? s + it->str[HS_RUF] : NULL);
-	rc |= sqlite3_bind_int(st, i, it->is_report);
+	rc |= sqlite3_bind_int(st, i++, it->is_report);
+	rc |= bind_text(st, i++, it->nrcpt ? s + it->rcpt[0] : "");
+	rc |= bind_text(st, i++, s + it->str[HS_DKIMSUM]);
+	rc |= bind_text(st, i, s + it->str[HS_OVERSUM]);
 	if (rc != SQLITE_OK)
 		return SQLITE_MISUSE;
 	return sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK :

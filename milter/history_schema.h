@@ -108,6 +108,17 @@
  *	              the record has none; NULL when policy_found is 0 (and
  *	              in rows written by version 1).  Reports go to these
  *	              destinations (as seen when the message was evaluated).
+ *	envelope_to   (version 2) the first recipient domain (message_rcpt
+ *	              seq 0), '' when none (report: identifiers/envelope_to).
+ *	dkim_summary  (version 2) every message_dkim row of the message in
+ *	              seq order, joined by 0x1e, each as domain, selector,
+ *	              result, human_result joined by 0x1d; '' when no
+ *	              signature; NULL in rows written by version 1.
+ *	override_summary  (version 2) every message_override row, joined
+ *	              by 0x1e, each as reason 0x1d comment; '' when none;
+ *	              NULL in version 1 rows.  These three copy what the
+ *	              child tables hold so that the reporter reads one row
+ *	              per message (the child tables stay the reference).
  *	is_report     (version 2) 1 when the message is itself a DMARC
  *	              report (its Subject starts with "Report Domain:"); the
  *	              reporter does not count such rows, so two reporters
@@ -239,6 +250,9 @@
 	"  reported TEXT,\n" \
 	"  policy_rua TEXT,\n" \
 	"  policy_ruf TEXT,\n" \
+	"  envelope_to TEXT NOT NULL DEFAULT '',\n" \
+	"  dkim_summary TEXT,\n" \
+	"  override_summary TEXT,\n" \
 	"  is_report INTEGER NOT NULL DEFAULT 0\n" \
 	");\n" \
 	"CREATE INDEX messages_time ON messages (time);\n" \
@@ -318,6 +332,12 @@
 #define HISTORY_UPGRADE_V1_SQL \
 	"ALTER TABLE messages ADD COLUMN policy_rua TEXT;\n" \
 	"ALTER TABLE messages ADD COLUMN policy_ruf TEXT;\n" \
+	"ALTER TABLE messages ADD COLUMN envelope_to TEXT NOT NULL" \
+	" DEFAULT '';\n" \
+	"ALTER TABLE messages ADD COLUMN dkim_summary TEXT;\n" \
+	"ALTER TABLE messages ADD COLUMN override_summary TEXT;\n" \
+	"UPDATE messages SET envelope_to = coalesce((SELECT domain FROM" \
+	" message_rcpt WHERE message_id = messages.id AND seq = 0), '');\n" \
 	"ALTER TABLE messages ADD COLUMN is_report INTEGER NOT NULL" \
 	" DEFAULT 0;\n" \
 	HISTORY_V2_TABLES_SQL \

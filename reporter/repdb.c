@@ -30,19 +30,17 @@ struct repdb {
 
 /* One group per distinct record (aggregate.h field order). */
 static const char sql_collect[] =
-	"SELECT m.source_ip, m.header_from, m.envelope_from,"
-	" coalesce((SELECT r.domain FROM message_rcpt r"
-	"  WHERE r.message_id = m.id AND r.seq = 0), '') AS envto,"
-	" coalesce(m.disposition_applied, 'none') AS disp, m.result,"
+	"SELECT m.source_ip, m.header_from, m.envelope_from, m.envelope_to,"
+	" coalesce(m.disposition_applied, 'none'), m.result,"
 	" m.dkim_aligned, m.spf_aligned, m.spf_domain, m.spf_scope,"
 	" m.spf_result,"
-	" coalesce((SELECT group_concat(d.domain || char(29) || d.selector"
-	"  || char(29) || d.result || char(29) || d.human_result, char(30))"
-	"  FROM (SELECT * FROM message_dkim WHERE message_id = m.id"
-	"  ORDER BY seq) d), '') AS dkim,"
-	" coalesce((SELECT group_concat(o.reason || char(29) || o.comment,"
-	"  char(30)) FROM (SELECT * FROM message_override"
-	"  WHERE message_id = m.id ORDER BY seq) o), '') AS reasons,"
+	" coalesce(m.dkim_summary, (SELECT group_concat(d.domain || char(29)"
+	"  || d.selector || char(29) || d.result || char(29) ||"
+	"  d.human_result, char(30)) FROM (SELECT * FROM message_dkim"
+	"  WHERE message_id = m.id ORDER BY seq) d), ''),"
+	" coalesce(m.override_summary, (SELECT group_concat(o.reason ||"
+	"  char(29) || o.comment, char(30)) FROM (SELECT * FROM"
+	"  message_override WHERE message_id = m.id ORDER BY seq) o), ''),"
 	" count(*)"
 	" FROM messages m INDEXED BY messages_policy_time WHERE" REPORTABLE
 	" GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13";
@@ -157,8 +155,12 @@ repdb_t *repdb_open(const char *path, bool readonly, char *err,
 		goto bad;
 	}
 	sqlite3_busy_timeout(db->db, REPDB_BUSY_MS);
+	/* WAL (the milter's mode) with synchronous=NORMAL: a commit does
+	 * not wait for fsync; a crash can lose the last commits, never
+	 * corrupt (a lost mark means a report repeated with its id). */
 	if (check_schema(db, readonly) < 0 ||
-	    repdb_exec(db, "PRAGMA foreign_keys = ON") < 0)
+	    repdb_exec(db, "PRAGMA foreign_keys = ON") < 0 ||
+	    (!readonly && repdb_exec(db, "PRAGMA synchronous = NORMAL") < 0))
 		goto bad;
 	if (query_int(db->db, "SELECT coalesce(max(id), 0) FROM messages",
 	    &db->snapshot) != SQLITE_OK) {

@@ -76,6 +76,8 @@ DEFAULTS = dict(
     spf_scope="mfrom", spf_result="pass", spf_aligned=1, dkim_aligned=1,
     arc_result="", arc_sealers="", policy_rua="mailto:dmarc@example.com",
     policy_ruf="", is_report=0)
+# envelope_to, dkim_summary and override_summary are derived from the
+# children unless given (None gives NULL, as in version 1 rows).
 
 
 def add(db, rcpt=("test.local",), dkim=(("example.com", "sel", "pass", 1,
@@ -84,6 +86,11 @@ def add(db, rcpt=("test.local",), dkim=(("example.com", "sel", "pass", 1,
     if "rua" in cols:
         cols["policy_rua"] = cols.pop("rua")
     row.update(cols)
+    row.setdefault("envelope_to", rcpt[0] if rcpt else "")
+    row.setdefault("dkim_summary", "\x1e".join(
+        "\x1d".join((d, s, r, h)) for (d, s, r, a, h) in dkim))
+    row.setdefault("override_summary", "\x1e".join(
+        "\x1d".join(o) for o in overrides))
     names = sorted(row)
     cur = db.execute("INSERT INTO messages (%s) VALUES (%s)" % (
         ", ".join(names), ", ".join("?" * len(names))),

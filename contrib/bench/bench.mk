@@ -1,0 +1,27 @@
+# contrib/bench/bench.mk - the milter load client and `make bench`;
+# included by the Makefile.
+#
+# contrib/milterload/milterload (C, see milterload.c) is built by `make`;
+# it uses the policy library for its bounded strings only.  `make bench`
+# runs contrib/bench/run-bench (see its header): corpus, dmarcwarden at
+# concurrency 1, 4 and 16, the opendkim -> opendmarc chain when Debian's
+# packages are installed, agreement, memory and history figures.
+
+MLOAD_SRCS = $(sort $(wildcard contrib/milterload/*.c))
+MLOAD_OBJS = $(MLOAD_SRCS:.c=.o)
+
+all: contrib/milterload/milterload
+
+contrib/milterload/milterload: $(MLOAD_OBJS) policy/libpolicy.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(MLOAD_OBJS) policy/libpolicy.a
+
+# report-bench (the aggregate reporter's benchmark, issue 4) runs after,
+# when present; REPORT_BENCH_ARGS is passed to it (rows, domains).
+bench: all
+	/usr/bin/python3 contrib/bench/run-bench $(BENCH_FLAGS)
+	if [ -x contrib/bench/report-bench ] && \
+	    [ -x reporter/dmarcwarden-report ]; then \
+		/usr/bin/python3 contrib/bench/report-bench $(REPORT_BENCH_ARGS); \
+	fi
+
+-include $(MLOAD_OBJS:.o=.d)
