@@ -40,7 +40,8 @@ FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -pthread -fno-omit-frame-pointer \
 	$(filter-out -Werror,$(WARN_FLAGS)) $(DEP_CFLAGS) $(FUZZ_SAN) \
 	-fsanitize=fuzzer-no-link -MMD -MP
-FUZZ_LIB_SRCS = $(POLICY_SRCS) $(filter-out milter/dns.c,$(MILTER_SRCS))
+FUZZ_LIB_SRCS = $(POLICY_SRCS) $(filter-out milter/dns.c,$(MILTER_SRCS)) \
+	$(PTOOL_SRCS)
 FUZZ_LIB_OBJS = $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_BINS = $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
 FUZZ_OBJS = $(FUZZ_LIB_OBJS) $(patsubst %,$(FUZZ_BUILD)/t/fuzz/%.o,\

@@ -219,10 +219,108 @@ def messages():
     return seeds
 
 
+def authres_parse():
+    return [b'mx.example.org; spf=pass smtp.mailfrom=example.com; '
+            b'dkim=pass (good) header.d=example.com header.s=sel '
+            b'header.b=abc/+d=; dmarc=pass header.from=example.com '
+            b'policy.dmarc=reject',
+            b'i=3; mx.example.org 1; none',
+            b' "quoted id" (c (nested)); arc=pass smtp.remote-ip=192.0.2.1',
+            b'mx; dkim=fail reason="bad sig" header.i=@example.com',
+            b'mx; auth=pass smtp.auth=user@example.com; iprev=pass '
+            b'policy.iprev=192.0.2.1',
+            b'mx; spf=pass smtp.mailfrom=' + b'a' * 400,
+            b'\r\n\tmx.example.org;\r\n\tspf=none']
+
+
+RUA_2 = b"""<?xml version="1.0" encoding="UTF-8"?>
+<feedback xmlns="urn:ietf:params:xml:ns:dmarc-2.0">
+  <version>1.0</version>
+  <report_metadata><org_name>Receiver</org_name>
+    <email>dmarc@receiver.example</email><report_id>r-1</report_id>
+    <date_range><begin>1700000000</begin><end>1700086399</end></date_range>
+    <generator>x</generator></report_metadata>
+  <policy_published><domain>example.com</domain><p>reject</p><sp>none</sp>
+    <np>quarantine</np><adkim>r</adkim><aspf>s</aspf><testing>n</testing>
+    <discovery_method>treewalk</discovery_method></policy_published>
+  <record><row><source_ip>192.0.2.1</source_ip><count>3</count>
+    <policy_evaluated><disposition>pass</disposition><dkim>pass</dkim>
+    <spf>fail</spf><reason><type>local_policy</type><comment>x</comment>
+    </reason></policy_evaluated></row>
+    <identifiers><header_from>example.com</header_from>
+    <envelope_from>bounce.example.com</envelope_from></identifiers>
+    <auth_results><dkim><domain>example.com</domain><selector>s</selector>
+    <result>pass</result></dkim><spf><domain>bounce.example.com</domain>
+    <scope>mfrom</scope><result>fail</result></spf></auth_results>
+  </record>
+  <record><row><source_ip>2001:db8::1</source_ip><count>7</count>
+    <policy_evaluated><disposition>reject</disposition><dkim>fail</dkim>
+    <spf>fail</spf></policy_evaluated></row>
+    <identifiers><header_from>EXAMPLE.com.</header_from></identifiers>
+    <auth_results><spf><domain>x.example</domain><result>softfail</result>
+    </spf></auth_results></record>
+</feedback>
+"""
+
+
+def rua_xml():
+    old = RUA_2.replace(b' xmlns="urn:ietf:params:xml:ns:dmarc-2.0"', b'')
+    old = old.replace(b'<disposition>pass</disposition>',
+                      b'<disposition>none</disposition>')
+    seeds = [RUA_2, old,
+             old.replace(b'<feedback>',
+                         b'<feedback xmlns="http://dmarc.org/dmarc-xml/0.1">'),
+             b'<?xml version="1.0"?><!DOCTYPE feedback [<!ENTITY a "aaaa">'
+             b'<!ENTITY b "&a;&a;&a;">]><feedback>&b;</feedback>',
+             b'<?xml version="1.0" encoding="ISO-8859-1"?><feedback>'
+             b'<report_metadata><org_name>\xe9</org_name></report_metadata>'
+             b'</feedback>',
+             b'<feedback><record>' * 50]
+    sample = os.path.join(os.path.dirname(TOP), 'shared', 'specs',
+                          'dmarc-aggregate-2.0-sample.xml')
+    if os.path.exists(sample):
+        with open(sample, 'rb') as f:
+            seeds.append(f.read())
+    return seeds
+
+
+def arc():
+    import dkim
+    import dkimtest
+    key = dkimtest.Key.rsa(1024)
+    zone = [zone_txt('arc._domainkey.example.com', key.record()),
+            zone_txt('arc._domainkey.example.net', key.record()),
+            'bad._domainkey.example.com SERVFAIL']
+    seeds = []
+    msg = dkimtest.message(extra_headers=[
+        'Authentication-Results: hop1.example.com; spf=pass '
+        'smtp.mailfrom=example.com'])
+    for hops in (1, 2, 3):
+        m = msg
+        for i in range(hops):
+            dom = b'example.com' if i % 2 == 0 else b'example.net'
+            srv = b'hop1.example.com'
+            hdrs = dkim.arc_sign(m, b'arc', dom, key.private, srv,
+                                 timestamp=1700000000 + i)
+            m = b''.join(hdrs) + m
+            m = (b'Authentication-Results: hop1.example.com; arc=pass\r\n'
+                 + m)
+        seeds.append(make(zone, envelope(), m))
+    seeds.append(make(zone, envelope(), seeds[1].split(b'%%\n', 1)[1]
+                      .split(b'\n', 1)[1].replace(b'Hello.', b'Hullo.')))
+    seeds.append(make(zone, envelope(), b'ARC-Seal: i=51; cv=none; a=rsa-'
+                      b'sha256; d=example.com; s=arc; b=AAAA\r\n'
+                      b'ARC-Seal: i=0; cv=pass\r\nFrom: a@example.com\r\n'
+                      b'\r\nbody\r\n'))
+    return seeds
+
+
 def main(argv):
     gens = {'fuzz_from_header': from_header, 'fuzz_dmarc_record':
             dmarc_record, 'fuzz_config': config, 'fuzz_spf_syntax':
-            spf_syntax, 'fuzz_netlist': netlist, 'fuzz_authres': authres}
+            spf_syntax, 'fuzz_netlist': netlist, 'fuzz_authres': authres,
+            'fuzz_authres_parse': authres_parse, 'fuzz_rua_xml': rua_xml,
+            'fuzz_arc': arc}
     wanted = argv[1:] or list(gens) + ['fuzz_message', 'fuzz_dkim']
     msgs = None
     for t in wanted:
