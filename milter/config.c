@@ -18,6 +18,7 @@
 #include "../policy/evaluate.h"
 #include "../policy/strbuf.h"
 #include "config_check.h"
+#include "forwarder.h"
 
 typedef enum cfg_type {
 	CT_STRING,      /* char *, validated by check */
@@ -50,6 +51,9 @@ _Static_assert(sizeof(multifrom_action_t) == sizeof(int), "enum size");
 _Static_assert(sizeof(badfrom_action_t) == sizeof(int), "enum size");
 _Static_assert(sizeof(discovery_method_t) == sizeof(int), "enum size");
 _Static_assert(sizeof(report_format_t) == sizeof(int), "enum size");
+_Static_assert(sizeof(enforce_stage_t) == sizeof(int), "enum size");
+_Static_assert(sizeof(forwarder_action_t) == sizeof(int), "enum size");
+_Static_assert(sizeof(list_action_t) == sizeof(int), "enum size");
 
 static const char *const discovery_names[] = { "treewalk", "psl", NULL };
 static const char *const temperror_names[] = { "accept", "tempfail", NULL };
@@ -58,6 +62,23 @@ static const char *const multifrom_names[] = { "reject", "strictest", NULL };
 static const char *const badfrom_names[] = { "reject", "accept", NULL };
 static const char *const report_format_names[] = { "rfc9990", "rfc7489",
 	NULL };
+/* Index = enum value (override.h keeps off = 0, on = 1). */
+static const char *const enforcement_names[] = { "monitor", "reject",
+	"quarantine", NULL };
+static const char *const forwarder_action_names[] = { "none", "quarantine",
+	NULL };
+static const char *const list_action_names[] = { "quarantine", "none",
+	"policy", NULL };
+
+/* Other spellings of enum values, accepted but never written. */
+static const struct {
+	const char *const *names;
+	const char *alias;
+	int value;
+} enum_aliases[] = {
+	{ enforcement_names, "off", ENFORCE_MONITOR },
+	{ enforcement_names, "on", ENFORCE_REJECT },
+};
 
 /* Checks of the reporter's keys (dmarcwarden-report(8)). */
 static int check_fail(char *why, size_t len, const char *msg)
@@ -148,6 +169,16 @@ static int check_header_list(char *v, char *why, size_t len)
 	return check_items(v, config_check_header_name, why, len);
 }
 
+/* TrustedForwarders: networks and host names (forwarder.h). */
+static int check_forwarders(char *v, char *why, size_t len)
+{
+	forwarders_t *f = forwarders_parse(v, why, len);
+	int rc = f ? 0 : -1;
+
+	forwarders_free(f);
+	return rc;
+}
+
 #define OFF(f) offsetof(config_t, f)
 #define STR(n, d, f, fl, chk) { n, CT_STRING, d, OFF(f), fl, chk, NULL, 0, 0 }
 #define PATHK(n, d, f, fl) { n, CT_PATH, d, OFF(f), fl, NULL, NULL, 0, 0 }
@@ -168,7 +199,7 @@ static const cfg_key_t config_keys[] = {
 	TYPED("DNSSEC", CT_BOOL, "no", dnssec, 0),
 	PATHK("TrustAnchorFile", "/usr/share/dns/root.key", trust_anchor,
 	    F_EMPTY_OK),
-	TYPED("Enforcement", CT_ONOFF, "on", enforcement, 0),
+	ENUM("Enforcement", "reject", enforcement, enforcement_names),
 	PATHK("PublicSuffixList",
 	    "/usr/share/publicsuffix/public_suffix_list.dat", psl_file,
 	    F_EMPTY_OK),
@@ -223,6 +254,14 @@ static const cfg_key_t config_keys[] = {
 	    "Authentication-Results, Received", failure_headers, 0,
 	    check_header_list),
 	UINT("FailureReportHourlyCap", "10", failure_hourly_cap, 1, 100000),
+	STR("TrustedForwarders", "", trusted_forwarders, F_EMPTY_OK,
+	    check_forwarders),
+	ENUM("TrustedForwarderAction", "none", forwarder_action,
+	    forwarder_action_names),
+	TYPED("ArcTrustedSealers", CT_DOMAINLIST, "", arc_trusted_sealers,
+	    F_EMPTY_OK),
+	ENUM("MailingListAction", "quarantine", list_action, list_action_names),
+	PATHK("LocalPolicyFile", "", local_policy_file, F_EMPTY_OK),
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -332,11 +371,18 @@ static int parse_uint(const char *v, unsigned base, unsigned min,
 
 static int parse_enum(const char *v, const char *const *names, int *out)
 {
-	int i;
+	size_t i;
 
 	for (i = 0; names[i]; i++) {
 		if (str_ieq(v, names[i])) {
-			*out = i;
+			*out = (int)i;
+			return 0;
+		}
+	}
+	for (i = 0; i < sizeof(enum_aliases) / sizeof(enum_aliases[0]); i++) {
+		if (enum_aliases[i].names == names &&
+		    str_ieq(v, enum_aliases[i].alias)) {
+			*out = enum_aliases[i].value;
 			return 0;
 		}
 	}
@@ -353,6 +399,10 @@ static void enum_expected(const char *const *names, char *why, size_t len)
 	for (i = 0; names[i]; i++)
 		strbuf_appendf(&sb, "%s%s", i == 0 ? "" : names[i + 1] ? ", " :
 		    " or ", names[i]);
+	for (i = 0; i < sizeof(enum_aliases) / sizeof(enum_aliases[0]); i++)
+		if (enum_aliases[i].names == names)
+			strbuf_appendf(&sb, "; %s = %s", enum_aliases[i].alias,
+			    names[enum_aliases[i].value]);
 	str_copy(why, len, strbuf_str(&sb));
 	strbuf_free(&sb);
 }

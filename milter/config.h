@@ -55,6 +55,7 @@
 
 #include "../policy/discovery.h"
 #include "../policy/netlist.h"
+#include "../policy/override.h"
 
 #define CONFIG_ERR_MAX 512
 #define CONFIG_LINE_MAX 4096
@@ -65,6 +66,7 @@ typedef enum quarantine_mode { QUARANTINE_HOLD = 0, QUARANTINE_HEADER } quaranti
 typedef enum multifrom_action { MULTIFROM_REJECT = 0, MULTIFROM_STRICTEST } multifrom_action_t;
 typedef enum badfrom_action { BADFROM_REJECT = 0, BADFROM_ACCEPT } badfrom_action_t;
 typedef enum report_format { REPORT_RFC9990 = 0, REPORT_RFC7489 } report_format_t;
+typedef enum forwarder_action { FORWARDER_ACTION_NONE = 0, FORWARDER_ACTION_QUARANTINE } forwarder_action_t;
 
 typedef struct config {
 	char *path;                 /* file loaded, or NULL for defaults */
@@ -76,7 +78,8 @@ typedef struct config {
 	unsigned dns_timeout;       /* DNSTimeout, seconds */
 	bool dnssec;                /* DNSSEC */
 	char *trust_anchor;         /* TrustAnchorFile */
-	bool enforcement;           /* Enforcement on|off */
+	enforce_stage_t enforcement;  /* Enforcement monitor|quarantine|reject
+	                               (off = monitor = 0, on = reject = 1) */
 	char *psl_file;             /* PublicSuffixList */
 	discovery_method_t discovery; /* PolicyDiscovery treewalk|psl */
 	char *user;                 /* UserID; "" = do not change */
@@ -115,6 +118,12 @@ typedef struct config {
 	bool failure_reports;       /* FailureReports */
 	char *failure_headers;      /* FailureReportHeaders: field names */
 	unsigned failure_hourly_cap;    /* FailureReportHourlyCap */
+	/* Local exceptions (issue 3) */
+	char *trusted_forwarders;   /* TrustedForwarders: CIDRs, host names */
+	forwarder_action_t forwarder_action; /* TrustedForwarderAction */
+	char **arc_trusted_sealers; /* ArcTrustedSealers, NULL-ended */
+	list_action_t list_action;  /* MailingListAction */
+	char *local_policy_file;    /* LocalPolicyFile; "" = none */
 } config_t;
 
 config_t *config_load(const char *path, char *err, size_t errlen);

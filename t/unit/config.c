@@ -203,10 +203,15 @@ static const struct key_case key_cases[] = {
 	{ "DNSSEC", "yes please", NULL, "expected yes or no" },
 	{ "TrustAnchorFile", "/etc/root.key", "/etc/root.key", NULL },
 	{ "TrustAnchorFile", "root.key", NULL, "expected an absolute path" },
-	{ "Enforcement", "on", "on", NULL },
-	{ "Enforcement", "Off", "off", NULL },
-	{ "Enforcement", "yes", NULL, "expected on or off" },
-	{ "Enforcement", "0", NULL, "expected on or off" },
+	{ "Enforcement", "on", "reject", NULL },
+	{ "Enforcement", "Off", "monitor", NULL },
+	{ "Enforcement", "Quarantine", "quarantine", NULL },
+	{ "Enforcement", "monitor", "monitor", NULL },
+	{ "Enforcement", "reject", "reject", NULL },
+	{ "Enforcement", "yes", NULL, "expected monitor, reject or quarantine; "
+	    "off = monitor; on = reject" },
+	{ "Enforcement", "0", NULL, "expected monitor, reject or quarantine; "
+	    "off = monitor; on = reject" },
 	{ "PublicSuffixList", "/p.dat", "/p.dat", NULL },
 	{ "PublicSuffixList", "p.dat", NULL, "expected an absolute path" },
 	{ "PolicyDiscovery", "treewalk", "treewalk", NULL },
@@ -330,6 +335,26 @@ static const struct key_case key_cases[] = {
 	    "name is printable ASCII without spaces or ':'" },
 	{ "FailureReportHourlyCap", "100001", NULL,
 	    "expected a number 1..100000" },
+	{ "TrustedForwarders", "192.0.2.0/24 fwd.Example.ORG, .relay.example",
+	    "192.0.2.0/24 fwd.Example.ORG, .relay.example", NULL },
+	{ "TrustedForwarders", "192.0.2.1/24", NULL, "host bits set beyond "
+	    "the prefix in '192.0.2.1/24'" },
+	{ "TrustedForwarders", "fwd..example", NULL, "'fwd..example': not a "
+	    "network or host name" },
+	{ "TrustedForwarderAction", "Quarantine", "quarantine", NULL },
+	{ "TrustedForwarderAction", "reject", NULL, "expected none or "
+	    "quarantine" },
+	{ "ArcTrustedSealers", "Lists.Example.ORG google.com",
+	    "lists.example.org, google.com", NULL },
+	{ "ArcTrustedSealers", "lists..example.org", NULL,
+	    "'lists..example.org': empty label" },
+	{ "MailingListAction", "none", "none", NULL },
+	{ "MailingListAction", "policy", "policy", NULL },
+	{ "MailingListAction", "accept", NULL, "expected quarantine, none or "
+	    "policy" },
+	{ "LocalPolicyFile", "/etc/dmarcwarden/local.policy",
+	    "/etc/dmarcwarden/local.policy", NULL },
+	{ "LocalPolicyFile", "local.policy", NULL, "expected an absolute path" },
 };
 
 static void test_keys(void)
