@@ -188,7 +188,7 @@ static int multipart(walk_t *w, const part_hdr_t *h, const char *body,
     size_t len, int depth)
 {
 	char boundary[128];
-	size_t blen, pos = 0, next, n, start = 0;
+	size_t blen, pos = 0, next, n, start = 0, end;
 	bool in_part = false;
 	int rc;
 
@@ -201,8 +201,14 @@ static int multipart(walk_t *w, const part_hdr_t *h, const char *body,
 		n = line_len(body + pos, len - pos, &next);
 		if (n >= blen + 2 && body[pos] == '-' && body[pos + 1] == '-' &&
 		    memcmp(body + pos + 2, boundary, blen) == 0) {
+			/* the line break before a delimiter belongs to it */
+			end = pos > start ? pos : start;
+			if (end > start && body[end - 1] == '\n')
+				end--;
+			if (end > start && body[end - 1] == '\r')
+				end--;
 			if (in_part && (rc = walk_part(w, body + start,
-			    pos > start ? pos - start : 0, depth + 1)) != 0)
+			    end - start, depth + 1)) != 0)
 				return rc;
 			if (n >= blen + 4 && body[pos + blen + 2] == '-' &&
 			    body[pos + blen + 3] == '-')
