@@ -59,7 +59,7 @@ static const char css[] =
 	"width:10px;height:10px;margin-right:4px}"
 	"#tip{position:fixed;display:none;background:#333;color:#fff;"
 	"padding:3px 6px;border-radius:3px;font-size:12px;pointer-events:none}"
-	".small{color:#666;font-size:12px}";
+	".small{color:#666;font-size:12px}dd{margin:2px 0 8px 24px}";
 
 static const char js[] =
 	"window.addEventListener('error',function(e){document.body."
@@ -95,6 +95,33 @@ static void badge(FILE *f, src_class_t c)
 {
 	fprintf(f, "<span class=\"badge\" style=\"background:%s\">%s</span>",
 	    class_color[c], class_label(c));
+}
+
+/* What each class means, for readers who never saw the XML. */
+static void class_help(FILE *f)
+{
+	static const char *const help[CLASS_COUNT] = {
+		"passes DMARC: your own servers and services you set up "
+		"correctly",
+		"sends for you but authenticates as another domain (often an "
+		"email service provider): fix it before enforcing, or its mail "
+		"will be quarantined or rejected",
+		"forwarding service: DKIM survives, SPF cannot; fine as long "
+		"as your mail is DKIM-signed",
+		"mailing list that changes your messages: expect some losses "
+		"under p=reject",
+		"nothing authenticates: spoofing or an unknown sender; this is "
+		"what enforcement stops",
+	};
+	int c;
+
+	fputs("<dl class=\"small\" id=\"classes\">", f);
+	for (c = 0; c < CLASS_COUNT; c++) {
+		fputs("<dt>", f);
+		badge(f, c);
+		fprintf(f, "</dt><dd>%s</dd>", help[c]);
+	}
+	fputs("</dl>\n", f);
 }
 
 static void legend(FILE *f)
@@ -360,6 +387,7 @@ int render_html(FILE *f, const view_t *v)
 	chart_passrate(f, &v->a);
 	fputs("<h2>Volume by classification</h2>\n", f);
 	chart_volume(f, &v->a);
+	class_help(f);
 	fputs("<h2>Volume by source</h2>\n", f);
 	chart_sources(f, &v->a);
 	render_html_sources(f, v);
