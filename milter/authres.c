@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "../policy/override.h"
+
 /* RFC 2045 token characters (RFC 8601 pvalue uses value = token /
  * quoted-string) plus '@' and '.', which RFC 8601 allows in pvalue. */
 static bool authres_tokenchar(unsigned char c)
@@ -112,14 +114,43 @@ static void authres_dmarc(strbuf_t *sb, const verdict_t *v)
 	if (v->policy.status != POLICY_FOUND)
 		return;
 	strbuf_appendf(sb, " policy.dmarc=%s",
-	    dmarc_policy_name(v->evaluated));
+	    dmarc_policy_name(override_published(v)));
 	strbuf_appendf(sb, " policy.applied-disposition=%s",
 	    dmarc_policy_name(v->applied));
 	strbuf_appendf(sb, " policy.evaluated-disposition=%s",
 	    dmarc_policy_name(v->evaluated));
-	if (v->noverrides > 0)
+	if (v->noverrides > 0) {
 		strbuf_appendf(sb, " policy.override-reason=%s",
 		    override_reason_name(v->overrides[0].reason));
+		authres_comment(sb, v->overrides[0].comment);
+	}
+}
+
+static void authres_arc(strbuf_t *sb, const arc_result_t *arc,
+    const char *client_ip)
+{
+	strbuf_t chain;
+	size_t i;
+
+	strbuf_appendf(sb, ";\n\tarc=%s", arc_cv_name(arc->cv));
+	if (arc->cv == ARC_CV_FAIL)
+		authres_comment(sb, arc->reason);
+	if (arc->cv == ARC_CV_PASS)
+		strbuf_appendf(sb, " header.oldest-pass=%u",
+		    arc_oldest_pass_property(arc));
+	if (client_ip && *client_ip) {
+		strbuf_puts(sb, " smtp.remote-ip=");
+		authres_value(sb, client_ip);
+	}
+	if (arc->cv != ARC_CV_PASS || arc->nsets == 0)
+		return;
+	strbuf_init(&chain, AUTHRES_MAX);
+	for (i = 0; i < arc->nsets && i < ARC_MAX_INSTANCES; i++)
+		strbuf_appendf(&chain, "%s%s", i ? ":" : "",
+		    arc->set[i].sealer);
+	strbuf_puts(sb, " arc.chain=");
+	authres_value(sb, strbuf_str(&chain));
+	strbuf_free(&chain);
 }
 
 void authres_format(const authres_input_t *in, strbuf_t *out)
@@ -128,6 +159,8 @@ void authres_format(const authres_input_t *in, strbuf_t *out)
 	if (in->spf)
 		authres_spf(out, in);
 	authres_dkim(out, in->dkim);
+	if (in->arc)
+		authres_arc(out, in->arc, in->client_ip);
 	if (in->verdict)
 		authres_dmarc(out, in->verdict);
 }

@@ -9,13 +9,24 @@
  * DESCRIPTION
  *	authres_format() writes the field body of one Authentication-Results
  *	header: our authserv-id, then one spf result, one dkim result per
- *	signature (or dkim=none), and the dmarc result with header.from and
- *	the policy properties:
- *	  policy.dmarc               the disposition the domain's policy
- *	                             evaluates to for this message (RFC 9989)
+ *	signature (or dkim=none), the arc result (RFC 8617 section 6:
+ *	arc=none|pass|fail, a comment with the failure reason,
+ *	header.oldest-pass for a passing chain, smtp.remote-ip, and
+ *	arc.chain, the sealer domains of a passing chain in instance order
+ *	joined with ':', as OpenARC writes it; quoted, since ':' is not a
+ *	token character), and the dmarc result with header.from and the
+ *	policy properties:
+ *	  policy.dmarc               the disposition the domain's published
+ *	                             policy gives this message after its
+ *	                             own t= and pct= (RFC 9989)
  *	  policy.applied-disposition what dmarcwarden did
  *	  policy.evaluated-disposition  what full local enforcement would do
- *	  policy.override-reason     first override reason, when any
+ *	                             (local exceptions included, the
+ *	                             enforcement stage not)
+ *	  policy.override-reason     first override reason, when any,
+ *	                             followed by its comment as a comment
+ *	                             ("(trusted ARC sealer lists.example.org
+ *	                             i=1: dmarc=pass)")
  *	Values that are not RFC 8601 tokens (local parts, odd d= values) are
  *	written as quoted strings; untrusted text in comments is made
  *	printable and stripped of parentheses and backslashes.
@@ -35,6 +46,7 @@
 
 #include "../policy/evaluate.h"
 #include "../policy/strbuf.h"
+#include "arc.h"
 #include "dkim.h"
 #include "spf.h"
 
@@ -45,6 +57,8 @@ typedef struct authres_input {
 	const spf_outcome_t *spf;
 	const char *mailfrom_local;     /* local part, may be NULL */
 	const dkim_results_t *dkim;
+	const arc_result_t *arc;        /* NULL: no arc result written */
+	const char *client_ip;          /* smtp.remote-ip of arc=, or NULL */
 	const verdict_t *verdict;       /* NULL: no dmarc evaluation */
 } authres_input_t;
 

@@ -15,6 +15,7 @@
 #include "../policy/strbuf.h"
 #include "config.h"
 #include "config_check.h"
+#include "log.h"
 
 enum { SCOPE_FROM = 0, SCOPE_RCPT = 1 };
 
@@ -37,6 +38,7 @@ struct localpolicy {
 struct localpolicy_slot {
 	pthread_mutex_t lock;
 	localpolicy_t *cur;
+	char *path;             /* "" when there is no file */
 };
 
 static const char *const scope_names[] = { "from", "rcpt" };
@@ -396,15 +398,37 @@ void localpolicy_lookup(const localpolicy_t *lp, const char *from_domain,
 	}
 }
 
-localpolicy_slot_t *localpolicy_slot_new(localpolicy_t *lp)
+localpolicy_slot_t *localpolicy_slot_new(localpolicy_t *lp,
+    const char *path)
 {
 	localpolicy_slot_t *s = calloc(1, sizeof(*s));
 
-	if (s == NULL)
+	if (s == NULL || (s->path = strdup(path ? path : "")) == NULL)
 		abort();
 	pthread_mutex_init(&s->lock, NULL);
 	s->cur = lp;
 	return s;
+}
+
+void localpolicy_slot_reload(void *slot)
+{
+	localpolicy_slot_t *s = slot;
+	char err[CONFIG_ERR_MAX];
+	localpolicy_t *lp;
+
+	if (s == NULL || s->path[0] == '\0') {
+		log_info("SIGHUP: no LocalPolicyFile to reload");
+		return;
+	}
+	lp = localpolicy_load(s->path, err, sizeof(err));
+	if (lp == NULL) {
+		log_err("LocalPolicyFile not reloaded, the previous one stays "
+		    "in force: %s", err);
+		return;
+	}
+	log_info("LocalPolicyFile %s reloaded (%zu entries)", s->path,
+	    localpolicy_count(lp));
+	localpolicy_slot_set(s, lp);
 }
 
 localpolicy_t *localpolicy_slot_get(localpolicy_slot_t *s)
@@ -436,5 +460,6 @@ void localpolicy_slot_free(localpolicy_slot_t *s)
 		return;
 	localpolicy_release(s->cur);
 	pthread_mutex_destroy(&s->lock);
+	free(s->path);
 	free(s);
 }

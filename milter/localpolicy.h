@@ -8,9 +8,10 @@
  *	localpolicy_lookup(lp, from_domain, rcpt_domains, nrcpt, &m);
  *	localpolicy_release(lp);
  *
- *	localpolicy_slot_t *slot = localpolicy_slot_new(lp);
+ *	localpolicy_slot_t *slot = localpolicy_slot_new(lp, path);
  *	lp = localpolicy_slot_get(slot);   ... localpolicy_release(lp);
- *	localpolicy_slot_set(slot, newer);           (reload)
+ *	localpolicy_slot_set(slot, newer);
+ *	localpolicy_slot_reload(slot);     (the SIGHUP callback, reload.h)
  *	localpolicy_slot_free(slot);
  *
  * DESCRIPTION
@@ -58,6 +59,12 @@
  *	localpolicy_slot_set() takes over the caller's reference and
  *	releases the slot's previous one.
  *
+ *	localpolicy_slot_reload() (a reload_fn: its argument is the slot)
+ *	loads the slot's path again (the path given to localpolicy_slot_new,
+ *	copied; "" or NULL: no file) and swaps the new policy in; when the
+ *	file has an error, the slot keeps the policy it has and the error
+ *	is logged ("LocalPolicyFile not reloaded: file:line: ...").
+ *
  * DIAGNOSTICS
  *	localpolicy_load() and localpolicy_parse() return NULL with
  *	"file:line: message" in err ("unknown setting 'foo'", "duplicate
@@ -97,9 +104,11 @@ void localpolicy_lookup(const localpolicy_t *lp, const char *from_domain,
     const char (*rcpt)[FROM_DOMAIN_MAX], size_t nrcpt,
     localpolicy_match_t *out);
 
-localpolicy_slot_t *localpolicy_slot_new(localpolicy_t *lp);
+localpolicy_slot_t *localpolicy_slot_new(localpolicy_t *lp,
+    const char *path);
 localpolicy_t *localpolicy_slot_get(localpolicy_slot_t *s);
 void localpolicy_slot_set(localpolicy_slot_t *s, localpolicy_t *lp);
+void localpolicy_slot_reload(void *slot);
 void localpolicy_slot_free(localpolicy_slot_t *s);
 
 #endif

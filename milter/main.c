@@ -21,6 +21,7 @@
 #include "log.h"
 #include "milter.h"
 #include "process.h"
+#include "reload.h"
 #include "runtime.h"
 #include "stats.h"
 
@@ -42,6 +43,37 @@ static void usage(void)
 	    "  -s         print the statistics the daemon writes to StatsFile\n"
 	    "  -V         print the version and exit\n", DEFAULT_CONFIG);
 	exit(2);
+}
+
+/* ARC, TrustedForwarders, LocalPolicyFile and its SIGHUP reload. */
+static int runtime_start_exceptions(runtime_t *rt, config_t *cfg)
+{
+	char err[CONFIG_ERR_MAX];
+	localpolicy_t *lp = NULL;
+
+	rt->arc = arc_engine_new(rt->dns, err, sizeof(err));
+	if (rt->arc == NULL) {
+		log_err("ARC: %s", err);
+		return -1;
+	}
+	rt->forwarders = forwarders_parse(cfg->trusted_forwarders, err,
+	    sizeof(err));
+	if (rt->forwarders == NULL) {
+		log_err("TrustedForwarders: %s", err);
+		return -1;
+	}
+	if (cfg->local_policy_file[0] &&
+	    (lp = localpolicy_load(cfg->local_policy_file, err,
+	    sizeof(err))) == NULL) {
+		log_err("LocalPolicyFile: %s", err);
+		return -1;
+	}
+	rt->localpolicy = localpolicy_slot_new(lp, cfg->local_policy_file);
+	reload_install(localpolicy_slot_reload, rt->localpolicy);
+	log_info("Enforcement %s, LocalPolicyFile %s (%zu entries)",
+	    enforce_stage_name(cfg->enforcement),
+	    lp ? cfg->local_policy_file : "none", localpolicy_count(lp));
+	return 0;
 }
 
 static int runtime_start(runtime_t *rt, config_t *cfg)
@@ -83,7 +115,7 @@ static int runtime_start(runtime_t *rt, config_t *cfg)
 	}
 	rt->eval.discovery.method = cfg->discovery;
 	rt->eval.discovery.psl = rt->psl;
-	return 0;
+	return runtime_start_exceptions(rt, cfg);
 }
 
 /* The files the daemon writes, opened after chroot and privilege drop so
@@ -115,6 +147,10 @@ static void runtime_stop(runtime_t *rt)
 		history_close(rt->history);
 		rt->history = NULL;
 	}
+	reload_install(NULL, NULL);
+	localpolicy_slot_free(rt->localpolicy);
+	forwarders_free(rt->forwarders);
+	arc_engine_free(rt->arc);
 	dkim_engine_free(rt->dkim);
 	spf_checker_free(rt->spf);
 	dns_resolver_free(rt->dns);
@@ -242,7 +278,7 @@ int main(int argc, char **argv)
 	dw_runtime = &rt;
 	log_info("dmarcwarden %s starting on %s (Enforcement %s, "
 	    "PolicyDiscovery %s)", DW_VERSION, sock,
-	    cfg->enforcement ? "on" : "off",
+	    enforce_stage_name(cfg->enforcement),
 	    discovery_method_name(cfg->discovery));
 	rc = smfi_main();
 	log_info("dmarcwarden stopping");

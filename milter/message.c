@@ -22,6 +22,8 @@ message_t *message_new(const runtime_t *rt, const char *qid)
 	message_set_qid(m, qid);
 	if (rt->dkim)
 		m->dkim = dkim_verify_new(rt->dkim, m->qid);
+	if (rt->arc)
+		m->arc = arc_verify_new(rt->arc);
 	return m;
 }
 
@@ -30,6 +32,7 @@ void message_free(message_t *m)
 	if (m == NULL)
 		return;
 	dkim_verify_free(m->dkim);
+	arc_verify_free(m->arc);
 	free(m);
 }
 
@@ -159,14 +162,17 @@ void message_header(const runtime_t *rt, message_t *m, const char *name,
 		message_from(m, value);
 	else if (strcasecmp(name, "Authentication-Results") == 0)
 		message_authres(rt, m, value);
-	if (m->dkim == NULL)
+	mlist_header(&m->lists, name, value);
+	if (m->dkim == NULL && m->arc == NULL)
 		return;
 	strbuf_init(&sb, 1024 * 1024);
 	if (!leadspc)
 		strbuf_putc(&sb, ' ');
 	header_to_crlf(value, &sb);
-	if (!sb.truncated)
+	if (!sb.truncated && m->dkim)
 		dkim_verify_header(m->dkim, name, strbuf_str(&sb));
+	if (!sb.truncated && m->arc)
+		arc_verify_header(m->arc, name, strbuf_str(&sb));
 	strbuf_free(&sb);
 }
 
@@ -174,10 +180,14 @@ void message_eoh(message_t *m)
 {
 	if (m->dkim)
 		dkim_verify_eoh(m->dkim);
+	if (m->arc)
+		arc_verify_eoh(m->arc);
 }
 
 void message_body(message_t *m, const unsigned char *p, size_t n)
 {
 	if (m->dkim)
 		dkim_verify_body(m->dkim, p, n);
+	if (m->arc)
+		arc_verify_body(m->arc, p, n);
 }

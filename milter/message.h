@@ -12,19 +12,24 @@
  *	message_t collects what the milter callbacks see: envelope, the
  *	header-From domains (parsed as each From header arrives), the
  *	positions of Authentication-Results headers that claim our
- *	authserv-id, and a streaming DKIM verifier.  Nothing of the body is
- *	kept.  message_finish() runs SPF, finishes DKIM, evaluates DMARC with
- *	the policy core, decides the action and prepares the
+ *	authserv-id, the list headers, and streaming DKIM and ARC
+ *	verifiers.  Nothing of the body is kept.  message_finish() runs
+ *	SPF, finishes DKIM and ARC, evaluates DMARC with the policy core,
+ *	applies the local exceptions and the enforcement stage
+ *	(exceptions.h, policy/override.h), decides the action and prepares
+ *	the
  *	Authentication-Results value, the log line and the history row.  It
  *	does no libmilter calls: milter.c applies the outcome.
  *
  *	The message_t and outcome_t belong to the caller; free functions
- *	accept NULL.
+ *	accept NULL.  outcome_t.arc points into the message's ARC verifier:
+ *	free the outcome before the message.
  */
 #ifndef MILTER_MESSAGE_H
 #define MILTER_MESSAGE_H
 
 #include "../policy/from_header.h"
+#include "../policy/mlist.h"
 #include "../policy/strbuf.h"
 #include "decide.h"
 #include "history.h"
@@ -56,6 +61,8 @@ typedef struct message {
 	unsigned forged[MSG_MAX_FORGED];        /* 1-based A-R indices */
 	bool forged_overflow;
 	dkim_verify_t *dkim;
+	arc_verify_t *arc;
+	mlist_headers_t lists;                  /* List-Id, List-Post */
 } message_t;
 
 typedef struct outcome {
@@ -64,6 +71,7 @@ typedef struct outcome {
 	decision_t decision;
 	spf_outcome_t spf;
 	dkim_results_t dkim;
+	const arc_result_t *arc; /* owned by the message's verifier, or NULL */
 	strbuf_t authres;        /* value of our Authentication-Results */
 	strbuf_t logline;
 	history_row_t row;       /* valid when evaluated */

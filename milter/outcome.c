@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "authres.h"
+#include "exceptions.h"
 #include "log.h"
 #include "message.h"
 
@@ -36,6 +37,26 @@ static void outcome_eval_input(const message_t *m, const outcome_t *out,
 		    out->dkim.sig[i].selector);
 	}
 	in->pct_roll = pct_roll();
+}
+
+/* ARC result and the sealers, oldest first, as many whole names as fit
+ * (history_schema.h: comma separated). */
+static void outcome_history_arc(const arc_result_t *arc, history_row_t *r)
+{
+	size_t i, len = 0, n;
+
+	if (arc == NULL)
+		return;
+	str_copy(r->arc_result, sizeof(r->arc_result), arc_cv_name(arc->cv));
+	for (i = 0; i < arc->nsets && i < ARC_MAX_INSTANCES; i++) {
+		n = strlen(arc->set[i].sealer);
+		if (n == 0 || len + n + 2 > sizeof(r->arc_sealers))
+			continue;
+		if (len)
+			r->arc_sealers[len++] = ',';
+		memcpy(r->arc_sealers + len, arc->set[i].sealer, n + 1);
+		len += n;
+	}
 }
 
 static void outcome_history(const connection_t *c, const message_t *m,
@@ -88,6 +109,21 @@ static void outcome_history(const connection_t *c, const message_t *m,
 		str_copy(d->human_result, sizeof(d->human_result),
 		    out->dkim.sig[i].reason);
 	}
+	outcome_history_arc(out->arc, r);
+}
+
+static void outcome_logline_arc(const arc_result_t *arc, strbuf_t *sb)
+{
+	size_t i;
+
+	if (arc == NULL)
+		return;
+	strbuf_appendf(sb, " arc=%s", arc_cv_name(arc->cv));
+	for (i = 0; i < arc->nsets && i < ARC_MAX_INSTANCES; i++)
+		strbuf_appendf(sb, "%s%s", i ? ":" : "(",
+		    arc->set[i].sealer[0] ? arc->set[i].sealer : "?");
+	if (arc->nsets > 0)
+		strbuf_putc(sb, ')');
 }
 
 static void outcome_logline(const message_t *m, outcome_t *out)
@@ -107,6 +143,7 @@ static void outcome_logline(const message_t *m, outcome_t *out)
 		    out->dkim.sig[i].domain, out->dkim.sig[i].selector);
 	if (out->dkim.count == 0)
 		strbuf_puts(sb, " dkim=none");
+	outcome_logline_arc(out->arc, sb);
 	if (out->evaluated) {
 		strbuf_appendf(sb, " dmarc=%s policy_domain=%s requested=%s "
 		    "evaluated=%s applied=%s", dmarc_result_name(v->result),
@@ -125,6 +162,9 @@ static void outcome_logline(const message_t *m, outcome_t *out)
 	}
 	strbuf_appendf(sb, " action=%s",
 	    milter_action_name(out->decision.action));
+	for (i = 0; out->evaluated && i < v->noverrides; i++)
+		strbuf_appendf(sb, "%s%s%s", i ? "; " : " overrides=\"",
+		    v->overrides[i].comment, i + 1 == v->noverrides ? "\"" : "");
 }
 
 /* Several author domains, a From that does not parse, or none at all. */
@@ -148,6 +188,7 @@ void message_finish(const runtime_t *rt, const connection_t *c,
 {
 	authres_input_t ar;
 	eval_input_t in;
+	override_ctx_t ctx;
 	const char *bad;
 
 	memset(out, 0, sizeof(*out));
@@ -156,6 +197,8 @@ void message_finish(const runtime_t *rt, const connection_t *c,
 	spf_check(rt->spf, c->client_ip, c->helo, m->mailfrom, &out->spf);
 	if (m->dkim)
 		dkim_verify_eom(m->dkim, &out->dkim);
+	if (m->arc)
+		out->arc = arc_verify_eom(m->arc);
 	bad = outcome_bad_from(rt, m);
 	if (bad != NULL) {
 		str_copy(m->from_reason, sizeof(m->from_reason), bad);
@@ -163,6 +206,8 @@ void message_finish(const runtime_t *rt, const connection_t *c,
 	} else {
 		outcome_eval_input(m, out, &in);
 		dmarc_evaluate(&in, &rt->eval, &rt->dns_ops, &out->verdict);
+		exceptions_gather(rt, c, m, &in, out->arc, &out->verdict, &ctx);
+		override_apply(&ctx, &out->verdict);
 		out->evaluated = true;
 		decide_action(rt->cfg, &out->verdict, &out->decision);
 		outcome_history(c, m, out);
@@ -171,6 +216,8 @@ void message_finish(const runtime_t *rt, const connection_t *c,
 	ar.authserv_id = rt->cfg->authserv_id;
 	ar.spf = &out->spf;
 	ar.dkim = &out->dkim;
+	ar.arc = out->arc;
+	ar.client_ip = c->client_ip;
 	ar.verdict = out->evaluated ? &out->verdict : NULL;
 	authres_format(&ar, &out->authres);
 	outcome_logline(m, out);

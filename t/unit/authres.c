@@ -62,10 +62,12 @@ static void test_format(void)
 	v.result = DMARC_RESULT_FAIL;
 	v.policy.status = POLICY_FOUND;
 	v.policy.rec.p = v.policy.rec.sp = DMARC_POLICY_REJECT;
-	v.evaluated = DMARC_POLICY_REJECT;
+	v.requested = v.evaluated = DMARC_POLICY_REJECT;
 	v.applied = DMARC_POLICY_NONE;
 	v.noverrides = 1;
 	v.overrides[0].reason = OVERRIDE_LOCAL_POLICY;
+	str_copy(v.overrides[0].comment, sizeof(v.overrides[0].comment),
+	    "Enforcement monitor");
 	memset(&in, 0, sizeof(in));
 	in.authserv_id = "mx.test";
 	in.spf = &spf;
@@ -81,7 +83,8 @@ static void test_format(void)
 	    "header.from=example.com policy.dmarc=reject "
 	    "policy.applied-disposition=none "
 	    "policy.evaluated-disposition=reject "
-	    "policy.override-reason=local_policy", "full header");
+	    "policy.override-reason=local_policy (Enforcement monitor)",
+	    "full header");
 	strbuf_reset(&sb);
 	in.dkim = NULL;
 	in.verdict = NULL;
@@ -92,9 +95,76 @@ static void test_format(void)
 	strbuf_free(&sb);
 }
 
+/* arc= (RFC 8617 section 6) and the dmarc properties after local
+ * exceptions. */
+static void test_arc(void)
+{
+	static arc_result_t arc;
+	spf_outcome_t spf = { AUTH_FAIL, SPF_SCOPE_MFROM, "example.com", "" };
+	authres_input_t in;
+	verdict_t v;
+	strbuf_t sb;
+
+	memset(&arc, 0, sizeof(arc));
+	arc.cv = ARC_CV_PASS;
+	arc.nsets = 2;
+	arc.oldest_pass = 2;
+	str_copy(arc.set[0].sealer, FROM_DOMAIN_MAX, "lists.example.org");
+	str_copy(arc.set[1].sealer, FROM_DOMAIN_MAX, "fwd.example");
+	memset(&v, 0, sizeof(v));
+	str_copy(v.from_domain, sizeof(v.from_domain), "example.com");
+	v.result = DMARC_RESULT_FAIL;
+	v.policy.status = POLICY_FOUND;
+	v.policy.rec.p = v.policy.rec.sp = DMARC_POLICY_REJECT;
+	v.policy.rec.testing = true;
+	v.requested = DMARC_POLICY_REJECT;
+	v.evaluated = v.applied = DMARC_POLICY_NONE;
+	v.noverrides = 2;
+	v.overrides[0].reason = OVERRIDE_POLICY_TEST_MODE;
+	str_copy(v.overrides[0].comment, OVERRIDE_COMMENT_MAX, "t=y");
+	v.overrides[1].reason = OVERRIDE_LOCAL_POLICY;
+	memset(&in, 0, sizeof(in));
+	in.authserv_id = "mx.test";
+	in.spf = &spf;
+	in.arc = &arc;
+	in.client_ip = "2001:db8::25";
+	in.verdict = &v;
+	strbuf_init(&sb, AUTHRES_MAX);
+	authres_format(&in, &sb);
+	is_str(strbuf_str(&sb), "mx.test;\n"
+	    "\tspf=fail smtp.mailfrom=example.com;\n"
+	    "\tdkim=none;\n"
+	    "\tarc=pass header.oldest-pass=2 smtp.remote-ip=\"2001:db8::25\" "
+	    "arc.chain=\"lists.example.org:fwd.example\";\n"
+	    "\tdmarc=fail (p=reject sp=reject dis=none) "
+	    "header.from=example.com policy.dmarc=quarantine "
+	    "policy.applied-disposition=none "
+	    "policy.evaluated-disposition=none "
+	    "policy.override-reason=policy_test_mode (t=y)",
+	    "arc pass with chain; policy.dmarc after t=y");
+	strbuf_reset(&sb);
+	arc.cv = ARC_CV_FAIL;
+	str_copy(arc.reason, sizeof(arc.reason), "i=2: AS (bad) signature");
+	in.client_ip = "192.0.2.1";
+	in.verdict = NULL;
+	authres_format(&in, &sb);
+	is_str(strbuf_str(&sb), "mx.test;\n\tspf=fail "
+	    "smtp.mailfrom=example.com;\n\tdkim=none;\n\tarc=fail "
+	    "(i=2: AS  bad  signature) smtp.remote-ip=192.0.2.1",
+	    "arc fail: reason, no chain");
+	strbuf_reset(&sb);
+	memset(&arc, 0, sizeof(arc));
+	in.client_ip = NULL;
+	authres_format(&in, &sb);
+	ok(strstr(strbuf_str(&sb), "\tarc=none") != NULL &&
+	    strstr(strbuf_str(&sb), "remote-ip") == NULL, "arc none");
+	strbuf_free(&sb);
+}
+
 int main(void)
 {
 	test_authserv_id();
 	test_format();
+	test_arc();
 	return tap_done();
 }

@@ -173,7 +173,7 @@ static void test_slot(void)
 	int i;
 
 	slot = localpolicy_slot_new(localpolicy_parse("a", a, sizeof(a) - 1,
-	    err, sizeof(err)));
+	    err, sizeof(err)), "");
 	held = localpolicy_slot_get(slot);
 	for (i = 0; i < 3; i++)
 		pthread_create(&t[i], NULL, reader, slot);
@@ -194,10 +194,63 @@ static void test_slot(void)
 	localpolicy_release(NULL);
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp) {
+		fputs(text, fp);
+		fclose(fp);
+	}
+}
+
+static local_action_t slot_action(localpolicy_slot_t *slot)
+{
+	localpolicy_t *lp = localpolicy_slot_get(slot);
+	localpolicy_match_t m;
+
+	localpolicy_lookup(lp, "bank.example", NULL, 0, &m);
+	localpolicy_release(lp);
+	return m.action;
+}
+
+/* The SIGHUP callback: a bad file keeps the old policy. */
+static void test_reload(void)
+{
+	char path[] = "/tmp/dw-lp-XXXXXX", err[CONFIG_ERR_MAX];
+	localpolicy_slot_t *slot;
+	int fd = mkstemp(path);
+
+	if (!ok(fd >= 0, "temporary file"))
+		return;
+	close(fd);
+	write_file(path, "from bank.example always-reject\n");
+	slot = localpolicy_slot_new(localpolicy_load(path, err, sizeof(err)),
+	    path);
+	is_int(slot_action(slot), LOCAL_ALWAYS_REJECT, "initial policy");
+	write_file(path, "from bank.example never-reject\nbogus line\n");
+	localpolicy_slot_reload(slot);
+	is_int(slot_action(slot), LOCAL_ALWAYS_REJECT,
+	    "bad file: the previous policy stays");
+	write_file(path, "from bank.example never-reject\n");
+	localpolicy_slot_reload(slot);
+	is_int(slot_action(slot), LOCAL_NEVER_REJECT, "good file swapped in");
+	unlink(path);
+	localpolicy_slot_reload(slot);
+	is_int(slot_action(slot), LOCAL_NEVER_REJECT,
+	    "missing file: the previous policy stays");
+	localpolicy_slot_free(slot);
+	slot = localpolicy_slot_new(NULL, "");
+	localpolicy_slot_reload(slot);
+	ok(localpolicy_slot_get(slot) == NULL, "no file: nothing to reload");
+	localpolicy_slot_free(slot);
+}
+
 int main(void)
 {
 	test_good();
 	test_bad();
 	test_slot();
+	test_reload();
 	return tap_done();
 }

@@ -1,0 +1,118 @@
+/*
+ * exceptions - facts for the override core.  See exceptions.h.
+ */
+#include "exceptions.h"
+
+#include <string.h>
+
+#include "../policy/mlist.h"
+#include "../policy/sealer.h"
+#include "../policy/strbuf.h"
+#include "forwarder.h"
+#include "localpolicy.h"
+
+static void gather_local(const runtime_t *rt, const message_t *m,
+    const verdict_t *v, override_ctx_t *ctx)
+{
+	localpolicy_t *lp = localpolicy_slot_get(rt->localpolicy);
+	localpolicy_match_t match;
+
+	localpolicy_lookup(lp, v->from_domain,
+	    (const char (*)[FROM_DOMAIN_MAX])m->rcpt_domain, m->nrcpt_domains,
+	    &match);
+	localpolicy_release(lp);
+	ctx->stage = rt->cfg->enforcement;
+	ctx->local_action = match.action;
+	str_copy(ctx->local_where, sizeof(ctx->local_where),
+	    match.action_where);
+	if (match.has_stage) {
+		ctx->stage = match.stage;
+		ctx->stage_local = true;
+		str_copy(ctx->stage_where, sizeof(ctx->stage_where),
+		    match.stage_where);
+	}
+}
+
+static void gather_arc(const runtime_t *rt, const arc_result_t *arc,
+    const verdict_t *v, override_ctx_t *ctx)
+{
+	sealer_set_t sets[ARC_MAX_INSTANCES];
+	char what[SEALER_WHAT_MAX];
+	sealer_input_t in;
+	size_t i;
+
+	if (arc == NULL || arc->cv != ARC_CV_PASS ||
+	    rt->cfg->arc_trusted_sealers[0] == NULL)
+		return;
+	memset(&in, 0, sizeof(in));
+	for (i = 0; i < arc->nsets && i < ARC_MAX_INSTANCES; i++) {
+		sets[i].instance = arc->set[i].instance;
+		sets[i].sealer = arc->set[i].sealer;
+		sets[i].aar = arc->set[i].aar;
+		sets[i].ams_valid = arc->set[i].ams_valid;
+		sets[i].ams_signs_from = arc->set[i].ams_signs_from;
+	}
+	in.chain_pass = true;
+	in.sets = sets;
+	in.nsets = i;
+	in.trusted = rt->cfg->arc_trusted_sealers;
+	in.verdict = v;
+	if (sealer_vouches(&in, &rt->eval.discovery, &rt->dns_ops, what,
+	    sizeof(what))) {
+		ctx->arc_vouched = true;
+		str_copy(ctx->arc_what, sizeof(ctx->arc_what), what);
+	}
+}
+
+static void gather_forwarder(const runtime_t *rt, const connection_t *c,
+    override_ctx_t *ctx)
+{
+	char what[FORWARDER_WHAT_MAX];
+
+	if (forwarders_empty(rt->forwarders) ||
+	    !forwarders_match(rt->forwarders, rt->dns, c->client_ip, what,
+	    sizeof(what)))
+		return;
+	ctx->trusted_forwarder = true;
+	ctx->forwarder_disposition =
+	    rt->cfg->forwarder_action == FORWARDER_ACTION_QUARANTINE ?
+	    DMARC_POLICY_QUARANTINE : DMARC_POLICY_NONE;
+	str_copy(ctx->forwarder_what, sizeof(ctx->forwarder_what), what);
+}
+
+static void gather_list(const runtime_t *rt, const message_t *m,
+    const eval_input_t *in, override_ctx_t *ctx)
+{
+	char what[MLIST_WHAT_MAX];
+
+	ctx->list_action = rt->cfg->list_action;
+	if (ctx->list_action == LIST_ACTION_POLICY ||
+	    !mlist_present(&m->lists))
+		return;
+	if (mlist_authenticated(&m->lists, in, &rt->eval.discovery,
+	    &rt->dns_ops, what, sizeof(what))) {
+		ctx->list_mail = true;
+		str_copy(ctx->list_what, sizeof(ctx->list_what), what);
+	}
+}
+
+void exceptions_gather(const runtime_t *rt, const connection_t *c,
+    const message_t *m, const eval_input_t *in, const arc_result_t *arc,
+    const verdict_t *v, override_ctx_t *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	gather_local(rt, m, v, ctx);
+	if (v->result != DMARC_RESULT_FAIL)
+		return;
+	/* What override_apply() will look at, in its order; a fact that
+	 * cannot matter is not looked up. */
+	if (ctx->local_action == LOCAL_ALWAYS_REJECT)
+		return;
+	gather_arc(rt, arc, v, ctx);
+	if (ctx->arc_vouched)
+		return;
+	gather_forwarder(rt, c, ctx);
+	if (ctx->trusted_forwarder)
+		return;
+	gather_list(rt, m, in, ctx);
+}
