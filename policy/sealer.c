@@ -79,11 +79,11 @@ static const char *aar_vouches(const ar_payload_t *p, const verdict_t *v,
 			continue;
 		if (strcmp(e->method, "spf") == 0 && entry_aligned(e, "smtp",
 		    "mailfrom", rec->aspf, v, cfg, dns))
-			return "spf=pass (aligned)";
+			return "spf=pass aligned";
 		if (strcmp(e->method, "dkim") == 0 && (entry_aligned(e,
 		    "header", "d", rec->adkim, v, cfg, dns) || entry_aligned(e,
 		    "header", "i", rec->adkim, v, cfg, dns)))
-			return "dkim=pass (aligned)";
+			return "dkim=pass aligned";
 	}
 	return NULL;
 }
@@ -110,7 +110,7 @@ bool sealer_vouches(const sealer_input_t *in, const discovery_cfg_t *cfg,
 			continue;
 		how = aar_vouches(p, in->verdict, cfg, dns);
 		if (how)
-			str_format(what, whatlen, "%s (i=%u): %s", s->sealer,
+			str_format(what, whatlen, "%s i=%u: %s", s->sealer,
 			    s->instance, how);
 	}
 	free(p);

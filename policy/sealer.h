@@ -31,7 +31,8 @@
  *	    domain) aligned with it under the record's aspf/adkim modes
  *	    (align.h, same organizational domain discovery as DMARC).
  *	The first set that satisfies 2 and 3 wins; what receives
- *	"SEALER (i=N): METHOD=pass ..." for the override comment.
+ *	"SEALER i=N: dmarc=pass" (or "spf=pass aligned", "dkim=pass
+ *	aligned") for the override comment.
  *
  *	Only the verdict's from_domain, policy.org_domain and the record's
  *	alignment modes are read.  DNS only through dns, for relaxed
