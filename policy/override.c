@@ -89,7 +89,7 @@ static void stage(const override_ctx_t *ctx, verdict_t *v, dmarc_policy_t *d)
 	else if (ctx->stage == ENFORCE_QUARANTINE)
 		to = weaker_of(*d, DMARC_POLICY_QUARANTINE);
 	if (ctx->stage_local)
-		str_format(what, sizeof(what), "%s (%s)",
+		str_format(what, sizeof(what), "%s, %s",
 		    enforce_stage_name(ctx->stage), ctx->stage_where);
 	else
 		str_copy(what, sizeof(what), enforce_stage_name(ctx->stage));
@@ -105,11 +105,11 @@ void override_apply(const override_ctx_t *ctx, verdict_t *v)
 	d = v->applied == DMARC_POLICY_UNSPEC ? DMARC_POLICY_NONE : v->applied;
 	if (ctx->local_action == LOCAL_ALWAYS_REJECT) {
 		step(v, &d, DMARC_POLICY_REJECT, OVERRIDE_LOCAL_POLICY,
-		    "always-reject (%s)", ctx->local_where);
+		    "always-reject, %s", ctx->local_where);
 	} else {
 		if (ctx->local_action == LOCAL_NEVER_REJECT)
 			step(v, &d, weaker_of(d, DMARC_POLICY_QUARANTINE),
-			    OVERRIDE_LOCAL_POLICY, "never-reject (%s)",
+			    OVERRIDE_LOCAL_POLICY, "never-reject, %s",
 			    ctx->local_where);
 		exceptions(ctx, v, &d);
 	}

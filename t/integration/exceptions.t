@@ -378,7 +378,7 @@ if tap.ok(h is not None, "history row for the monitor stage"):
     tap.is_(dispositions(h), ("reject", "reject", "none"),
             "history: monitor keeps what full enforcement would do")
     tap.like(overrides(h)[0][1] if overrides(h) else "",
-             r"^Enforcement monitor \(local\.policy:2 from monitor\.example\)",
+             r"^Enforcement monitor, local\.policy:2 from monitor\.example",
              "history: stage comment names the LocalPolicyFile line")
 h = row("fwd-ptr")
 if tap.ok(h is not None, "history row for the PTR forwarder"):
