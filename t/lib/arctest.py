@@ -49,7 +49,8 @@ DESCRIPTION
     canonicalization and PyNaCl Ed25519 check.
 
     run_arcverify() feeds a message to t/tools/arcverify and returns its
-    key=value lines as a dict.
+    key=value lines as a dict, with 'exit' and 'stderr'; when the tool
+    cannot be run or times out, cv is "crash" and stderr says why.
 
     Run under /usr/bin/python3.
 """
@@ -161,6 +162,11 @@ def run_arcverify(tool, port, msg, now=None, chunk=None, timeout=60):
             cmd += ['-c', str(chunk)]
         p = subprocess.run(cmd + ['-v', path], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=timeout)
+    except (OSError, subprocess.SubprocessError) as e:
+        # Reported as a failing case, not as a test script that dies
+        # without a plan.
+        return {'exit': -1, 'stderr': 'arcverify: %s' % e, 'sets': [],
+                'cv': 'crash'}
     finally:
         os.unlink(path)
     out = {'exit': p.returncode, 'stderr': p.stderr.decode('latin-1'),
