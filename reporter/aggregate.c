@@ -55,32 +55,34 @@ static uint64_t key_hash(const char *s)
 }
 
 /* Join the fields; control bytes other than the list separators become
- * '?' (a list field keeps its own separators). */
+ * '?' (a list field keeps its own separators).  NULL when too long. */
 static char *make_key(const char *const fields[AGG_NFIELDS])
 {
-	strbuf_t sb;
-	size_t i;
-	const char *p;
+	size_t len[AGG_NFIELDS], total = 0, i, k;
+	char *key, *p;
 
-	strbuf_init(&sb, AGG_KEY_MAX);
 	for (i = 0; i < AGG_NFIELDS; i++) {
-		if (i > 0)
-			strbuf_putc(&sb, '\x1f');
-		for (p = fields[i] ? fields[i] : ""; *p; p++) {
-			unsigned char c = (unsigned char)*p;
-			bool list = i == AGG_F_DKIM || i == AGG_F_REASONS;
+		len[i] = fields[i] ? strlen(fields[i]) : 0;
+		total += len[i] + 1;
+	}
+	if (total > AGG_KEY_MAX)
+		return NULL;
+	if ((key = malloc(total)) == NULL)
+		abort();
+	for (i = 0, p = key; i < AGG_NFIELDS; i++) {
+		bool list = i == AGG_F_DKIM || i == AGG_F_REASONS;
+
+		for (k = 0; k < len[i]; k++) {
+			unsigned char c = (unsigned char)fields[i][k];
 
 			if ((c < 0x20 || c == 0x7f) && !(list &&
 			    (c == AGG_LIST_SEP || c == AGG_SUB_SEP)))
 				c = '?';
-			strbuf_putc(&sb, (char)c);
+			*p++ = (char)c;
 		}
+		*p++ = i + 1 < AGG_NFIELDS ? '\x1f' : '\0';
 	}
-	if (sb.truncated) {
-		strbuf_free(&sb);
-		return NULL;
-	}
-	return strbuf_steal(&sb);
+	return key;
 }
 
 static void rehash(agg_report_t *rep)

@@ -26,7 +26,7 @@ int mailmsg_gzip(const unsigned char *in, size_t len, unsigned char **out,
 		return -1;
 	memset(&z, 0, sizeof(z));
 	/* 15 + 16: a gzip wrapper with a default (zero) header. */
-	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
 	    Z_DEFAULT_STRATEGY)
 	    != Z_OK)
 		return -1;

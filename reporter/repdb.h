@@ -27,10 +27,10 @@
  *	byte order, one query.  The list belongs to the caller
  *	(repdb_list_free).
  *
- *	repdb_collect() adds the domain's reportable rows to rep, grouped in
- *	SQL (GROUP BY over the record fields, using the (policy_domain,
- *	time) index: one domain's rows at a time, never the whole table),
- *	and offers the policy of the domain's latest row to it.  Returns the
+ *	repdb_collect() adds the domain's reportable rows to rep (which
+ *	groups them in a hash table, aggregate.h), read through the
+ *	(policy_domain, time) index: one domain's rows at a time, never the
+ *	whole table; it offers the policy of the domain's latest row to rep.  Returns the
  *	number of rows added, or -1.
  *
  *	repdb_mark() sets reported = report_id on the same rows, in one

@@ -3,8 +3,6 @@
  */
 #include "run.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -19,11 +17,14 @@
 #include "feedback_xml.h"
 #include "mailmsg.h"
 #include "repdb.h"
+#include "reportjob.h"
 #include "signer.h"
 #include "transport.h"
 
 #define GENERATOR "dmarcwarden-report"
 #define PACE_SLOTS 4096
+#define RUN_WORKERS 2           /* the dev machine has 2 cores */
+#define RUN_DEPTH 16            /* reports in flight */
 
 typedef struct pace {
 	char *domain;
@@ -47,18 +48,10 @@ struct run_ctx {
 	pace_t pace[PACE_SLOTS];
 	run_stats_t st;
 	struct timespec t0;
+	rjob_env_t env;
+	rjob_pool_t *pool;
+	size_t ndomains, done;      /* for the progress bar */
 };
-
-/* What one report is while it is being sent. */
-typedef struct job {
-	agg_report_t rep;
-	char id[REPDB_ID_MAX];
-	char filename[600];
-	unsigned char *gz;
-	size_t gzlen;
-	bool all_final;
-	bool resumed;
-} job_t;
 
 static const char *const skip_names[SKIP_COUNT] = {
 	"no rua", "not mailto", "NoReportsList", "size limit",
@@ -161,6 +154,10 @@ run_ctx_t *run_new(const run_opts_t *opts, char *err, size_t errlen)
 	r->tp.sendmail = r->o.cfg->report_sendmail;
 	r->tp.relay = r->o.cfg->report_smtp_relay;
 	r->tp.helo = r->o.cfg->authserv_id;
+	r->env = (rjob_env_t){ r->schemas, r->o.format, r->org_name,
+	    r->sender, r->submitter, r->o.cfg->report_contact, GENERATOR,
+	    r->o.begin, r->o.end, r->signer, r->o.dry_run };
+	r->pool = rjob_pool_new(&r->env, RUN_WORKERS, RUN_DEPTH);
 	return r;
 bad:
 	run_free(r);
@@ -171,6 +168,7 @@ void run_free(run_ctx_t *r)
 {
 	if (r == NULL)
 		return;
+	rjob_pool_free(r->pool);
 	for (size_t i = 0; i < r->o.ndbs; i++)
 		repdb_close(r->db[i]);
 	fxml_schemas_free(r->schemas);
@@ -249,111 +247,11 @@ static void progress(run_ctx_t *r, size_t done, size_t total)
 	fflush(stderr);
 }
 
-static int write_file(const char *dir, const char *name, const void *p,
-    size_t n)
-{
-	char path[4096];
-	int fd;
-	ssize_t w;
-
-	if (str_format(path, sizeof(path), "%s/%s", dir, name) < 0)
-		return -1;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		log_err("dry run: %s: %s", path, strerror(errno));
-		return -1;
-	}
-	w = write(fd, p, n);
-	if (close(fd) < 0 || w != (ssize_t)n) {
-		log_err("dry run: %s: write failed", path);
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- one report ----------------------------------------------------- */
-
-static int build_report(run_ctx_t *r, job_t *j)
-{
-	const config_t *c = r->o.cfg;
-	fxml_meta_t meta = {
-		.org_name = r->org_name, .email = r->sender,
-		.contact = c->report_contact, .report_id = j->id,
-		.begin = r->o.begin, .end = r->o.end, .generator = GENERATOR,
-	};
-	unsigned char *xml;
-	size_t len;
-	char err[FXML_ERR_MAX];
-
-	if (fxml_report(r->schemas, r->o.format, &meta, &j->rep, &xml, &len,
-	    err, sizeof(err)) < 0) {
-		log_err("report %s for %s not sent: %s", j->id, j->rep.domain,
-		    err);
-		r->st.invalid++;
-		return -1;
-	}
-	if (mailmsg_gzip(xml, len, &j->gz, &j->gzlen) < 0) {
-		log_err("report %s for %s: gzip failed", j->id, j->rep.domain);
-		free(xml);
-		r->st.errors++;
-		return -1;
-	}
-	free(xml);
-	str_format(j->filename, sizeof(j->filename), "%s!%s!%lld!%lld!%s"
-	    ".xml.gz", r->submitter, j->rep.domain, (long long)r->o.begin,
-	    (long long)r->o.end - 1, j->id);
-	if (r->o.dry_run)
-		write_file(r->o.dry_run, j->filename, j->gz, j->gzlen);
-	return 0;
-}
-
-static int build_mail(run_ctx_t *r, const job_t *j, const dest_t *d,
-    strbuf_t *msg)
-{
-	char subject[700], msgid[400], text[1024], ct[800], disp[800];
-	char b[32], e[32], err[256];
-	unsigned long h = 5381;
-	mailmsg_part_t parts[2];
-	mailmsg_t m;
-
-	for (const char *s = d->uri; *s; s++)
-		h = h * 33 + (unsigned char)*s;
-	str_format(subject, sizeof(subject), "Report Domain: %s Submitter: "
-	    "%s Report-ID: <%s>", j->rep.domain, r->submitter, j->id);
-	str_format(msgid, sizeof(msgid), "%s.%08lx@%s", j->id,
-	    h & 0xffffffffUL, r->submitter);
-	mailmsg_date(r->o.begin, b, sizeof(b));
-	mailmsg_date(r->o.end - 1, e, sizeof(e));
-	str_format(text, sizeof(text), "This is a DMARC aggregate report "
-	    "from %s about mail from %s,\nfrom %s to %s (UTC): %llu messages "
-	    "in %zu records.\nReport-ID: %s\n", r->org_name, j->rep.domain, b,
-	    e, j->rep.messages, j->rep.nrecords, j->id);
-	str_format(ct, sizeof(ct), "application/gzip; name=\"%s\"",
-	    j->filename);
-	str_format(disp, sizeof(disp), "attachment; filename=\"%s\"",
-	    j->filename);
-	parts[0] = (mailmsg_part_t){ "text/plain; charset=us-ascii", NULL,
-	    (const unsigned char *)text, strlen(text), false };
-	parts[1] = (mailmsg_part_t){ ct, disp, j->gz, j->gzlen, true };
-	m = (mailmsg_t){ r->sender, r->org_name, d->addr, subject, msgid,
-	    time(NULL), "mixed" };
-	strbuf_init(msg, MAILMSG_MAX);
-	if (mailmsg_build(&m, parts, 2, msg) < 0) {
-		log_err("report %s to %s: cannot build the message", j->id,
-		    d->addr);
-		return -1;
-	}
-	if (r->signer && signer_sign(r->signer, j->id, msg, err,
-	    sizeof(err)) < 0) {
-		log_err("report %s to %s: %s", j->id, d->addr, err);
-		return -1;
-	}
-	return 0;
-}
 
 /* Why a destination gets nothing; SKIP_COUNT when it may get the report,
  * -1 when that cannot be told now (DNS). */
-static int skip_reason(run_ctx_t *r, const job_t *j, const dest_t *d,
+static int skip_reason(run_ctx_t *r, const rjob_t *j, const dest_t *d,
     char *why, size_t whylen)
 {
 	int v;
@@ -377,7 +275,7 @@ static int skip_reason(run_ctx_t *r, const job_t *j, const dest_t *d,
 	return v == 0 ? SKIP_EXTERNAL : SKIP_COUNT;
 }
 
-static void record_state(run_ctx_t *r, const job_t *j, const dest_t *d,
+static void record_state(run_ctx_t *r, const rjob_t *j, const dest_t *d,
     const repdb_dest_t *s)
 {
 	if (r->o.dry_run)
@@ -389,7 +287,7 @@ static void record_state(run_ctx_t *r, const job_t *j, const dest_t *d,
 }
 
 /* A temporary failure: one more attempt, failed for good at the limit. */
-static void attempt_failed(run_ctx_t *r, const job_t *j, const dest_t *d,
+static void attempt_failed(run_ctx_t *r, const rjob_t *j, const dest_t *d,
     repdb_dest_t *s, bool permanent, const char *why)
 {
 	s->attempts++;
@@ -407,30 +305,28 @@ static void attempt_failed(run_ctx_t *r, const job_t *j, const dest_t *d,
 	}
 }
 
-static void deliver(run_ctx_t *r, const job_t *j, const dest_t *d,
-    repdb_dest_t *s, unsigned n)
+static void deliver(run_ctx_t *r, rjob_t *j, size_t k, repdb_dest_t *s)
 {
+	const dest_t *d = &j->d[k];
 	char why[512], name[700];
-	strbuf_t msg;
+	const strbuf_t *msg = &j->msg[k];
 	send_status_t ss;
 
-	if (build_mail(r, j, d, &msg) < 0) {
-		strbuf_free(&msg);
+	if (!j->have_msg[k]) {
 		attempt_failed(r, j, d, s, false, "cannot build the message");
 		return;
 	}
 	if (r->o.dry_run) {
-		str_format(name, sizeof(name), "%.*s.%u.eml",
-		    (int)(strlen(j->filename) - 7), j->filename, n);
-		write_file(r->o.dry_run, name, msg.s, msg.len);
+		str_format(name, sizeof(name), "%.*s.%zu.eml",
+		    (int)(strlen(j->filename) - 7), j->filename, k);
+		if (reportjob_write(r->o.dry_run, name, msg->s, msg->len) < 0)
+			r->st.errors++;
 		s->state = DEST_SENT;
 		r->st.sent++;
-		strbuf_free(&msg);
 		return;
 	}
-	ss = transport_send(&r->tp, r->sender, d->addr, strbuf_str(&msg),
-	    msg.len, why, sizeof(why));
-	strbuf_free(&msg);
+	ss = transport_send(&r->tp, r->sender, d->addr, strbuf_str(msg),
+	    msg->len, why, sizeof(why));
 	if (ss == SEND_OK) {
 		s->state = DEST_SENT;
 		s->attempts++;
@@ -445,9 +341,10 @@ static void deliver(run_ctx_t *r, const job_t *j, const dest_t *d,
 	attempt_failed(r, j, d, s, ss == SEND_PERMFAIL, why);
 }
 
-static void one_destination(run_ctx_t *r, job_t *j, const dest_t *d,
-    unsigned n)
+static void one_destination(run_ctx_t *r, rjob_t *j, size_t k,
+    bool *all_final)
 {
+	const dest_t *d = &j->d[k];
 	repdb_dest_t s;
 	char why[512];
 	int skip;
@@ -467,15 +364,15 @@ static void one_destination(run_ctx_t *r, job_t *j, const dest_t *d,
 		log_info("report %s for %s: %s skipped: %s", j->id,
 		    j->rep.domain, d->uri, why);
 	} else {
-		deliver(r, j, d, &s, n);
+		deliver(r, j, k, &s);
 	}
 	record_state(r, j, d, &s);
 	if (s.state == DEST_PENDING)
-		j->all_final = false;
+		*all_final = false;
 }
 
 /* Mark the rows of every database, then close the report. */
-static void finish(run_ctx_t *r, const job_t *j, const char *mark)
+static void finish(run_ctx_t *r, const rjob_t *j, const char *mark)
 {
 	long long n;
 
@@ -498,7 +395,7 @@ static void finish(run_ctx_t *r, const job_t *j, const char *mark)
 }
 
 /* Resume the pending report of this domain and period, or start one. */
-static int report_id(run_ctx_t *r, job_t *j, const dest_t *d, size_t nd)
+static int report_id(run_ctx_t *r, rjob_t *j)
 {
 	const char *uris[DEST_MAX];
 	int found = 0;
@@ -515,60 +412,89 @@ static int report_id(run_ctx_t *r, job_t *j, const dest_t *d, size_t nd)
 	new_report_id(r->o.begin, j->id, sizeof(j->id));
 	if (r->o.dry_run)
 		return 0;
-	for (size_t i = 0; i < nd; i++)
-		uris[i] = d[i].uri;
+	for (size_t i = 0; i < j->nd; i++)
+		uris[i] = j->d[i].uri;
 	return repdb_report_start(r->db[0], j->id, j->rep.domain, r->o.begin,
-	    r->o.end, j->rep.messages, uris, nd);
+	    r->o.end, j->rep.messages, uris, j->nd);
 }
 
+/* A built report comes back from the pool: send it, record, mark. */
+static void finish_job(run_ctx_t *r, rjob_t *j)
+{
+	bool all_final = true;
+
+	if (j->rc < 0) {
+		log_err("report %s for %s not sent: %s", j->id, j->rep.domain,
+		    j->err);
+		if (j->invalid)
+			r->st.invalid++;
+		else
+			r->st.errors++;
+	} else {
+		r->st.reports++;
+		for (size_t k = 0; k < j->nd; k++)
+			one_destination(r, j, k, &all_final);
+		if (all_final)
+			finish(r, j, j->id);
+	}
+	rjob_free(j);
+	progress(r, ++r->done, r->ndomains);
+}
+
+static void drain(run_ctx_t *r, bool all)
+{
+	rjob_t *j;
+
+	while (rjob_inflight(r->pool) >= rjob_depth(r->pool) ||
+	    (all && rjob_inflight(r->pool) > 0))
+		if ((j = rjob_done(r->pool, true)) != NULL)
+			finish_job(r, j);
+	while ((j = rjob_done(r->pool, false)) != NULL)
+		finish_job(r, j);
+}
+
+/* Collect a domain's records from every database and hand the report to
+ * the pool (or finish the domain at once when there is nothing to
+ * build). */
 static void one_domain(run_ctx_t *r, const char *domain)
 {
-	dest_t d[DEST_MAX];
-	job_t j;
-	size_t nd, i;
+	rjob_t *j = rjob_new(domain);
 	long long n;
 
-	memset(&j, 0, sizeof(j));
-	agg_init(&j.rep, domain);
-	for (i = 0; i < r->o.ndbs; i++) {
+	for (size_t i = 0; i < r->o.ndbs; i++) {
 		if ((n = repdb_collect(r->db[i], domain, r->o.begin, r->o.end,
-		    &j.rep)) < 0) {
+		    &j->rep)) < 0) {
 			log_err("%s: %s", repdb_path(r->db[i]),
 			    repdb_error(r->db[i]));
 			r->st.errors++;
-			goto out;
+			goto done;
 		}
 		r->st.rows += (unsigned long long)n;
 	}
-	if (j.rep.overflow)
+	if (j->rep.overflow)
 		log_warn("report for %s: %llu messages beyond %d records left "
-		    "out", domain, j.rep.overflow, AGG_MAX_RECORDS);
-	if (j.rep.nrecords == 0)
-		goto out;
+		    "out", domain, j->rep.overflow, AGG_MAX_RECORDS);
+	if (j->rep.nrecords == 0)
+		goto done;
 	r->st.domains++;
-	agg_sort(&j.rep);
-	nd = dest_parse_list(j.rep.policy.rua, d, DEST_MAX);
-	if (nd == 0) {
+	agg_sort(&j->rep);
+	j->nd = dest_parse_list(j->rep.policy.rua, j->d, DEST_MAX);
+	if (j->nd == 0) {
 		r->st.skipped[SKIP_NO_RUA]++;
-		finish(r, &j, "-");
-		goto out;
+		finish(r, j, "-");
+		goto done;
 	}
-	if (report_id(r, &j, d, nd) < 0) {
+	if (report_id(r, j) < 0) {
 		log_err("%s: %s", repdb_path(r->db[0]), repdb_error(r->db[0]));
 		r->st.errors++;
-		goto out;
+		goto done;
 	}
-	if (build_report(r, &j) < 0)
-		goto out;
-	r->st.reports++;
-	j.all_final = true;
-	for (i = 0; i < nd; i++)
-		one_destination(r, &j, &d[i], (unsigned)i);
-	if (j.all_final)
-		finish(r, &j, j.id);
-out:
-	free(j.gz);
-	agg_free(&j.rep);
+	rjob_submit(r->pool, j);
+	drain(r, false);
+	return;
+done:
+	rjob_free(j);
+	progress(r, ++r->done, r->ndomains);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -591,14 +517,14 @@ int run_reports(run_ctx_t *r)
 	}
 	if (all.n > 1)
 		qsort(all.item, all.n, sizeof(*all.item), cmp_str);
-	for (i = k = 0; i < all.n; i++) {
-		if (i > 0 && strcmp(all.item[i], all.item[i - 1]) == 0)
-			continue;
-		one_domain(r, all.item[i]);
-		progress(r, ++k, all.n);
-	}
-	if (r->o.progress && all.n > 0 && k != all.n)
-		progress(r, all.n, all.n);
+	for (i = k = 0; i < all.n; i++)
+		if (i == 0 || strcmp(all.item[i], all.item[i - 1]) != 0)
+			k++;
+	r->ndomains = k;
+	for (i = 0; i < all.n; i++)
+		if (i == 0 || strcmp(all.item[i], all.item[i - 1]) != 0)
+			one_domain(r, all.item[i]);
+	drain(r, true);
 	repdb_list_free(&all);
 	if (r->o.failure_reports)
 		failrep_run(r->o.cfg, r->db[0], r->verifier, &r->tp,
