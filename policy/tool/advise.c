@@ -327,8 +327,12 @@ static void readiness(const analysis_t *a, const advise_cfg_t *cfg,
 		blocker(adv, "%.1f%% of the mail is forwarded or mailing list "
 		    "mail failing DMARC (max-indirect %.1f%% before reject)",
 		    pct_of(indirect, a->total), cfg->max_indirect);
-	if (adv->stage != STAGE_NONE && adv->days_at_stage_known &&
-	    adv->days_at_stage < cfg->stage_days)
+	if (adv->stage != STAGE_NONE && !adv->days_at_stage_known)
+		blocker(adv, "the current policy does not appear in the "
+		    "reports yet: wait for %u days of reports under it "
+		    "(stage-days)", cfg->stage_days);
+	else if (adv->stage != STAGE_NONE && adv->days_at_stage <
+	    cfg->stage_days)
 		blocker(adv, "the current policy has been seen for %u days "
 		    "(stage-days %u)", adv->days_at_stage, cfg->stage_days);
 	adv->ready = adv->nblockers == 0;

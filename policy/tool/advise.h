@@ -36,7 +36,8 @@
  *	most max_unexplained percent of the volume (legitimate mail that
  *	would break); before a reject stage, failing forwarder and mailing
  *	list mail is at most max_indirect percent; the current stage (other
- *	than p=none) has been seen in reports for stage_days days.  Each
+ *	than p=none) has been seen in reports for stage_days days (a policy
+ *	not yet seen in any report is a blocker too).  Each
  *	unmet condition is a blocker with the figures.
  *
  *	sp advice: subdomains follow p unless a legitimate source fails

@@ -120,9 +120,10 @@ static void jadvice(FILE *f, const view_t *v)
 		    a->quarantine[c], a->reject[c], a->full[c]);
 	fputs("},\"affected_sources\":[", f);
 	for (i = 0; i < a->nimpact; i++) {
-		fprintf(f, "%s{\"ip\":\"%s\",\"class\":\"%s\",\"quarantined\":"
-		    "%.2f,\"rejected\":%.2f,\"full\":%.2f,", i ? "," : "",
-		    v->a.src[a->impact[i].src].ip,
+		fprintf(f, "%s{\"ip\":", i ? "," : "");
+		jstr(f, v->a.src[a->impact[i].src].ip);
+		fprintf(f, ",\"class\":\"%s\",\"quarantined\":"
+		    "%.2f,\"rejected\":%.2f,\"full\":%.2f,",
 		    class_name(v->a.src[a->impact[i].src].cls),
 		    a->impact[i].quarantine, a->impact[i].reject,
 		    a->impact[i].full);

@@ -291,9 +291,15 @@ int rua_store_add(rua_store_t *s, const rua_meta_t *m, rua_doc_t *d,
 	    SQLITE_OK)
 		return db_error(s->db, "begin", err, errlen);
 	if (add_report_row(s, m, source) < 0) {
-		db_error(s->db, "storing the report", err, errlen);
+		/* another ingest stored it since find_duplicate() */
+		bool dup_now = sqlite3_errcode(s->db) == SQLITE_CONSTRAINT;
+
+		if (!dup_now)
+			db_error(s->db, "storing the report", err, errlen);
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
+		if (dup_now)
+			str_copy(dup, duplen, "a concurrent ingest");
+		return dup_now ? 0 : -1;
 	}
 	report = sqlite3_last_insert_rowid(s->db);
 	if ((r = malloc(sizeof(*r))) == NULL)

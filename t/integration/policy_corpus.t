@@ -218,6 +218,8 @@ rc, a = advise_json('example.com', ['--record',
                                     'v=DMARC1; p=reject; pct=50'])
 tap.is_((a['advice']['stage'], a['advice']['next']),
         ('reject-ramp', 'reject'), 'p=reject pct=50 is the reject ramp')
+tap.like(' | '.join(a['advice']['blockers']), r'does not appear in the '
+         r'reports yet', 'a policy the reports never showed is a blocker')
 want = reportgen.expected_impact(rows, ramp=False)
 tap.ok(abs(a['advice']['impact_per_day']['spoof']['rejected'] -
            want['spoof']) < 0.006, 'p=reject replay: spoofer rejected')

@@ -201,6 +201,16 @@ static void test_replay(void)
 	    "reject ramp record");
 	advise_free(&adv);
 
+	str_copy(cur.p, sizeof(cur.p), "reject");
+	cur.testing = true;
+	advise_run(&a, &cur, &cfg, &adv);
+	ok(!adv.ready && adv.nblockers == 1 && strstr(adv.blocker[0],
+	    "does not appear in the reports yet"),
+	    "a policy no report has seen yet blocks the next stage");
+	advise_free(&adv);
+	str_copy(cur.p, sizeof(cur.p), "quarantine");
+	cur.testing = false;
+
 	cfg.stage_days = 30;
 	advise_run(&a, &cur, &cfg, &adv);
 	ok(!adv.ready && adv.nblockers == 1 && strstr(adv.blocker[0],
