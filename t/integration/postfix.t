@@ -6,6 +6,8 @@ test DNS server.
   p=reject failing mail   -> refused in the SMTP dialogue with 550 5.7.1
   p=quarantine failing    -> accepted, sits in Postfix's hold queue
   passing mail            -> delivered, with our Authentication-Results
+  forwarded, DKIM broken, sealed by a trusted ARC sealer -> delivered
+  the same spoofed without the seal (and with an untrusted seal) -> 550
 
 Skips (TAP skip with the reason) only when not root or Postfix cannot be
 started; CI runs as root and runs it."""
@@ -15,6 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
+import arctest  # noqa: E402
 import dkimtest  # noqa: E402
 import harness  # noqa: E402
 import tap  # noqa: E402
@@ -25,6 +28,9 @@ if os.geteuid() != 0:
     tap.skip_all("not root: cannot start a private Postfix instance")
 
 key = dkimtest.Key.rsa(2048)
+arc_keys = arctest.KeyTable()
+fwd_seal = arc_keys.add("arc", "fwd.example", dkimtest.Key.rsa(2048))
+evil_seal = arc_keys.add("arc", "evil.example", dkimtest.Key.rsa(2048))
 # smtplib connects from 127.0.0.1, so that is the client address
 # dmarcwarden sees: SPF of the legitimate domains authorizes it.
 ZONE = "\n".join([
@@ -35,7 +41,10 @@ ZONE = "\n".join([
     '_dmarc.bank.example TXT "v=DMARC1; p=reject"',
     'shop.example TXT "v=spf1 ip4:192.0.2.1 -all"',
     '_dmarc.shop.example TXT "v=DMARC1; p=quarantine"',
-])
+    'author.example TXT "v=spf1 ip4:192.0.2.1 -all"',
+    '_dmarc.author.example TXT "v=DMARC1; p=reject"',
+    key.zone_line("sel", "author.example"),
+]) + "\n" + arc_keys.zone()
 dns = harness.start_dns(ZONE)
 if dns is None:
     tap.skip_all("test DNS server unavailable: %s" % harness.last_dns_error)
@@ -45,6 +54,7 @@ daemon = harness.Daemon(out, {
     "HistoryDB": os.path.join(out, "history.db"),
     "IgnoreNetworks": '""',
     "UMask": "000",          # smtpd runs as the postfix user
+    "ArcTrustedSealers": "fwd.example",
     "Syslog": "no",
 }, dns=dns)
 daemon.start()
@@ -103,6 +113,38 @@ tap.like(body, r"dkim=pass header\.d=example\.com header\.s=sel",
          "DKIM verified through Postfix (header.d, header.s)")
 tap.like(body, r"dmarc=pass .*header\.from=example\.com",
          "DMARC pass recorded")
+
+# Forwarded by fwd.example, which added a footer (breaking the author's
+# DKIM signature) and sealed what it saw: delivered on the trusted seal.
+SAW = ("spf=pass smtp.mailfrom=author.example; dkim=pass "
+       "header.d=author.example; dmarc=pass header.from=author.example")
+orig = dkimtest.sign(message("alice@author.example", "forwarded"), key,
+                     "sel", "author.example") + b"-- \r\nvia fwd.example\r\n"
+sealed = arctest.seal(orig, fwd_seal, "arc", "fwd.example", "fwd.example",
+                      cv="none", results=SAW)
+code, text = pf.smtp_send("alice@author.example", RCPT, sealed)
+tap.is_(code, 250, "forwarded with a trusted ARC seal accepted (%s)" % text)
+paths = pf.wait_delivered(pf.last_queue_id, timeout=15)
+body = ""
+if paths:
+    with open(paths[0], "rb") as fp:
+        body = fp.read().decode("utf-8", "replace")
+tap.ok(bool(paths), "forwarded message with a trusted ARC seal delivered")
+tap.like(body, r"arc=pass .*arc\.chain=fwd\.example",
+         "delivered copy records arc=pass and the chain")
+tap.like(body, r"dmarc=fail .*policy\.applied-disposition=none .*"
+         r"policy\.override-reason=local_policy \(trusted ARC sealer "
+         r"fwd\.example", "delivered copy says why DMARC fail was delivered")
+
+# The same broken message without a seal, and one sealed by an untrusted
+# domain: rejected.
+code, text = pf.smtp_send("alice@author.example", RCPT, orig)
+tap.is_(code, 550, "spoofed (no ARC) refused with 550 (%s)" % text)
+forged = arctest.seal(orig, evil_seal, "arc", "evil.example", "evil.example",
+                      cv="none", results=SAW)
+code, text = pf.smtp_send("alice@author.example", RCPT, forged)
+tap.is_(code, 550, "sealed by an untrusted domain refused with 550 (%s)"
+        % text)
 
 pf.stop()
 daemon.stop()
