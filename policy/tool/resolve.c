@@ -4,6 +4,7 @@
 #include "resolve.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,14 +88,21 @@ int resolve_ptr(void *ctx, const char *ip, char *name, size_t size)
 	resolve_t *r = ctx;
 	char rev[80];
 	dns_result_t res;
+	dnsops_status_t st;
 	int rc = -1;
 
 	name[0] = '\0';
-	if (resolve_reverse_name(ip, rev, sizeof(rev)) < 0)
+	if (r->ptr_failures >= RESOLVE_MAX_PTR_FAILURES ||
+	    resolve_reverse_name(ip, rev, sizeof(rev)) < 0)
 		return -1;
 	r->lookups++;
-	if (dns_lookup(r->dns, rev, DNS_T_PTR, &res) == DNSOPS_OK &&
-	    res.count > 0)
+	st = dns_lookup(r->dns, rev, DNS_T_PTR, &res);
+	r->ptr_failures = st == DNSOPS_TEMPFAIL ? r->ptr_failures + 1 : 0;
+	if (r->ptr_failures == RESOLVE_MAX_PTR_FAILURES)
+		fprintf(stderr, "dmarcwarden-policy: %u PTR lookups failed in a "
+		    "row (%s); no more PTR names\n", r->ptr_failures,
+		    res.reason);
+	if (st == DNSOPS_OK && res.count > 0)
 		rc = resolve_wire_name(res.data[0], res.len[0], name, size);
 	dns_result_free(&res);
 	if (rc < 0)

@@ -13,7 +13,9 @@
  *	or NULL for /etc/resolv.conf.  resolve_ptr() builds the in-addr.arpa
  *	or ip6.arpa name, queries PTR and returns the first name, lower-case
  *	without the trailing dot; it matches analysis_ptr_fn (ctx is the
- *	resolve_t).  resolve_count() returns a DNS lookup's record count
+ *	resolve_t).  After RESOLVE_MAX_PTR_FAILURES temporary failures in a
+ *	row (no network, a dead resolver) it stops querying and returns -1
+ *	at once, so a report is not held up by one timeout per source.  resolve_count() returns a DNS lookup's record count
  *	and status for the SPF walker (A, AAAA, MX, TXT by type number).
  *
  * DIAGNOSTICS
@@ -27,9 +29,12 @@
 
 #include "../../milter/dns.h"
 
+#define RESOLVE_MAX_PTR_FAILURES 3
+
 typedef struct resolve {
 	dns_resolver_t *dns;
 	unsigned lookups;
+	unsigned ptr_failures;      /* consecutive temporary failures */
 } resolve_t;
 
 resolve_t *resolve_new(const char *nameservers, unsigned timeout_ms,

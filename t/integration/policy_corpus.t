@@ -236,6 +236,12 @@ rc, so, se = run(['report', '--db', os.path.join(out, 'missing.db'),
 tap.is_(rc, 2, 'missing database: exit 2')
 tap.like(se, r'no such database', 'missing database: says so')
 
+rc, so, se = run(['report', '--db', db, '--now', str(NOW), '--nameservers',
+                  '127.0.0.1@1', '--timeout', '200', 'example.com'])
+tap.is_(rc, 0, 'dead resolver: the report is still made')
+tap.like(se, r'3 PTR lookups failed in a row .*no more PTR names',
+         'PTR lookups given up after 3 failures, said once')
+
 # ---- golden text output -----------------------------------------------------
 for name, args in (('example.com.report', ['report'] + WIN + NS +
                     ['example.com']),
