@@ -33,6 +33,7 @@ void message_free(message_t *m)
 		return;
 	dkim_verify_free(m->dkim);
 	arc_verify_free(m->arc);
+	strbuf_free(&m->sample);
 	free(m);
 }
 
@@ -163,6 +164,7 @@ void message_header(const runtime_t *rt, message_t *m, const char *name,
 	else if (strcasecmp(name, "Authentication-Results") == 0)
 		message_authres(rt, m, value);
 	mlist_header(&m->lists, name, value);
+	outcome_header(rt, m, name, value);
 	if (m->dkim == NULL && m->arc == NULL)
 		return;
 	strbuf_init(&sb, 1024 * 1024);

@@ -63,6 +63,8 @@ typedef struct message {
 	dkim_verify_t *dkim;
 	arc_verify_t *arc;
 	mlist_headers_t lists;                  /* List-Id, List-Post */
+	bool is_report;                         /* itself a DMARC report */
+	strbuf_t sample;                        /* failure sample header */
 } message_t;
 
 typedef struct outcome {
@@ -91,6 +93,11 @@ void message_body(message_t *m, const unsigned char *p, size_t n);
 void message_finish(const runtime_t *rt, const connection_t *c,
     message_t *m, outcome_t *out);
 void outcome_free(outcome_t *out);
+/* Every header field (outcome.c): notes DMARC reports (Subject "Report
+ * Domain:", feedback reports) and, with FailureReports, keeps the
+ * FailureReportHeaders fields for a failure sample (bounded). */
+void outcome_header(const runtime_t *rt, message_t *m, const char *name,
+    const char *value);
 
 /* Domain part of an address ("user@Example.COM" -> "example.com"),
  * normalised; "" when there is none.  Brackets are stripped. */

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "authres.h"
 #include "exceptions.h"
@@ -112,6 +113,97 @@ static void outcome_history(const connection_t *c, const message_t *m,
 	outcome_history_arc(out->arc, r);
 }
 
+/* ---- DMARC reports and failure samples (dmarcwarden-report(8)) ---- */
+
+static bool header_listed(const char *list, const char *name)
+{
+	size_t n, len = strlen(name);
+	const char *p = list;
+
+	for (;;) {
+		p += strspn(p, ", \t");
+		if (*p == '\0')
+			return false;
+		n = strcspn(p, ", \t");
+		if (n == len && strncasecmp(p, name, n) == 0)
+			return true;
+		p += n;
+	}
+}
+
+void outcome_header(const runtime_t *rt, message_t *m, const char *name,
+    const char *value)
+{
+	const char *v = value + strspn(value, " \t");
+
+	if ((strcasecmp(name, "Subject") == 0 &&
+	    strncasecmp(v, "Report Domain:", 14) == 0) ||
+	    (strcasecmp(name, "Content-Type") == 0 &&
+	    strcasestr(v, "report-type=feedback-report") != NULL) ||
+	    (strcasecmp(name, "Content-Type") == 0 &&
+	    strcasestr(v, "report-type=\"feedback-report\"") != NULL))
+		m->is_report = true;
+	if (!rt->cfg->failure_reports ||
+	    !header_listed(rt->cfg->failure_headers, name))
+		return;
+	if (m->sample.max == 0)
+		strbuf_init(&m->sample, HISTORY_SAMPLE_MAX - 1);
+	strbuf_appendf(&m->sample, "%s:", name);
+	for (const char *p = value; *p; p++) {
+		if (*p == '\n' && (p == value || p[-1] != '\r'))
+			strbuf_putc(&m->sample, '\r');
+		strbuf_putc(&m->sample, *p);
+	}
+	strbuf_puts(&m->sample, "\r\n");
+}
+
+/* RFC 9991 / RFC 7489 fo=: which failure asks for a sample, and its
+ * Auth-Failure name ("dmarc", "dkim", "spf"); NULL for none. */
+static const char *fo_failure(const char *fo, const outcome_t *out)
+{
+	const verdict_t *v = &out->verdict;
+	bool dkim_failed = false;
+	char opt[16];
+	size_t i, n;
+
+	for (i = 0; i < out->dkim.count && i < EVAL_MAX_DKIM; i++)
+		if (out->dkim.sig[i].result == AUTH_FAIL)
+			dkim_failed = true;
+	for (const char *p = fo[0] ? fo : "0"; *p; p += n + (p[n] == ':')) {
+		n = strcspn(p, ":");
+		str_ncopy(opt, sizeof(opt), p, n);
+		if (strcmp(opt, "0") == 0 && v->result == DMARC_RESULT_FAIL)
+			return "dmarc";
+		if (strcmp(opt, "1") == 0 && (!v->spf_aligned ||
+		    !v->dkim_aligned))
+			return "dmarc";
+		if (strcmp(opt, "d") == 0 && dkim_failed)
+			return "dkim";
+		if (strcmp(opt, "s") == 0 && (out->spf.result == AUTH_FAIL ||
+		    out->spf.result == AUTH_SOFTFAIL))
+			return "spf";
+	}
+	return NULL;
+}
+
+/* After outcome_history: mark reports, and attach a failure sample when
+ * FailureReports is on and the record has ruf= and fo= asks for one. */
+static void outcome_sample(const runtime_t *rt, const message_t *m,
+    outcome_t *out)
+{
+	history_row_t *r = &out->row;
+	const char *why;
+
+	r->is_report = m->is_report;
+	if (!rt->cfg->failure_reports || !r->policy_found ||
+	    r->rec.nruf == 0 || m->sample.len == 0 || m->is_report ||
+	    (why = fo_failure(r->rec.fo, out)) == NULL)
+		return;
+	r->failure_headers = strbuf_str(&m->sample);
+	str_copy(r->failure_auth, sizeof(r->failure_auth), why);
+	str_copy(r->mail_from, sizeof(r->mail_from), m->mailfrom);
+}
+
 static void outcome_logline_arc(const arc_result_t *arc, strbuf_t *sb)
 {
 	size_t i;
@@ -211,6 +303,7 @@ void message_finish(const runtime_t *rt, const connection_t *c,
 		out->evaluated = true;
 		decide_action(rt->cfg, &out->verdict, &out->decision);
 		outcome_history(c, m, out);
+		outcome_sample(rt, m, out);
 	}
 	memset(&ar, 0, sizeof(ar));
 	ar.authserv_id = rt->cfg->authserv_id;
