@@ -199,10 +199,12 @@ void repdb_list_add(repdb_list_t *l, const char *s)
 
 void repdb_list_free(repdb_list_t *l)
 {
-	for (size_t i = 0; l && i < l->n; i++)
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++)
 		free(l->item[i]);
-	if (l)
-		free(l->item);
+	free(l->item);
+	memset(l, 0, sizeof(*l));
 }
 
 int repdb_domains(repdb_t *db, time_t begin, time_t end, repdb_list_t *out)
