@@ -23,37 +23,54 @@
 
 #define FUZZ_AUTHSERV "mx.fuzz.test"
 
-static const char fuzz_config[] =
+/* Two daemons: tree walk with MultipleFrom strictest (the default
+ * runtime), and the PSL with MultipleFrom reject and Enforcement off
+ * (envelope option "psl"). */
+static const char *const fuzz_config[2] = {
     "AuthservID " FUZZ_AUTHSERV "\n"
     "HistoryDB \"\"\n"
     "MaximumSignatures 8\n"
-    "MultipleFrom strictest\n"
-    "IgnoreNetworks \"\"\n";
+    "MultipleFrom strictest\n",
+    "AuthservID " FUZZ_AUTHSERV "\n"
+    "HistoryDB \"\"\n"
+    "MaximumSignatures 3\n"
+    "Enforcement off\n"
+    "TempErrorAction tempfail\n"
+    "PolicyDiscovery psl\n"
+    "PublicSuffixList /usr/share/publicsuffix/public_suffix_list.dat\n",
+};
 
-static runtime_t rt;
+static runtime_t runtimes[2];
+static runtime_t *rt;
 
-static void runtime_init(void)
+static void runtime_init(runtime_t *r, const char *conf)
 {
 	char err[CONFIG_ERR_MAX];
 
-	rt.cfg = config_load_buffer("fuzz", fuzz_config,
-	    sizeof(fuzz_config) - 1, err, sizeof(err));
-	if (rt.cfg == NULL) {
+	r->cfg = config_load_buffer("fuzz", conf, strlen(conf), err,
+	    sizeof(err));
+	if (r->cfg == NULL) {
 		fprintf(stderr, "fuzz config: %s\n", err);
 		abort();
 	}
-	rt.dns = dns_resolver_new(NULL, err, sizeof(err));
-	dns_resolver_ops(rt.dns, &rt.dns_ops);
-	rt.spf = spf_checker_new(rt.dns, err, sizeof(err));
-	rt.dkim = dkim_engine_new(rt.dns, rt.cfg->max_signatures, err,
+	r->dns = dns_resolver_new(NULL, err, sizeof(err));
+	dns_resolver_ops(r->dns, &r->dns_ops);
+	r->spf = spf_checker_new(r->dns, err, sizeof(err));
+	r->dkim = dkim_engine_new(r->dns, r->cfg->max_signatures, err,
 	    sizeof(err));
-	FUZZ_CHECK(rt.spf != NULL && rt.dkim != NULL);
-	rt.eval.discovery.method = DISCOVERY_TREEWALK;
+	FUZZ_CHECK(r->spf != NULL && r->dkim != NULL);
+	r->eval.discovery.method = r->cfg->discovery;
+	if (r->cfg->discovery == DISCOVERY_PSL) {
+		r->psl = psl_load_file(r->cfg->psl_file);
+		if (r->psl == NULL)     /* no list installed: tree walk */
+			r->eval.discovery.method = DISCOVERY_TREEWALK;
+		r->eval.discovery.psl = r->psl;
+	}
 }
 
 static void on_header(void *ctx, const char *name, const char *value)
 {
-	message_header(&rt, ctx, name, value, true);
+	message_header(rt, ctx, name, value, true);
 }
 
 static void check_outcome(const message_t *m, const outcome_t *out)
@@ -98,18 +115,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_msg_t fm;
 	size_t body, off, n;
 
-	if (rt.cfg == NULL)
-		runtime_init();
+	if (runtimes[0].cfg == NULL) {
+		runtime_init(&runtimes[0], fuzz_config[0]);
+		runtime_init(&runtimes[1], fuzz_config[1]);
+	}
 	fuzz_msg_split(data, size, &fm);
+	rt = &runtimes[strcmp(fm.options, "psl") == 0];
 	fakedns_load(fm.zone, fm.zonelen);
 	memset(&conn, 0, sizeof(conn));
 	str_copy(conn.client_ip, sizeof(conn.client_ip), fm.ip);
 	str_copy(conn.helo, sizeof(conn.helo), fm.helo);
 	str_copy(conn.client_host, sizeof(conn.client_host), "client.test");
-	m = message_new(&rt, "FUZZQID");
+	m = message_new(rt, "FUZZQID");
 	FUZZ_CHECK(m != NULL);
 	message_mailfrom(m, fm.mailfrom);
-	message_rcpt(&rt, m, "<postmaster@rcpt.test>");
+	message_rcpt(rt, m, "<postmaster@rcpt.test>");
 	body = fuzz_msg_headers(fm.msg, fm.msglen, on_header, m);
 	message_eoh(m);
 	for (off = body; off < fm.msglen; off += n) {
@@ -118,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n = 65535;
 		message_body(m, fm.msg + off, n);
 	}
-	message_finish(&rt, &conn, m, &out);
+	message_finish(rt, &conn, m, &out);
 	if (getenv("FUZZ_VERBOSE") != NULL)
 		fprintf(stderr, "%s\nAuthentication-Results: %s\n",
 		    strbuf_str(&out.logline), strbuf_str(&out.authres));

@@ -31,6 +31,7 @@ static void envelope(const char *p, const char *end, fuzz_msg_t *m)
 	take_word(&p, end, m->ip, sizeof(m->ip));
 	take_word(&p, end, m->helo, sizeof(m->helo));
 	take_word(&p, end, m->mailfrom, sizeof(m->mailfrom));
+	take_word(&p, end, m->options, sizeof(m->options));
 	n = strlen(m->mailfrom);
 	if (n > 0 && m->mailfrom[n - 1] == '\r')
 		m->mailfrom[n - 1] = '\0';

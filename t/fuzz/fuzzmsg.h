@@ -12,7 +12,8 @@
  *	Input layout (the seeds in t/fuzz/corpus/ show it):
  *	    zone lines (fakedns.h syntax)
  *	    %%
- *	    CLIENT-IP HELO MAIL-FROM          (one line; "<>" for null)
+ *	    CLIENT-IP HELO MAIL-FROM [OPTIONS]   (one line; "<>" for null;
+ *	                                          OPTIONS: a word targets read)
  *	    header fields, an empty line, the body
  *	Without a "%%" line the whole input is the message, the zone is empty
  *	and the envelope is 192.0.2.1 / mail.example.org /
@@ -39,6 +40,7 @@ typedef struct fuzz_msg {
 	char ip[64];
 	char helo[256];
 	char mailfrom[512];
+	char options[64];
 	const uint8_t *msg;
 	size_t msglen;
 } fuzz_msg_t;

@@ -216,7 +216,15 @@ def messages():
                       envelope(), msg))
     seeds.append(b'From: a@example.com\r\nDKIM-Signature: v=1; a=rsa-sha256;'
                  b' d=example.com; s=rsa; h=from; bh=AAAA; b=AAAA\r\n\r\nx')
-    return seeds
+    return seeds + [psl_variant(x) for x in seeds[:6]]
+
+
+def psl_variant(seed):
+    """The same input for fuzz_message's second runtime (PSL discovery,
+    MultipleFrom reject, Enforcement off): option word "psl"."""
+    zone, rest = seed.split(b'\n%%\n', 1)
+    env, msg = rest.split(b'\n', 1)
+    return zone + b'\n%%\n' + env + b' psl\n' + msg
 
 
 def authres_parse():
