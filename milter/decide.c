@@ -45,7 +45,7 @@ void decide_action(const config_t *cfg, verdict_t *v, decision_t *d)
 	d->action = ACTION_ACCEPT;
 	if (v->result == DMARC_RESULT_TEMPERROR) {
 		if (cfg->temperror_action == TEMPERROR_TEMPFAIL &&
-		    cfg->enforcement) {
+		    cfg->enforcement != ENFORCE_MONITOR) {
 			decide_reply(d, ACTION_TEMPFAIL, "451", "4.7.5");
 			str_format(d->text, sizeof(d->text),
 			    "Temporary error evaluating DMARC policy of %s",
@@ -56,12 +56,6 @@ void decide_action(const config_t *cfg, verdict_t *v, decision_t *d)
 	if (v->result != DMARC_RESULT_FAIL ||
 	    v->applied == DMARC_POLICY_NONE)
 		return;
-	if (!cfg->enforcement) {
-		verdict_add_override(v, OVERRIDE_LOCAL_POLICY,
-		    "Enforcement off");
-		v->applied = DMARC_POLICY_NONE;
-		return;
-	}
 	if (v->applied == DMARC_POLICY_REJECT) {
 		decide_reply(d, ACTION_REJECT, "550", "5.7.1");
 		decide_expand(cfg->reject_text, v->from_domain, d->text,
@@ -77,7 +71,8 @@ void decide_bad_from(const config_t *cfg, decision_t *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->action = ACTION_ACCEPT;
-	if (cfg->bad_from != BADFROM_REJECT || !cfg->enforcement)
+	if (cfg->bad_from != BADFROM_REJECT ||
+	    cfg->enforcement == ENFORCE_MONITOR)
 		return;
 	decide_reply(d, ACTION_REJECT, "550", "5.7.1");
 	decide_expand(cfg->bad_from_text, "", d->text, sizeof(d->text));

@@ -13,10 +13,10 @@
  *	   QuarantineMode);
  *	 - DMARC temperror: TempErrorAction (accept, or tempfail 451 4.7.5);
  *	 - otherwise accept.
- *	With Enforcement off every action becomes accept, the verdict's
- *	applied disposition becomes none and an override local_policy
- *	("Enforcement off") is recorded, so history and headers tell what
- *	would have happened.
+ *	The enforcement stage (monitor, quarantine) has already been applied
+ *	to the verdict by override_apply() (policy/override.h), so decide
+ *	acts on verdict->applied as it stands.  Under Enforcement monitor
+ *	TempErrorAction and BadFromAction never refuse mail either.
  *
  *	decide_bad_from() covers messages DMARC cannot evaluate: no From,
  *	an unparseable one, or several author domains under MultipleFrom

@@ -43,18 +43,19 @@ int main(void)
 	is_str(milter_action_name(d.action), "tempfail", "TempErrorAction");
 	is_str(d.rcode, "451", "tempfail code");
 	is_str(d.xcode, "4.7.5", "tempfail enhanced code");
-	cfg->enforcement = false;
-	verdict(&v, DMARC_RESULT_FAIL, DMARC_POLICY_REJECT);
+	cfg->enforcement = ENFORCE_MONITOR;
+	verdict(&v, DMARC_RESULT_TEMPERROR, DMARC_POLICY_NONE);
 	decide_action(cfg, &v, &d);
-	is_str(milter_action_name(d.action), "accept", "Enforcement off");
-	is_str(dmarc_policy_name(v.applied), "none", "applied none");
-	is_str(dmarc_policy_name(v.evaluated), "reject", "evaluated kept");
-	ok(v.noverrides == 1 && v.overrides[0].reason == OVERRIDE_LOCAL_POLICY,
-	    "local_policy override recorded");
+	is_str(milter_action_name(d.action), "accept",
+	    "no tempfail under Enforcement monitor");
 	decide_bad_from(cfg, &d);
 	is_str(milter_action_name(d.action), "accept",
-	    "bad From accepted when Enforcement off");
-	cfg->enforcement = true;
+	    "bad From accepted under Enforcement monitor");
+	cfg->enforcement = ENFORCE_QUARANTINE;
+	decide_bad_from(cfg, &d);
+	is_str(milter_action_name(d.action), "reject",
+	    "bad From rejected under Enforcement quarantine");
+	cfg->enforcement = ENFORCE_REJECT;
 	decide_bad_from(cfg, &d);
 	is_str(milter_action_name(d.action), "reject", "bad From rejected");
 	decide_expand("a %d b %% c %x", "ex.org", buf, sizeof(buf));
