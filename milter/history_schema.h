@@ -164,9 +164,10 @@
  *	begin, end    the period, epoch seconds (end exclusive; the XML's
  *	              date_range/end is end - 1).
  *	created       when the report was first built.
- *	state         "pending" (some destination still to be tried) or
- *	              "done" (every destination sent, skipped or failed for
- *	              good; the rows are then marked reported = report_id).
+ *	state         "pending" (some destination still to be tried),
+ *	              "complete" (every destination sent, skipped or failed
+ *	              for good; rows not yet marked) or "done" (the rows are
+ *	              marked reported = report_id).
  *	messages      messages counted in the report.
  *	Index: report_log_domain (policy_domain, begin, end).
  *

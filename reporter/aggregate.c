@@ -10,7 +10,6 @@
 
 #include "../policy/strbuf.h"
 
-#define AGG_KEY_MAX (256 * 1024)
 
 static void *xrealloc(void *p, size_t n)
 {
@@ -56,7 +55,7 @@ static uint64_t key_hash(const char *s)
 
 /* Join the fields; control bytes other than the list separators become
  * '?' (a list field keeps its own separators).  NULL when too long. */
-static char *make_key(const char *const fields[AGG_NFIELDS])
+char *agg_key(const char *const fields[AGG_NFIELDS])
 {
 	size_t len[AGG_NFIELDS], total = 0, i, k;
 	char *key, *p;
@@ -105,13 +104,19 @@ static void rehash(agg_report_t *rep)
 int agg_add(agg_report_t *rep, const char *const fields[AGG_NFIELDS],
     unsigned long long count)
 {
-	char *key = make_key(fields);
-	size_t j;
+	char *key = agg_key(fields);
 
 	if (key == NULL) {
 		rep->overflow += count;
 		return -1;
 	}
+	return agg_add_key(rep, key, count);
+}
+
+int agg_add_key(agg_report_t *rep, char *key, unsigned long long count)
+{
+	size_t j;
+
 	if (rep->nrecords * 2 >= rep->nslots)
 		rehash(rep);
 	j = key_hash(key) & (rep->nslots - 1);

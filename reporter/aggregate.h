@@ -47,6 +47,7 @@
 
 #define AGG_DOMAIN_MAX 254
 #define AGG_MAX_RECORDS 2000000
+#define AGG_KEY_MAX (256 * 1024)
 #define AGG_LIST_SEP '\x1e'
 #define AGG_SUB_SEP '\x1d'
 
@@ -91,6 +92,10 @@ typedef struct agg_report {
 void agg_init(agg_report_t *rep, const char *domain);
 int agg_add(agg_report_t *rep, const char *const fields[AGG_NFIELDS],
     unsigned long long count);
+/* The record key of fields (heap, caller's; NULL when longer than
+ * AGG_KEY_MAX), and adding by key: agg_add_key() takes ownership of key. */
+char *agg_key(const char *const fields[AGG_NFIELDS]);
+int agg_add_key(agg_report_t *rep, char *key, unsigned long long count);
 void agg_policy_offer(agg_report_t *rep, const agg_policy_t *p);
 void agg_sort(agg_report_t *rep);
 /* Cut a record into its fields (f[] points into a scratch copy held in

@@ -53,6 +53,34 @@ static const char sql_policy[] =
 	" FROM messages m INDEXED BY messages_policy_time WHERE" REPORTABLE
 	" ORDER BY m.time DESC LIMIT 1";
 
+/* The whole period in one pass, in time order through messages_time:
+ * nearly the order the rows were written, so the table is read almost
+ * sequentially. */
+static const char sql_scan[] =
+	"SELECT m.policy_domain, m.source_ip, m.header_from, m.envelope_from,"
+	" m.envelope_to, coalesce(m.disposition_applied, 'none'), m.result,"
+	" m.dkim_aligned, m.spf_aligned, m.spf_domain, m.spf_scope,"
+	" m.spf_result,"
+	" coalesce(m.dkim_summary, (SELECT group_concat(d.domain || char(29)"
+	"  || d.selector || char(29) || d.result || char(29) ||"
+	"  d.human_result, char(30)) FROM (SELECT * FROM message_dkim"
+	"  WHERE message_id = m.id ORDER BY seq) d), ''),"
+	" coalesce(m.override_summary, (SELECT group_concat(o.reason ||"
+	"  char(29) || o.comment, char(30)) FROM (SELECT * FROM"
+	"  message_override WHERE message_id = m.id ORDER BY seq) o), '')"
+	" FROM messages m INDEXED BY messages_time"
+	" WHERE m.time >= ?1 AND m.time < ?2 AND m.id <= ?3"
+	" AND m.reported IS NULL AND m.policy_found = 1 AND m.is_report = 0"
+	" AND m.policy_domain <> ''";
+
+static const char sql_mark_all[] =
+	"UPDATE messages INDEXED BY messages_time SET reported ="
+	" (SELECT report_id FROM temp.done_marks d"
+	"  WHERE d.domain = messages.policy_domain)"
+	" WHERE time >= ?1 AND time < ?2 AND id <= ?3 AND reported IS NULL"
+	" AND policy_found = 1 AND is_report = 0"
+	" AND policy_domain IN (SELECT domain FROM temp.done_marks)";
+
 static const char sql_mark[] =
 	"UPDATE messages AS m SET reported = ?5 WHERE" REPORTABLE;
 
@@ -245,7 +273,7 @@ static void col_copy(sqlite3_stmt *st, int i, char *dst, size_t size)
 	str_copy(dst, size, t ? (const char *)t : "");
 }
 
-static int collect_policy(repdb_t *db, const char *domain, time_t begin,
+int repdb_policy(repdb_t *db, const char *domain, time_t begin,
     time_t end, agg_report_t *rep)
 {
 	sqlite3_stmt *st = db->policy;
@@ -282,7 +310,7 @@ long long repdb_collect(repdb_t *db, const char *domain, time_t begin,
 	long long rows = 0, n;
 	int rc, i;
 
-	if (collect_policy(db, domain, begin, end, rep) < 0)
+	if (repdb_policy(db, domain, begin, end, rep) < 0)
 		return -1;
 	bind_range(db, st, domain, begin, end);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -351,7 +379,7 @@ int repdb_report_find(repdb_t *db, const char *domain, time_t begin,
 
 	if (sqlite3_prepare_v2(db->db, "SELECT report_id FROM report_log"
 	    " WHERE policy_domain = ?1 AND begin = ?2 AND end = ?3 AND"
-	    " state = 'pending' ORDER BY created LIMIT 1", -1, &st, NULL))
+	    " state <> 'done' ORDER BY created LIMIT 1", -1, &st, NULL))
 		return fail(db, "prepare");
 	sqlite3_bind_text(st, 1, domain, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)begin);
@@ -504,4 +532,139 @@ long long repdb_expire(repdb_t *db, time_t before)
 		return -1;
 	}
 	return repdb_exec(db, "COMMIT") < 0 ? -1 : n;
+}
+
+/* ---- the one-pass path (run.c) ------------------------------------- */
+
+long long repdb_count(repdb_t *db, time_t begin, time_t end)
+{
+	sqlite3_stmt *st = NULL;
+	long long n = -1;
+
+	if (sqlite3_prepare_v2(db->db, "SELECT count(*) FROM messages"
+	    " INDEXED BY messages_time WHERE time >= ?1 AND time < ?2", -1, &st,
+	    NULL) != SQLITE_OK)
+		return fail(db, "prepare");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)begin);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)end);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n < 0 ? fail(db, "count") : n;
+}
+
+long long repdb_scan(repdb_t *db, time_t begin, time_t end,
+    repdb_scan_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	const char *f[AGG_NFIELDS];
+	long long rows = 0;
+	int rc, i;
+
+	if (sqlite3_prepare_v2(db->db, sql_scan, -1, &st, NULL) != SQLITE_OK)
+		return fail(db, "prepare");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)begin);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)end);
+	sqlite3_bind_int64(st, 3, db->snapshot);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *dom = sqlite3_column_text(st, 0);
+
+		for (i = 0; i < AGG_NFIELDS; i++) {
+			const unsigned char *t = sqlite3_column_text(st, i + 1);
+
+			f[i] = t ? (const char *)t : "";
+		}
+		if (fn(ctx, dom ? (const char *)dom : "", f) < 0) {
+			rc = SQLITE_ABORT;
+			break;
+		}
+		rows++;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ABORT) {
+		str_copy(db->err, sizeof(db->err), "scan stopped");
+		return -1;
+	}
+	return rc == SQLITE_DONE ? rows : fail(db, "scan");
+}
+
+int repdb_mark_later(repdb_t *db, const char *domain, const char *report_id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_exec(db->db, "CREATE TEMP TABLE IF NOT EXISTS done_marks"
+	    " (domain TEXT PRIMARY KEY, report_id TEXT NOT NULL)", NULL, NULL,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db->db, "INSERT OR REPLACE INTO temp.done_marks"
+	    " VALUES (?1, ?2)", -1, &st, NULL) != SQLITE_OK)
+		return fail(db, "mark later");
+	sqlite3_bind_text(st, 1, domain, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, report_id, -1, SQLITE_TRANSIENT);
+	rc = step_once(db, st, "mark later");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int repdb_mark_flush(repdb_t *db, time_t begin, time_t end, long long *n)
+{
+	sqlite3_stmt *st = NULL;
+
+	*n = 0;
+	if (sqlite3_exec(db->db, "CREATE TEMP TABLE IF NOT EXISTS done_marks"
+	    " (domain TEXT PRIMARY KEY, report_id TEXT NOT NULL)", NULL, NULL,
+	    NULL) != SQLITE_OK || repdb_exec(db, "BEGIN IMMEDIATE") < 0)
+		return fail(db, "mark");
+	if (sqlite3_prepare_v2(db->db, sql_mark_all, -1, &st, NULL) !=
+	    SQLITE_OK)
+		goto bad;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)begin);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)end);
+	sqlite3_bind_int64(st, 3, db->snapshot);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto bad;
+	*n = sqlite3_changes(db->db);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_exec(db->db, "DELETE FROM temp.done_marks", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		goto bad;
+	return repdb_exec(db, "COMMIT");
+bad:
+	fail(db, "mark reported");
+	sqlite3_finalize(st);
+	sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+	*n = 0;
+	return -1;
+}
+
+int repdb_report_complete(repdb_t *db, const char *id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db, "UPDATE report_log SET state ="
+	    " 'complete' WHERE report_id = ?1 AND state = 'pending'", -1, &st,
+	    NULL))
+		return fail(db, "prepare");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	rc = step_once(db, st, "complete report");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int repdb_reports_done(repdb_t *db, time_t begin, time_t end)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db, "UPDATE report_log SET state = 'done'"
+	    " WHERE state = 'complete' AND begin = ?1 AND end = ?2", -1, &st,
+	    NULL))
+		return fail(db, "prepare");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)begin);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)end);
+	rc = step_once(db, st, "close reports");
+	sqlite3_finalize(st);
+	return rc;
 }

@@ -44,6 +44,22 @@
  *	a send that succeeded is recorded before the next one starts),
  *	repdb_report_done() closes it.
  *
+ *	The one-pass path (what dmarcwarden-report runs): repdb_count()
+ *	counts the period's rows (index only), repdb_scan() calls fn for
+ *	every reportable row of the period, in time order through the
+ *	messages_time index (nearly the order the rows were written, so the
+ *	table is read almost sequentially: no random read per row), with the
+ *	domain and the record fields; fn returning -1 stops it.
+ *	repdb_policy() offers one domain's latest policy to rep.
+ *	repdb_mark_later() notes (domain, report id) in a temporary table of
+ *	the connection; repdb_mark_flush() then marks all noted domains'
+ *	reportable rows in one transaction and one pass in time order
+ *	(one UPDATE per domain would rewrite each table page once per
+ *	domain).  repdb_report_complete() moves a report whose destinations
+ *	are all final to "complete"; repdb_reports_done() closes the
+ *	period's complete reports once their rows are marked.  A report
+ *	found by repdb_report_find() may be pending or complete.
+ *
  *	repdb_expire() deletes messages older than `before` that were
  *	reported (or need no report), with their children (foreign keys on),
  *	and report_log rows older than that; returns rows deleted or -1.
@@ -111,6 +127,19 @@ int repdb_dest_set(repdb_t *db, const char *id, const char *uri,
 int repdb_report_done(repdb_t *db, const char *id);
 
 long long repdb_expire(repdb_t *db, time_t before);
+
+/* The one-pass path used by run.c (see DESCRIPTION). */
+typedef int (*repdb_scan_fn)(void *ctx, const char *domain,
+    const char *const fields[AGG_NFIELDS]);
+long long repdb_count(repdb_t *db, time_t begin, time_t end);
+long long repdb_scan(repdb_t *db, time_t begin, time_t end,
+    repdb_scan_fn fn, void *ctx);
+int repdb_policy(repdb_t *db, const char *domain, time_t begin, time_t end,
+    agg_report_t *rep);
+int repdb_mark_later(repdb_t *db, const char *domain, const char *report_id);
+int repdb_mark_flush(repdb_t *db, time_t begin, time_t end, long long *n);
+int repdb_report_complete(repdb_t *db, const char *id);
+int repdb_reports_done(repdb_t *db, time_t begin, time_t end);
 
 const char *dest_state_name(dest_state_t s);
 /* Run one statement (tests, failure reports); 0 or -1. */

@@ -12,6 +12,7 @@
 #include "../milter/log.h"
 #include "../policy/strbuf.h"
 #include "aggregate.h"
+#include "collect.h"
 #include "dest.h"
 #include "failrep.h"
 #include "feedback_xml.h"
@@ -50,7 +51,6 @@ struct run_ctx {
 	struct timespec t0;
 	rjob_env_t env;
 	rjob_pool_t *pool;
-	size_t ndomains, done;      /* for the progress bar */
 };
 
 static const char *const skip_names[SKIP_COUNT] = {
@@ -237,11 +237,9 @@ static void progress(run_ctx_t *r, size_t done, size_t total)
 
 	if (!r->o.progress || total == 0)
 		return;
-	if (done != total && done % 64 != 0)
-		return;
 	fill = (int)((unsigned long long)done * (unsigned)width / total);
-	fprintf(stderr, "\r[%-*.*s] %zu/%zu domains", width, fill, bar, done,
-	    total);
+	fprintf(stderr, "\r[%-*.*s] %zu/%zu, %lu domains", width, fill, bar,
+	    done, total, r->st.domains);
 	if (done == total)
 		fputc('\n', stderr);
 	fflush(stderr);
@@ -371,16 +369,40 @@ static void one_destination(run_ctx_t *r, rjob_t *j, size_t k,
 		*all_final = false;
 }
 
-/* Mark the rows of every database, then close the report. */
+/* Every destination is final: note the rows for marking (done in one
+ * pass per database at the end of the run, mark_flush), and record the
+ * report as complete. */
 static void finish(run_ctx_t *r, const rjob_t *j, const char *mark)
+{
+	if (r->o.dry_run)
+		return;
+	for (size_t i = 0; i < r->o.ndbs; i++) {
+		if (repdb_mark_later(r->db[i], j->rep.domain, mark) < 0) {
+			log_err("%s: %s", repdb_path(r->db[i]),
+			    repdb_error(r->db[i]));
+			r->st.errors++;
+			return;
+		}
+	}
+	if (strcmp(mark, "-") != 0 &&
+	    repdb_report_complete(r->db[0], j->id) < 0) {
+		log_err("%s: %s", repdb_path(r->db[0]), repdb_error(r->db[0]));
+		r->st.errors++;
+	}
+}
+
+/* Mark the rows of every finished domain, then close their reports.  A
+ * crash before this leaves the reports complete and the rows unmarked:
+ * the next run finds them, sends nothing (every destination is final)
+ * and marks. */
+static void mark_flush(run_ctx_t *r)
 {
 	long long n;
 
 	if (r->o.dry_run)
 		return;
 	for (size_t i = 0; i < r->o.ndbs; i++) {
-		if (repdb_mark(r->db[i], j->rep.domain, r->o.begin, r->o.end,
-		    mark, &n) < 0) {
+		if (repdb_mark_flush(r->db[i], r->o.begin, r->o.end, &n) < 0) {
 			log_err("%s: %s", repdb_path(r->db[i]),
 			    repdb_error(r->db[i]));
 			r->st.errors++;
@@ -388,7 +410,7 @@ static void finish(run_ctx_t *r, const rjob_t *j, const char *mark)
 		}
 		r->st.marked += (unsigned long long)n;
 	}
-	if (strcmp(mark, "-") != 0 && repdb_report_done(r->db[0], j->id) < 0) {
+	if (repdb_reports_done(r->db[0], r->o.begin, r->o.end) < 0) {
 		log_err("%s: %s", repdb_path(r->db[0]), repdb_error(r->db[0]));
 		r->st.errors++;
 	}
@@ -438,7 +460,6 @@ static void finish_job(run_ctx_t *r, rjob_t *j)
 			finish(r, j, j->id);
 	}
 	rjob_free(j);
-	progress(r, ++r->done, r->ndomains);
 }
 
 static void drain(run_ctx_t *r, bool all)
@@ -453,31 +474,16 @@ static void drain(run_ctx_t *r, bool all)
 		finish_job(r, j);
 }
 
-/* Collect a domain's records from every database and hand the report to
- * the pool (or finish the domain at once when there is nothing to
- * build). */
-static void one_domain(run_ctx_t *r, const char *domain)
+/* One domain's records are complete: hand the report to the pool, or
+ * finish the domain at once when there is nothing to build. */
+static void one_domain(run_ctx_t *r, rjob_t *j)
 {
-	rjob_t *j = rjob_new(domain);
-	long long n;
-
-	for (size_t i = 0; i < r->o.ndbs; i++) {
-		if ((n = repdb_collect(r->db[i], domain, r->o.begin, r->o.end,
-		    &j->rep)) < 0) {
-			log_err("%s: %s", repdb_path(r->db[i]),
-			    repdb_error(r->db[i]));
-			r->st.errors++;
-			goto done;
-		}
-		r->st.rows += (unsigned long long)n;
-	}
 	if (j->rep.overflow)
 		log_warn("report for %s: %llu messages beyond %d records left "
-		    "out", domain, j->rep.overflow, AGG_MAX_RECORDS);
-	if (j->rep.nrecords == 0)
+		    "out", j->rep.domain, j->rep.overflow, AGG_MAX_RECORDS);
+	if (j->rep.nrecords == 0 || !j->rep.policy.valid)
 		goto done;
 	r->st.domains++;
-	agg_sort(&j->rep);
 	j->nd = dest_parse_list(j->rep.policy.rua, j->d, DEST_MAX);
 	if (j->nd == 0) {
 		r->st.skipped[SKIP_NO_RUA]++;
@@ -494,38 +500,35 @@ static void one_domain(run_ctx_t *r, const char *domain)
 	return;
 done:
 	rjob_free(j);
-	progress(r, ++r->done, r->ndomains);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 int run_reports(run_ctx_t *r)
 {
-	repdb_list_t all = { 0 };
-	size_t i, k;
+	char err[512];
+	collect_t *c;
+	rjob_t **jobs;
+	size_t n, k;
+	unsigned i;
 
-	for (i = 0; i < r->o.ndbs; i++) {
-		if (repdb_domains(r->db[i], r->o.begin, r->o.end, &all) < 0) {
-			log_err("%s: %s", repdb_path(r->db[i]),
-			    repdb_error(r->db[i]));
-			repdb_list_free(&all);
-			return -1;
-		}
+	if ((c = collect_new(r->db, r->o.ndbs, r->o.begin, r->o.end, err,
+	    sizeof(err))) == NULL) {
+		log_err("%s", err);
+		return -1;
 	}
-	if (all.n > 1)
-		qsort(all.item, all.n, sizeof(*all.item), cmp_str);
-	for (i = k = 0; i < all.n; i++)
-		if (i == 0 || strcmp(all.item[i], all.item[i - 1]) != 0)
-			k++;
-	r->ndomains = k;
-	for (i = 0; i < all.n; i++)
-		if (i == 0 || strcmp(all.item[i], all.item[i - 1]) != 0)
-			one_domain(r, all.item[i]);
+	r->st.rows = collect_rows(c);
+	for (i = 0; i < collect_parts(c); i++) {
+		if (collect_partition(c, i, &jobs, &n) < 0) {
+			log_err("reading partition %u failed", i);
+			r->st.errors++;
+		}
+		for (k = 0; k < n; k++)
+			one_domain(r, jobs[k]);
+		free(jobs);
+		progress(r, i + 1, collect_parts(c));
+	}
 	drain(r, true);
-	repdb_list_free(&all);
+	collect_free(c);
+	mark_flush(r);
 	if (r->o.failure_reports)
 		failrep_run(r->o.cfg, r->db[0], r->verifier, &r->tp,
 		    r->signer, r->sender, r->o.dry_run, &r->st);

@@ -1,0 +1,51 @@
+/*
+ * collect - the period's reportable rows of every database, grouped into
+ * one report per policy domain, a partition of domains at a time.
+ *
+ * SYNOPSIS
+ *	collect_t *c = collect_new(dbs, ndbs, begin, end, err, errlen);
+ *	for (i = 0; i < collect_parts(c); i++) {
+ *		collect_partition(c, i, &jobs, &n);   jobs sorted by domain
+ *		... each jobs[k] is the caller's (rjob_free)
+ *		free(jobs);
+ *	}
+ *	collect_free(c);
+ *
+ * DESCRIPTION
+ *	collect_new() reads every database once (repdb_scan(): time order,
+ *	nearly sequential) and writes each row's (policy domain, record key)
+ *	to a temporary partition file chosen by the domain
+ *	(partition.h), about COLLECT_ROWS_PER_PART rows a partition.
+ *	Several databases (a fleet) go to the same partitions, so their
+ *	counts add up.
+ *
+ *	collect_partition() reads partition i back and groups it: one
+ *	rjob_t per domain whose rep holds the records with their counts
+ *	(aggregate.h), the policy of the domain's latest row across the
+ *	databases (repdb_policy()), sorted.  Memory: the domains of one
+ *	partition, never the whole period.  The array and the jobs belong
+ *	to the caller.
+ *
+ *	The databases are borrowed.  collect_free() accepts NULL.
+ */
+#ifndef REPORTER_COLLECT_H
+#define REPORTER_COLLECT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "repdb.h"
+#include "reportjob.h"
+
+#define COLLECT_ROWS_PER_PART 100000
+
+typedef struct collect collect_t;
+
+collect_t *collect_new(repdb_t *const *dbs, size_t ndbs, time_t begin,
+    time_t end, char *err, size_t errlen);
+unsigned collect_parts(const collect_t *c);
+unsigned long long collect_rows(const collect_t *c);
+int collect_partition(collect_t *c, unsigned i, rjob_t ***jobs, size_t *n);
+void collect_free(collect_t *c);
+
+#endif
