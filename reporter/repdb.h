@@ -27,11 +27,12 @@
  *	byte order, one query.  The list belongs to the caller
  *	(repdb_list_free).
  *
- *	repdb_collect() adds the domain's reportable rows to rep (which
- *	groups them in a hash table, aggregate.h), read through the
- *	(policy_domain, time) index: one domain's rows at a time, never the
- *	whole table; it offers the policy of the domain's latest row to rep.  Returns the
- *	number of rows added, or -1.
+ *	repdb_collect() adds one domain's reportable rows to rep (which
+ *	groups them, aggregate.h), read through the (policy_domain, time)
+ *	index, and offers the policy of the domain's latest row to rep.
+ *	Returns the number of rows added, or -1.  (Tests and small tools;
+ *	a run uses the one-pass path below, which reads each table page
+ *	once instead of once per row.)
  *
  *	repdb_mark() sets reported = report_id on the same rows, in one
  *	transaction; *n is the number of rows marked.

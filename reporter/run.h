@@ -15,23 +15,28 @@
  *	report bookkeeping), the embedded XSDs, the resolver (external
  *	destination verification), the DKIM signer when configured.
  *
- *	run_reports() streams: it lists the policy domains with reportable
- *	rows (repdb.h) in each database, merges the sorted lists, and for
- *	one domain at a time collects the grouped records from every
- *	database (counts summed), builds and validates the XML
- *	(feedback_xml.h), gzips it and mails it to each destination (dest.h,
- *	mailmsg.h, transport.h).  Memory holds one domain's records.
+ *	run_reports() reads the period's reportable rows of every database
+ *	once (collect.h: nearly sequential, spilled to hash partitions of
+ *	domains), then one partition at a time builds one report per
+ *	policy domain (counts of several databases summed).  The XML
+ *	(feedback_xml.h, validated), gzip and the mail of each report are
+ *	built on RUN_WORKERS threads (reportjob.h); destinations, sending
+ *	and bookkeeping happen on the calling thread.  Memory holds one
+ *	partition's domains and the reports in flight.
  *
  *	Per destination: not mailto, NoReportsList, the !size limit, or an
  *	external destination that did not authorize the domain: skipped
  *	(logged with the reason).  Sent: recorded at once (report_dest).  A
  *	temporary failure counts an attempt; after ReportMaxAttempts runs,
  *	or at once on a permanent failure (5xx), the destination is failed
- *	and logged.  When every destination of a report is final the rows
- *	are marked with the report id, in each database (one transaction
- *	each), and the report is closed.  A report with a destination still
- *	pending keeps its rows unmarked and its id; the next run resumes it
- *	and sends only to the destinations still pending.  Rows of a domain
+ *	and logged.  When every destination of a report is final the report
+ *	is "complete"; at the end of the run the rows of all complete
+ *	reports are marked with their ids, one pass and one transaction per
+ *	database, and the reports are closed (a crash before that: the next
+ *	run finds the complete reports, sends nothing and marks).  A report
+ *	with a destination still pending keeps its rows unmarked and its id;
+ *	the next run resumes it and sends only to the destinations still
+ *	pending.  Rows of a domain
  *	without any rua are marked "-".  A crash between a send and its
  *	record can only repeat that one message, under the same report id
  *	and Message-ID, so the receiver can drop it.

@@ -353,7 +353,52 @@ tap.is_(q(h1, "SELECT time - %d FROM messages" % T0), [(86405,)],
 tap.is_(q(h1, "SELECT count(*) FROM message_dkim"), [(1,)],
         "children deleted with their rows")
 
-# ---- 7. usage errors -----------------------------------------------------------
+# ---- 7. pacing and the progress bar ----------------------------------------
+d7 = newdir("pace")
+h7 = os.path.join(d7, "history.db")
+db = history.create(h7)
+for k in range(3):
+    dom = "d%d.example.com" % k
+    history.add(db, time=T0 + k, policy_domain=dom, header_from=dom,
+                rua="mailto:agg@example.com")
+db.commit()
+db.close()
+# PSL discovery: example.com is the organizational domain without DNS.
+rt7 = reptest.Reporter(d7, {"PolicyDiscovery": "psl"})
+t0 = time.time()
+rc, so, se = rt7.run("--db", h7, "--batch", "2", "--delay", "1", *PERIOD)
+took = time.time() - t0
+tap.like(so, r"3 sent", "three reports to one destination domain")
+tap.ok(1.0 <= took < 5, "--batch 2 --delay 1: one pause (%.1f s)" % took)
+import pty  # noqa: E402
+db = history.create(os.path.join(d7, "tty.db"))
+history.add(db, time=T0 + 1)
+db.commit()
+db.close()
+master, slave = pty.openpty()
+p = subprocess.run([reptest.REPORTER, "-c", rt7.conf, "--db",
+                    os.path.join(d7, "tty.db"), "--dry-run", d7] + PERIOD,
+                   stdout=subprocess.PIPE, stderr=slave, timeout=30)
+os.close(slave)
+tty = b""
+try:
+    while True:
+        chunk = os.read(master, 4096)
+        if not chunk:
+            break
+        tty += chunk
+except OSError:
+    pass
+os.close(master)
+tap.like(tty.decode("ascii", "replace"), r"\r\[#+\] 1/1, 1 domains",
+         "progress bar on a terminal")
+p = subprocess.run([reptest.REPORTER, "-c", rt7.conf, "--db",
+                    os.path.join(d7, "tty.db"), "--dry-run", d7] + PERIOD,
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+tap.unlike((p.stdout + p.stderr).decode(), r"\[#",
+           "no progress bar when stderr is not a terminal")
+
+# ---- 8. usage errors -----------------------------------------------------------
 rc, so, se = rt.run("--db", h1, "--begin", "2025-02-30")
 tap.is_(rc, 2, "bad date refused")
 rc, so, se = rt.run("--db", os.path.join(out, "missing.db"), *PERIOD)
