@@ -505,6 +505,7 @@ done:
 int run_reports(run_ctx_t *r)
 {
 	char err[512];
+	struct timespec t1;
 	collect_t *c;
 	rjob_t **jobs;
 	size_t n, k;
@@ -516,6 +517,10 @@ int run_reports(run_ctx_t *r)
 		return -1;
 	}
 	r->st.rows = collect_rows(c);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_info("read %llu rows into %u partitions in %.1f s", r->st.rows,
+	    collect_parts(c), (double)(t1.tv_sec - r->t0.tv_sec) +
+	    (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e9);
 	for (i = 0; i < collect_parts(c); i++) {
 		if (collect_partition(c, i, &jobs, &n) < 0) {
 			log_err("reading partition %u failed", i);
