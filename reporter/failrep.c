@@ -203,10 +203,9 @@ static void fr_sample(const fr_ctx_t *c, const failrep_sample_t *s)
 	for (i = 0; i < nd; i++)
 		uris[i] = d[i].uri;
 	if (!c->dry_run) {
-		found = repdb_report_find(c->db, s->policy_domain, s->time,
-		    s->time + 1, id, sizeof(id));
-		if (found == 0 && repdb_report_start(c->db, id,
-		    s->policy_domain, s->time, s->time + 1, 1, uris, nd) < 0)
+		found = repdb_report_known(c->db, id);
+		if (found < 0 || (found == 0 && repdb_report_start(c->db, id,
+		    s->policy_domain, s->time, s->time + 1, 1, uris, nd) < 0))
 			return;
 	}
 	for (i = 0; i < nd; i++)

@@ -668,3 +668,19 @@ int repdb_reports_done(repdb_t *db, time_t begin, time_t end)
 	sqlite3_finalize(st);
 	return rc;
 }
+
+int repdb_report_known(repdb_t *db, const char *id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db, "SELECT 1 FROM report_log WHERE"
+	    " report_id = ?1", -1, &st, NULL))
+		return fail(db, "prepare");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(db, "find report");
+	return rc == SQLITE_ROW;
+}

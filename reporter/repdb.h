@@ -126,6 +126,8 @@ int repdb_dest_get(repdb_t *db, const char *id, const char *uri,
 int repdb_dest_set(repdb_t *db, const char *id, const char *uri,
     const repdb_dest_t *st);
 int repdb_report_done(repdb_t *db, const char *id);
+/* 1 when report_log has this id (any state), 0 when not, -1 error. */
+int repdb_report_known(repdb_t *db, const char *id);
 
 long long repdb_expire(repdb_t *db, time_t before);
 

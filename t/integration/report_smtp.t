@@ -207,13 +207,13 @@ hf = os.path.join(fdir, "history.db")
 db = history.create(hf)
 HDRS = ("From: <ceo@bank.example>\r\nSubject: urgent\r\n"
         "Message-ID: <x1@spoof.example>\r\n")
-for i in range(3):
-    mid = history.add(db, time=T0 + 10 + i, policy_domain="bank.example",
+for i in range(3):           # the same second: distinct reports all the same
+    mid = history.add(db, time=T0 + 10, policy_domain="bank.example",
                       header_from="bank.example", result="fail")
     db.execute("INSERT INTO failure_samples (message_id, time, "
                "policy_domain, header_from, source_ip, mail_from, ruf, "
                "auth_failure, headers) VALUES (?,?,?,?,?,?,?,?,?)",
-               (mid, T0 + 10 + i, "bank.example", "bank.example",
+               (mid, T0 + 10, "bank.example", "bank.example",
                 "203.0.113.5", "x@spoof.example",
                 "mailto:ruf@bank.example,mailto:ruf@third.example",
                 "dmarc", HDRS))
@@ -249,6 +249,11 @@ tap.like(se, r"ruf@third.example skipped: external destination "
 tap.is_(sorted(r[0] for r in sqlite3.connect(hf).execute(
     "SELECT reported IS NULL FROM failure_samples")), [0, 0, 1],
     "two samples handled, one waits for the next hour")
+rc, so, se = rf.run("--db", hf, *PERIOD)
+tap.like(so, r"failure reports 0 sent 0 skipped 1 deferred",
+         "next run in the same hour: still capped")
+tap.is_(len([m for m in srv.messages if m[1] == "ruf@bank.example"]), 2,
+        "nothing sent twice")
 
 srv.shutdown()
 tap.done_testing()
