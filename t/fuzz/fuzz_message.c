@@ -3,8 +3,10 @@
  * message_new/header/eoh/body/finish (milter/message.h), which run the
  * header-From parser, the forged Authentication-Results check, SPF
  * (libspf2 through milter/spf.c), DKIM (libopendkim through
- * milter/dkim.c), dmarc_evaluate() with policy discovery, decide_action()
- * and authres_format(), all against a fake DNS (fakedns.h) that answers
+ * milter/dkim.c), ARC (milter/arc.h), dmarc_evaluate() with policy
+ * discovery, the local exceptions (TrustedForwarders with PTR checks,
+ * LocalPolicyFile), decide_action() and authres_format(), all against a
+ * fake DNS (fakedns.h) that answers
  * from the input's zone.
  *
  * Input: fuzzmsg.h layout.  Checks: the outcome is consistent (an
@@ -15,6 +17,9 @@
  * syslog raw).  With FUZZ_VERBOSE set in the environment each outcome
  * (log line and Authentication-Results) is printed on stderr.
  */
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "../../milter/message.h"
 #include "../../milter/authres.h"
 #include "fakedns.h"
@@ -24,8 +29,8 @@
 #define FUZZ_AUTHSERV "mx.fuzz.test"
 
 /* Two daemons: tree walk with MultipleFrom strictest (the default
- * runtime), and the PSL with MultipleFrom reject and Enforcement off
- * (envelope option "psl"). */
+ * runtime), and the PSL with MultipleFrom reject, Enforcement off,
+ * TrustedForwarders and a LocalPolicyFile (envelope option "psl"). */
 static const char *const fuzz_config[2] = {
     "AuthservID " FUZZ_AUTHSERV "\n"
     "HistoryDB \"\"\n"
@@ -37,8 +42,15 @@ static const char *const fuzz_config[2] = {
     "Enforcement off\n"
     "TempErrorAction tempfail\n"
     "PolicyDiscovery psl\n"
-    "PublicSuffixList /usr/share/publicsuffix/public_suffix_list.dat\n",
+    "PublicSuffixList /usr/share/publicsuffix/public_suffix_list.dat\n"
+    "TrustedForwarders 198.51.100.0/24, fwd.example, .relay.example\n",
 };
+
+static const char fuzz_localpolicy[] =
+    "from example.com never-reject\n"
+    "from strict.example always-reject\n"
+    "rcpt rcpt.test enforcement=quarantine\n"
+    "from monitor.example monitor\n";
 
 static runtime_t runtimes[2];
 static runtime_t *rt;
@@ -58,7 +70,12 @@ static void runtime_init(runtime_t *r, const char *conf)
 	r->spf = spf_checker_new(r->dns, err, sizeof(err));
 	r->dkim = dkim_engine_new(r->dns, r->cfg->max_signatures, err,
 	    sizeof(err));
-	FUZZ_CHECK(r->spf != NULL && r->dkim != NULL);
+	r->arc = arc_engine_new(r->dns, err, sizeof(err));
+	r->forwarders = forwarders_parse(r->cfg->trusted_forwarders, err,
+	    sizeof(err));
+	FUZZ_CHECK(r->spf != NULL && r->dkim != NULL && r->arc != NULL &&
+	    r->forwarders != NULL);
+	r->localpolicy = localpolicy_slot_new(NULL, "");
 	r->eval.discovery.method = r->cfg->discovery;
 	if (r->cfg->discovery == DISCOVERY_PSL) {
 		r->psl = psl_load_file(r->cfg->psl_file);
@@ -66,6 +83,27 @@ static void runtime_init(runtime_t *r, const char *conf)
 			r->eval.discovery.method = DISCOVERY_TREEWALK;
 		r->eval.discovery.psl = r->psl;
 	}
+}
+
+/* The LocalPolicyFile from a memory file (localpolicy_load wants a
+ * regular file by name). */
+static void load_localpolicy(localpolicy_slot_t *slot)
+{
+	char path[64], err[CONFIG_ERR_MAX];
+	localpolicy_t *lp;
+	int fd = memfd_create("localpolicy", 0);
+
+	FUZZ_CHECK(fd >= 0);
+	FUZZ_CHECK(write(fd, fuzz_localpolicy, sizeof(fuzz_localpolicy) - 1)
+	    == (ssize_t)(sizeof(fuzz_localpolicy) - 1));
+	str_format(path, sizeof(path), "/proc/self/fd/%d", fd);
+	lp = localpolicy_load(path, err, sizeof(err));
+	if (lp == NULL) {
+		fprintf(stderr, "fuzz local policy: %s\n", err);
+		abort();
+	}
+	localpolicy_slot_set(slot, lp);
+	close(fd);
 }
 
 static void on_header(void *ctx, const char *name, const char *value)
@@ -118,6 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (runtimes[0].cfg == NULL) {
 		runtime_init(&runtimes[0], fuzz_config[0]);
 		runtime_init(&runtimes[1], fuzz_config[1]);
+		load_localpolicy(runtimes[1].localpolicy);
 	}
 	fuzz_msg_split(data, size, &fm);
 	rt = &runtimes[strcmp(fm.options, "psl") == 0];

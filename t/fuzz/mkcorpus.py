@@ -335,7 +335,8 @@ def main(argv):
         if t in ('fuzz_message', 'fuzz_dkim'):
             if msgs is None:
                 msgs = messages()
-            write(t, msgs)
+            # The whole-message target also gets the ARC-sealed seeds.
+            write(t, msgs + (arc()[:3] if t == 'fuzz_message' else []))
         else:
             write(t, gens[t]())
 
