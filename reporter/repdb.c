@@ -13,6 +13,7 @@
 #include "../policy/strbuf.h"
 
 #define REPDB_BUSY_MS 10000
+#define REPDB_MARK_WINDOW 3600      /* seconds of history per transaction */
 
 struct repdb {
 	sqlite3 *db;
@@ -606,36 +607,50 @@ int repdb_mark_later(repdb_t *db, const char *domain, const char *report_id)
 	return rc;
 }
 
+/* One window of the period in one transaction. */
+static int mark_window(repdb_t *db, sqlite3_stmt *st, time_t from,
+    time_t to, long long *n)
+{
+	if (repdb_exec(db, "BEGIN IMMEDIATE") < 0)
+		return -1;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)to);
+	sqlite3_bind_int64(st, 3, db->snapshot);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		fail(db, "mark reported");
+		sqlite3_reset(st);
+		sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	*n += sqlite3_changes(db->db);
+	sqlite3_reset(st);
+	return repdb_exec(db, "COMMIT");
+}
+
+/* Marking is idempotent, so the period is marked a window at a time:
+ * the write lock is never held for long (the milter keeps writing). */
 int repdb_mark_flush(repdb_t *db, time_t begin, time_t end, long long *n)
 {
 	sqlite3_stmt *st = NULL;
+	time_t w;
+	int rc = 0;
 
 	*n = 0;
 	if (sqlite3_exec(db->db, "CREATE TEMP TABLE IF NOT EXISTS done_marks"
 	    " (domain TEXT PRIMARY KEY, report_id TEXT NOT NULL)", NULL, NULL,
-	    NULL) != SQLITE_OK || repdb_exec(db, "BEGIN IMMEDIATE") < 0)
-		return fail(db, "mark");
-	if (sqlite3_prepare_v2(db->db, sql_mark_all, -1, &st, NULL) !=
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db->db, sql_mark_all, -1, &st, NULL) !=
 	    SQLITE_OK)
-		goto bad;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)begin);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)end);
-	sqlite3_bind_int64(st, 3, db->snapshot);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto bad;
-	*n = sqlite3_changes(db->db);
+		return fail(db, "mark");
+	for (w = begin; w < end && rc == 0; w += REPDB_MARK_WINDOW)
+		rc = mark_window(db, st, w, end - w > REPDB_MARK_WINDOW ?
+		    w + REPDB_MARK_WINDOW : end, n);
 	sqlite3_finalize(st);
-	st = NULL;
-	if (sqlite3_exec(db->db, "DELETE FROM temp.done_marks", NULL, NULL,
-	    NULL) != SQLITE_OK)
-		goto bad;
-	return repdb_exec(db, "COMMIT");
-bad:
-	fail(db, "mark reported");
-	sqlite3_finalize(st);
-	sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
-	*n = 0;
-	return -1;
+	if (rc == 0 && sqlite3_exec(db->db, "DELETE FROM temp.done_marks",
+	    NULL, NULL, NULL) != SQLITE_OK)
+		return fail(db, "mark");
+	return rc;
 }
 
 int repdb_report_complete(repdb_t *db, const char *id)

@@ -54,9 +54,9 @@
  *	repdb_policy() offers one domain's latest policy to rep.
  *	repdb_mark_later() notes (domain, report id) in a temporary table of
  *	the connection; repdb_mark_flush() then marks all noted domains'
- *	reportable rows in one transaction and one pass in time order
- *	(one UPDATE per domain would rewrite each table page once per
- *	domain).  repdb_report_complete() moves a report whose destinations
+ *	reportable rows in one pass in time order, one transaction per hour
+ *	of the period so the write lock is held briefly (one UPDATE per
+ *	domain would rewrite each table page once per domain).  repdb_report_complete() moves a report whose destinations
  *	are all final to "complete"; repdb_reports_done() closes the
  *	period's complete reports once their rows are marked.  A report
  *	found by repdb_report_find() may be pending or complete.

@@ -31,8 +31,8 @@
  *	or at once on a permanent failure (5xx), the destination is failed
  *	and logged.  When every destination of a report is final the report
  *	is "complete"; at the end of the run the rows of all complete
- *	reports are marked with their ids, one pass and one transaction per
- *	database, and the reports are closed (a crash before that: the next
+ *	reports are marked with their ids, one pass per database (an hour
+ *	of history per transaction), and the reports are closed (a crash before that: the next
  *	run finds the complete reports, sends nothing and marks).  A report
  *	with a destination still pending keeps its rows unmarked and its id;
  *	the next run resumes it and sends only to the destinations still
