@@ -11,6 +11,7 @@
 #include "../policy/strbuf.h"
 #include "arc_crypto.h"
 #include "arc_tags.h"
+#include "keycache.h"
 
 /* Base64 of an 8192-bit SubjectPublicKeyInfo decodes to about 1060
  * bytes; anything much longer is not a key we accept. */
@@ -19,12 +20,10 @@
 static EVP_PKEY *rsa_key(const unsigned char *der, size_t len)
 {
 	const unsigned char *p = der;
-	EVP_PKEY *k = d2i_PUBKEY(NULL, &p, (long)len);
+	/* SubjectPublicKeyInfo without trailing bytes (parsed once per key:
+	 * see keycache.h) */
+	EVP_PKEY *k = keycache_get(der, len);
 
-	if (k != NULL && p != der + len) {      /* trailing garbage */
-		EVP_PKEY_free(k);
-		return NULL;
-	}
 	if (k == NULL) {                        /* PKCS#1 RSAPublicKey */
 		p = der;
 		k = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)len);

@@ -11,7 +11,9 @@
  *	without aborting the others (DKIM_CBSTAT_TRYAGAIN fails the whole
  *	message), so on TEMPFAIL it records a note for that signature and
  *	hands libopendkim an empty record; the note wins when results are
- *	mapped.  NXDOMAIN and NODATA are "no key" (permerror).
+ *	mapped.  NXDOMAIN and NODATA are "no key" (permerror).  Parsed
+ *	public keys are shared between messages: keycache.h (libopendkim's
+ *	d2i_PUBKEY_bio() calls land there once keycache_enable() is called).
  *
  *	DKIM_LIBFLAGS_BADSIGHANDLES keeps syntactically broken signatures in
  *	the signature list (with their error) so they are reported, and
@@ -47,6 +49,7 @@
 
 #include "../policy/strbuf.h"
 #include "dkim.h"
+#include "keycache.h"
 
 #define DKIM_HEADER_MAX (256 * 1024)    /* one header field, name+value */
 #define DKIM_QID_MAX 64
@@ -279,6 +282,7 @@ static int engine_options(dkim_engine_t *e, char *err, size_t errlen)
 		str_copy(err, errlen, "dkim: cannot set library flags");
 		return -1;
 	}
+	keycache_enable();
 	if (dkim_set_key_lookup(e->lib, key_lookup) != DKIM_STAT_OK ||
 	    dkim_set_prescreen(e->lib, prescreen) != DKIM_STAT_OK) {
 		str_copy(err, errlen, "dkim: cannot install callbacks");

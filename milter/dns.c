@@ -49,6 +49,7 @@
 #include <unbound.h>
 
 #include "../policy/strbuf.h"
+#include "dnscache.h"
 
 #define DNS_DEFAULT_TIMEOUT_MS 5000
 #define DNS_NS_TOKEN_MAX 128
@@ -62,6 +63,7 @@ struct dns_resolver {
 	int stop_pipe[2];
 	pthread_mutex_t lock;		/* requests' state and the stats */
 	dns_stats_t stats;
+	dnscache_t *cache;		/* answers, in front of libunbound */
 };
 
 typedef struct dns_request {
@@ -314,6 +316,8 @@ dnsops_status_t dns_lookup(dns_resolver_t *r, const char *name, int rrtype,
 		return res->status;
 	}
 	dns_count(r, &r->stats.queries);
+	if (dnscache_get(r->cache, name, rrtype, res))
+		return res->status;
 	if (dns_resolve(r, name, rrtype, &ub, res->reason,
 	    sizeof(res->reason)) < 0) {
 		res->status = DNSOPS_TEMPFAIL;
@@ -321,6 +325,7 @@ dnsops_status_t dns_lookup(dns_resolver_t *r, const char *name, int rrtype,
 	}
 	dns_map_result(r, ub, res);
 	ub_resolve_free(ub);
+	dnscache_put(r->cache, name, rrtype, res);
 	return res->status;
 }
 
@@ -601,6 +606,7 @@ dns_resolver_t *dns_resolver_new(const dns_cfg_t *cfg, char *err,
 	pthread_mutex_init(&r->lock, NULL);
 	r->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms
 	    : DNS_DEFAULT_TIMEOUT_MS;
+	r->cache = dnscache_new();
 	if ((r->ctx = ub_ctx_create()) == NULL) {
 		str_copy(err, errlen, "cannot create libunbound context");
 		goto fail;
@@ -641,6 +647,7 @@ void dns_resolver_free(dns_resolver_t *r)
 		close(r->stop_pipe[0]);
 	if (r->stop_pipe[1] >= 0)
 		close(r->stop_pipe[1]);
+	dnscache_free(r->cache);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }

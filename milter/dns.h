@@ -14,6 +14,9 @@
  *	cache.  Queries are asynchronous inside libunbound; a dispatcher
  *	thread processes answers and each caller waits at most cfg->timeout_ms
  *	for its own, then cancels it and gets DNSOPS_TEMPFAIL ("timeout").
+ *	Answers (not temporary failures) are also kept in the caller's
+ *	thread for their TTL (dnscache.h), which spares the round trip
+ *	through libunbound's worker thread.
  *
  *	Resolver: cfg->nameservers ("ADDR[@PORT]" separated by spaces or
  *	commas) are used as forwarders; when empty, /etc/resolv.conf.  With

@@ -19,11 +19,30 @@ typedef struct milter_conn {
 	connection_t conn;
 	message_t *msg;
 	bool leadspc;       /* MTA keeps the space after the colon */
+	unsigned long noreply;  /* MILTER_NO_REPLY steps the MTA agreed to */
 } milter_conn_t;
+
+/* Events whose callbacks always answer "continue" (a missing message
+ * state cannot happen after MAIL was accepted) need no reply: the MTA
+ * sends them without waiting, which saves a round trip per header,
+ * body chunk, recipient and HELO.  libmilter drops the answers of these
+ * callbacks, so they must never decide anything.  DATA and unknown
+ * commands have no callback at all and are not sent. */
+#define MILTER_NO_REPLY (SMFIP_NR_HELO | SMFIP_NR_RCPT | SMFIP_NR_HDR | \
+	SMFIP_NR_BODY)
+#define MILTER_NOT_SENT (SMFIP_NODATA | SMFIP_NOUNKNOWN)
 
 static milter_conn_t *conn_get(SMFICTX *ctx)
 {
 	return smfi_getpriv(ctx);
+}
+
+/* "Continue" for a step: libmilter wants SMFIS_NOREPLY when no reply was
+ * agreed on (anything else is sent nowhere and logged as an error). */
+static sfsistat proceed(const milter_conn_t *mc, unsigned long step)
+{
+	return mc != NULL && (mc->noreply & step) ? SMFIS_NOREPLY :
+	    SMFIS_CONTINUE;
 }
 
 static void conn_end_message(milter_conn_t *mc)
@@ -68,7 +87,8 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0,
 	}
 	mc->leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
-	*pf1 = f1 & SMFIP_HDR_LEADSPC;
+	*pf1 = f1 & (SMFIP_HDR_LEADSPC | MILTER_NO_REPLY | MILTER_NOT_SENT);
+	mc->noreply = f1 & MILTER_NO_REPLY;
 	*pf2 = 0;
 	*pf3 = 0;
 	(void)f2;
@@ -105,7 +125,7 @@ static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
 
 	if (mc && helo)
 		str_copy(mc->conn.helo, sizeof(mc->conn.helo), helo);
-	return SMFIS_CONTINUE;
+	return proceed(mc, SMFIP_NR_HELO);
 }
 
 static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
@@ -141,7 +161,7 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
 	if (mc == NULL || mc->msg == NULL)
 		return SMFIS_TEMPFAIL;
 	message_rcpt(dw_runtime, mc->msg, argv[0] ? argv[0] : "");
-	return SMFIS_CONTINUE;
+	return proceed(mc, SMFIP_NR_RCPT);
 }
 
 static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
@@ -151,7 +171,7 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 	if (mc == NULL || mc->msg == NULL)
 		return SMFIS_TEMPFAIL;
 	message_header(dw_runtime, mc->msg, name, value, mc->leadspc);
-	return SMFIS_CONTINUE;
+	return proceed(mc, SMFIP_NR_HDR);
 }
 
 static sfsistat mlfi_eoh(SMFICTX *ctx)
@@ -176,7 +196,7 @@ static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *p, size_t n)
 	if (mc == NULL || mc->msg == NULL)
 		return SMFIS_TEMPFAIL;
 	message_body(mc->msg, p, n);
-	return SMFIS_CONTINUE;
+	return proceed(mc, SMFIP_NR_BODY);
 }
 
 /* Remove forged Authentication-Results (highest index first, so the
