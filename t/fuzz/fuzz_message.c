@@ -17,9 +17,6 @@
  * syslog raw).  With FUZZ_VERBOSE set in the environment each outcome
  * (log line and Authentication-Results) is printed on stderr.
  */
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include "../../milter/message.h"
 #include "../../milter/authres.h"
 #include "fakedns.h"
@@ -85,25 +82,18 @@ static void runtime_init(runtime_t *r, const char *conf)
 	}
 }
 
-/* The LocalPolicyFile from a memory file (localpolicy_load wants a
- * regular file by name). */
 static void load_localpolicy(localpolicy_slot_t *slot)
 {
-	char path[64], err[CONFIG_ERR_MAX];
+	char err[CONFIG_ERR_MAX];
 	localpolicy_t *lp;
-	int fd = memfd_create("localpolicy", 0);
 
-	FUZZ_CHECK(fd >= 0);
-	FUZZ_CHECK(write(fd, fuzz_localpolicy, sizeof(fuzz_localpolicy) - 1)
-	    == (ssize_t)(sizeof(fuzz_localpolicy) - 1));
-	str_format(path, sizeof(path), "/proc/self/fd/%d", fd);
-	lp = localpolicy_load(path, err, sizeof(err));
+	lp = localpolicy_parse("fuzz-localpolicy", fuzz_localpolicy,
+	    sizeof(fuzz_localpolicy) - 1, err, sizeof(err));
 	if (lp == NULL) {
 		fprintf(stderr, "fuzz local policy: %s\n", err);
 		abort();
 	}
 	localpolicy_slot_set(slot, lp);
-	close(fd);
 }
 
 static void on_header(void *ctx, const char *name, const char *value)

@@ -7,10 +7,14 @@
  * accepted one has at most NETLIST_MAX entries, formats to text that
  * parses to a list with the same count and the same format, and answers
  * the same for a set of probe addresses (and for the input's own words
- * used as addresses) before and after the round trip.
+ * used as addresses) before and after the round trip.  The same text is
+ * also parsed as a TrustedForwarders list (milter/forwarder.h) and
+ * matched against the probes.
  */
+#include "../../milter/forwarder.h"
 #include "../../policy/netlist.h"
 #include "../../policy/strbuf.h"
+#include "fakedns.h"
 #include "fuzz.h"
 
 static const char *const probes[] = {
@@ -18,6 +22,32 @@ static const char *const probes[] = {
 	"::1", "::", "2001:db8::1", "::ffff:192.0.2.1", "IPv6:2001:db8::7",
 	"fe80::1%eth0", "", "1.2.3", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
 };
+
+/* TrustedForwarders (milter/forwarder.h) takes the same kind of list,
+ * plus host names checked by forward-confirmed PTR lookups (against an
+ * empty fake DNS zone here: every lookup is NXDOMAIN). */
+static void forwarders(const char *text)
+{
+	char err[256], what[FORWARDER_WHAT_MAX];
+	forwarders_t *f;
+	dns_resolver_t *r;
+	size_t i;
+
+	f = forwarders_parse(text, err, sizeof(err));
+	if (f == NULL) {
+		FUZZ_CHECK(strnlen(err, sizeof(err)) < sizeof(err));
+		return;
+	}
+	r = dns_resolver_new(NULL, err, sizeof(err));
+	fakedns_load("", 0);
+	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		what[0] = '\0';
+		if (forwarders_match(f, r, probes[i], what, sizeof(what)))
+			FUZZ_CHECK(what[0] != '\0');
+		FUZZ_CHECK(strnlen(what, sizeof(what)) < sizeof(what));
+	}
+	forwarders_free(f);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -27,6 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	strbuf_t sb, sb2;
 	size_t i;
 
+	forwarders(text);
 	memset(err, 'x', sizeof(err));
 	nl = netlist_parse(text, err, sizeof(err));
 	if (nl == NULL) {
