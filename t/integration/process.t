@@ -67,6 +67,11 @@ d = harness.Daemon(out, {
     "StatsFile": stats, "StatsInterval": 1, "HistoryDB": history,
     "IgnoreNetworks": '""', "Syslog": "no"}, dns=dns, name="nobody")
 d.start()
+# The socket listens before the drop; "starting on" is logged after it.
+for _ in range(100):
+    if "starting on" in d.stderr_text():
+        break
+    time.sleep(0.05)
 with open("/proc/%d/status" % d.pid()) as fp:
     uids = re.search(r"^Uid:\s+(\d+)\s+(\d+)\s+(\d+)", fp.read(), re.M)
 tap.is_([int(u) for u in uids.groups()], [nobody.pw_uid] * 3,
