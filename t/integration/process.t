@@ -88,7 +88,7 @@ for ip in ("192.0.2.10", "198.51.100.1", "198.51.100.2"):
     actions.append(r.action)
 tap.is_(actions, ["accept", "reject", "reject"], "messages filtered")
 text = ""
-for _ in range(50):
+for _ in range(150):
     if os.path.exists(stats):
         with open(stats) as fp:
             text = fp.read()
