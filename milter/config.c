@@ -267,22 +267,6 @@ static const cfg_key_t config_keys[] = {
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 #define FIELD(cfg, k, type) ((type *)(void *)((char *)(cfg) + (k)->offset))
 
-/* One error line: "file:line: message", or "file: message" for line 0. */
-static void __attribute__((format(printf, 5, 6)))
-config_error(char *err, size_t errlen, const char *file, unsigned line,
-    const char *fmt, ...)
-{
-	char msg[CONFIG_ERR_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (line)
-		str_format(err, errlen, "%s:%u: %s", file, line, msg);
-	else
-		str_format(err, errlen, "%s: %s", file, msg);
-}
 
 static const cfg_key_t *key_find(const char *name)
 {
@@ -588,18 +572,18 @@ static int parse_line(config_t *cfg, const char *file, unsigned lineno,
 	value += strspn(value, " \t");
 	str_printable(shown, sizeof(shown), line, strlen(line));
 	if ((k = key_find(line)) == NULL) {
-		config_error(err, errlen, file, lineno, "unknown key '%s'", shown);
+		config_file_error(err, errlen, file, lineno, "unknown key '%s'", shown);
 		return -1;
 	}
 	idx = (size_t)(k - config_keys);
 	if (seen[idx]) {
-		config_error(err, errlen, file, lineno,
+		config_file_error(err, errlen, file, lineno,
 		    "duplicate key %s (first set at line %u)", k->name, seen[idx]);
 		return -1;
 	}
 	seen[idx] = lineno;
 	if (*value == '\0') {
-		config_error(err, errlen, file, lineno, "missing value for %s "
+		config_file_error(err, errlen, file, lineno, "missing value for %s "
 		    "(write \"\" for an empty value)", k->name);
 		return -1;
 	}
@@ -607,7 +591,7 @@ static int parse_line(config_t *cfg, const char *file, unsigned lineno,
 		value[0] = '\0';
 	if (set_value(cfg, k, value, why, sizeof(why)) < 0) {
 		str_printable(shown, sizeof(shown), value, strlen(value));
-		config_error(err, errlen, file, lineno,
+		config_file_error(err, errlen, file, lineno,
 		    "bad value for %s: '%s' (%s)", k->name, shown, why);
 		return -1;
 	}
@@ -621,7 +605,7 @@ static int line_bytes_ok(const char *file, unsigned lineno, const char *p,
 	size_t i;
 
 	if (len > CONFIG_LINE_MAX) {
-		config_error(err, errlen, file, lineno,
+		config_file_error(err, errlen, file, lineno,
 		    "line too long (more than %d bytes)", CONFIG_LINE_MAX);
 		return -1;
 	}
@@ -629,12 +613,12 @@ static int line_bytes_ok(const char *file, unsigned lineno, const char *p,
 		unsigned char c = (unsigned char)p[i];
 
 		if (c == '\0') {
-			config_error(err, errlen, file, lineno, "NUL byte in line");
+			config_file_error(err, errlen, file, lineno, "NUL byte in line");
 			return -1;
 		}
 		if ((c < 0x20 && c != '\t' && !(c == '\r' && i == len - 1)) ||
 		    c == 0x7f) {
-			config_error(err, errlen, file, lineno,
+			config_file_error(err, errlen, file, lineno,
 			    "control character 0x%02x in line", c);
 			return -1;
 		}
@@ -678,13 +662,13 @@ static int cross_check(const config_t *cfg, const char *file,
 
 	if (cfg->dnssec && cfg->trust_anchor[0] == '\0') {
 		k = key_find("DNSSEC");
-		config_error(err, errlen, file, seen[k - config_keys],
+		config_file_error(err, errlen, file, seen[k - config_keys],
 		    "DNSSEC yes needs a TrustAnchorFile");
 		return -1;
 	}
 	if (cfg->discovery == DISCOVERY_PSL && cfg->psl_file[0] == '\0') {
 		k = key_find("PolicyDiscovery");
-		config_error(err, errlen, file, seen[k - config_keys],
+		config_file_error(err, errlen, file, seen[k - config_keys],
 		    "PolicyDiscovery psl needs a PublicSuffixList");
 		return -1;
 	}

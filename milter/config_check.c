@@ -4,6 +4,7 @@
  */
 #include "config_check.h"
 
+#include <stdarg.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -301,4 +302,19 @@ int config_read_file(const char *path, char **text, size_t *textlen,
 	*text = buf;
 	*textlen = len;
 	return 0;
+}
+
+void config_file_error(char *err, size_t errlen, const char *file,
+    unsigned line, const char *fmt, ...)
+{
+	char msg[CONFIG_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line)
+		str_format(err, errlen, "%s:%u: %s", file, line, msg);
+	else
+		str_format(err, errlen, "%s: %s", file, msg);
 }

@@ -44,6 +44,11 @@ int config_check_facility(char *value, char *why, size_t len);
 int config_check_path(char *value, char *why, size_t len);
 int config_domain_normalize(const char *in, size_t inlen, char *out,
     size_t outlen, char *why, size_t len);
+/* Format "file:line: message" (or "file: message" for line 0) into
+ * err[errlen]: the one error form of every configuration-like file. */
+void config_file_error(char *err, size_t errlen, const char *file,
+    unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 int config_read_file(const char *path, char **text, size_t *textlen,
     char *err, size_t errlen);
 

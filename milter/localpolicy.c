@@ -15,6 +15,7 @@
 #include "../policy/strbuf.h"
 #include "config.h"
 #include "config_check.h"
+#include "config_check.h"
 #include "log.h"
 
 enum { SCOPE_FROM = 0, SCOPE_RCPT = 1 };
@@ -43,21 +44,6 @@ struct localpolicy_slot {
 
 static const char *const scope_names[] = { "from", "rcpt" };
 
-static void __attribute__((format(printf, 5, 6)))
-lp_error(char *err, size_t errlen, const char *file, unsigned line,
-    const char *fmt, ...)
-{
-	char msg[CONFIG_ERR_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (line)
-		str_format(err, errlen, "%s:%u: %s", file, line, msg);
-	else
-		str_format(err, errlen, "%s: %s", file, msg);
-}
 
 /* One SETTING word into e; -1 with why. */
 static int lp_setting(lp_entry_t *e, const char *w, char *why, size_t len)
@@ -164,7 +150,7 @@ static int lp_line(const char *file, unsigned lineno, const char *p,
 	size_t i;
 
 	if (n > CONFIG_LINE_MAX) {
-		lp_error(err, errlen, file, lineno, "line too long");
+		config_file_error(err, errlen, file, lineno, "line too long");
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -172,7 +158,7 @@ static int lp_line(const char *file, unsigned lineno, const char *p,
 
 		if ((c < 0x20 && c != '\t' && !(c == '\r' && i == n - 1)) ||
 		    c == 0x7f) {
-			lp_error(err, errlen, file, lineno,
+			config_file_error(err, errlen, file, lineno,
 			    "control character 0x%02x in line", c);
 			return -1;
 		}
@@ -219,12 +205,12 @@ static int lp_parse_text(localpolicy_t *lp, const char *file,
 		    line[strspn(line, " \t")] == '#')
 			continue;
 		if (lp->n >= LOCALPOLICY_MAX_ENTRIES) {
-			lp_error(err, errlen, file, lineno, "more than %d entries",
+			config_file_error(err, errlen, file, lineno, "more than %d entries",
 			    LOCALPOLICY_MAX_ENTRIES);
 			return -1;
 		}
 		if (lp_entry_parse(line, &e, why, sizeof(why)) < 0) {
-			lp_error(err, errlen, file, lineno, "%s", why);
+			config_file_error(err, errlen, file, lineno, "%s", why);
 			return -1;
 		}
 		e.line = lineno;
@@ -251,7 +237,7 @@ static int lp_sort(localpolicy_t *lp, const char *file, char *err,
 			a = b;
 			b = &lp->entry[i - 1];
 		}
-		lp_error(err, errlen, file, b->line, "duplicate entry for %s "
+		config_file_error(err, errlen, file, b->line, "duplicate entry for %s "
 		    "%s (first at line %u)", scope_names[b->scope], b->domain,
 		    a->line);
 		return -1;
@@ -270,7 +256,7 @@ localpolicy_t *localpolicy_parse(const char *name, const char *text,
 	atomic_init(&lp->refs, 1);
 	str_copy(lp->name, sizeof(lp->name), base ? base + 1 : name);
 	if (len > CONFIG_FILE_MAX) {
-		lp_error(err, errlen, name, 0, "larger than %d bytes",
+		config_file_error(err, errlen, name, 0, "larger than %d bytes",
 		    CONFIG_FILE_MAX);
 		goto fail;
 	}
