@@ -37,6 +37,7 @@
 #include "log.h"
 
 #define HISTORY_BATCH 200
+#define HISTORY_LINGER_MS 50            /* gathering a batch */
 #define HISTORY_RETRY_MS 1000
 #define HISTORY_CLOSE_RETRY_MS 100
 #define HISTORY_CLOSE_WAIT_S 3        /* history_close keeps trying */
@@ -191,7 +192,10 @@ static int writer_round(history_t *h, bool have_rows)
 }
 
 /* Called with the lock held: sleep until there is work, a second passed,
- * or (after a failure) the retry delay passed. */
+ * or (after a failure) the retry delay passed.  With work, wait up to
+ * HISTORY_LINGER_MS more for a full batch: a transaction of one row
+ * writes about as many WAL pages as one of a hundred (make bench: history
+ * cost 10% of the filter's CPU at 1,500 messages/s, one row per commit). */
 static void writer_wait(history_t *h, bool backoff)
 {
 	struct timespec until;
@@ -201,6 +205,13 @@ static void writer_wait(history_t *h, bool backoff)
 	until = mono_after_ms(h->stopping ? HISTORY_CLOSE_RETRY_MS :
 	    HISTORY_RETRY_MS);
 	while (backoff || (h->head == NULL && !h->stopping))
+		if (pthread_cond_timedwait(&h->cond, &h->lock, &until) ==
+		    ETIMEDOUT)
+			break;
+	if (backoff || h->head == NULL)
+		return;
+	until = mono_after_ms(HISTORY_LINGER_MS);
+	while (!h->stopping && h->nqueued < HISTORY_BATCH)
 		if (pthread_cond_timedwait(&h->cond, &h->lock, &until) ==
 		    ETIMEDOUT)
 			break;
@@ -307,6 +318,7 @@ history_t *history_open(const char *path, unsigned max_buffered, char *err,
 void history_submit(history_t *h, const history_row_t *row)
 {
 	hist_item_t *it;
+	bool first;
 
 	if (h == NULL || row == NULL)
 		return;
@@ -317,13 +329,17 @@ void history_submit(history_t *h, const history_row_t *row)
 		pthread_mutex_lock(&h->lock);
 		if (it != NULL && h->nqueued < h->max_buffered &&
 		    !h->stopping) {
+			first = h->head == NULL;
 			if (h->tail != NULL)
 				h->tail->next = it;
 			else
 				h->head = it;
 			h->tail = it;
 			h->nqueued++;
-			pthread_cond_signal(&h->cond);
+			/* The writer waits for a first row, then for a
+			 * full batch (writer_wait). */
+			if (first || h->nqueued % HISTORY_BATCH == 0)
+				pthread_cond_signal(&h->cond);
 			pthread_mutex_unlock(&h->lock);
 			return;
 		}
