@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +26,21 @@
 
 /* ------------------------------------------------------------ endpoint */
 
+/* Format a message into err; returns -1. */
+static int failf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int failf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+
 static int endpoint_inet(const char *rest, int family, mload_endpoint_t *ep,
     char *err, size_t errlen)
 {
@@ -36,14 +52,14 @@ static int endpoint_inet(const char *rest, int family, mload_endpoint_t *ep,
 	if (at != NULL) {
 		if (str_ncopy(port, sizeof(port), rest, (size_t)(at - rest)) <
 		    0 || str_copy(host, sizeof(host), at + 1) < 0)
-			return str_copy(err, errlen, "endpoint too long"), -1;
+			return failf(err, errlen, "endpoint too long");
 	} else if (colon != NULL) {
 		if (str_ncopy(host, sizeof(host), rest, (size_t)(colon - rest))
 		    < 0 || str_copy(port, sizeof(port), colon + 1) < 0)
-			return str_copy(err, errlen, "endpoint too long"), -1;
+			return failf(err, errlen, "endpoint too long");
 	} else if (str_copy(port, sizeof(port), rest) < 0 ||
 	    str_copy(host, sizeof(host), "") < 0)
-		return str_copy(err, errlen, "endpoint too long"), -1;
+		return failf(err, errlen, "endpoint too long");
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = family;
 	hints.ai_socktype = SOCK_STREAM;
@@ -72,7 +88,7 @@ int mload_endpoint_parse(const char *spec, mload_endpoint_t *ep, char *err,
 
 	memset(ep, 0, sizeof(*ep));
 	if (str_copy(ep->spec, sizeof(ep->spec), spec) < 0)
-		return str_copy(err, errlen, "endpoint too long"), -1;
+		return failf(err, errlen, "endpoint too long");
 	if (spec[0] == '/')
 		path = spec;
 	else if (strncmp(spec, "unix:", 5) == 0)
@@ -84,11 +100,11 @@ int mload_endpoint_parse(const char *spec, mload_endpoint_t *ep, char *err,
 	else if (strncmp(spec, "inet6:", 6) == 0)
 		return endpoint_inet(spec + 6, AF_INET6, ep, err, errlen);
 	else
-		return str_format(err, errlen, "%s: unknown endpoint type",
-		    spec), -1;
+		return failf(err, errlen, "%s: unknown endpoint type",
+		    spec);
 	sun->sun_family = AF_UNIX;
 	if (str_copy(sun->sun_path, sizeof(sun->sun_path), path) < 0)
-		return str_format(err, errlen, "%s: path too long", spec), -1;
+		return failf(err, errlen, "%s: path too long", spec);
 	ep->family = AF_UNIX;
 	ep->addrlen = sizeof(*sun);
 	return 0;

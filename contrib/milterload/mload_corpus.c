@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,20 @@
 #define MLOAD_MAP_MIN (1024 * 1024)
 #define MLOAD_HEADER_MAX (1024 * 1024)
 #define MLOAD_ENV_FILE_MAX (64 * 1024)
+
+/* Format a message into err; returns -1. */
+static int failf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int failf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
 
 static void *xcalloc(size_t n, size_t size)
 {
@@ -218,21 +233,15 @@ static int env_addr(char *dst, size_t size, const char *val)
 	return str_format(dst, size, "<%s>", val) < 0 ? -1 : 0;
 }
 
-static int fail(char *err, size_t errlen, const char *why)
-{
-	str_copy(err, errlen, why);
-	return -1;
-}
-
 static int env_rcpt(mload_msg_t *m, const char *val, char *err,
     size_t errlen)
 {
 	char buf[MLOAD_ADDR_MAX];
 
 	if (m->nrcpt >= MLOAD_MAX_RCPT)
-		return fail(err, errlen, "too many rcpt lines");
+		return failf(err, errlen, "too many rcpt lines");
 	if (env_addr(buf, sizeof(buf), val) < 0)
-		return fail(err, errlen, "rcpt address too long");
+		return failf(err, errlen, "rcpt address too long");
 	m->rcpt[m->nrcpt++] = xstrndup(buf, strlen(buf));
 	return 0;
 }
@@ -244,17 +253,17 @@ static int env_keyword(mload_msg_t *m, const char *key, char *val,
 		return env_client(m, val, err, errlen);
 	if (strcmp(key, "helo") == 0 && m->helo[0] == '\0') {
 		if (str_copy(m->helo, sizeof(m->helo), val) < 0)
-			return fail(err, errlen, "helo too long");
+			return failf(err, errlen, "helo too long");
 		return 0;
 	}
 	if (strcmp(key, "mail") == 0 && m->mail_from[0] == '\0') {
 		if (env_addr(m->mail_from, sizeof(m->mail_from), val) < 0)
-			return fail(err, errlen, "mail address too long");
+			return failf(err, errlen, "mail address too long");
 		return 0;
 	}
 	if (strcmp(key, "auth") == 0 && m->auth[0] == '\0') {
 		if (str_copy(m->auth, sizeof(m->auth), val) < 0)
-			return fail(err, errlen, "auth user too long");
+			return failf(err, errlen, "auth user too long");
 		return 0;
 	}
 	if (strcmp(key, "rcpt") == 0)
@@ -297,7 +306,7 @@ int mload_env_parse(mload_msg_t *m, const char *text, size_t len,
 	if (m->rcpt == NULL)
 		m->rcpt = xcalloc(MLOAD_MAX_RCPT, sizeof(*m->rcpt));
 	if (memchr(text, '\0', len) != NULL)
-		return str_copy(err, errlen, "NUL byte in envelope"), -1;
+		return failf(err, errlen, "NUL byte in envelope");
 	while (pos < len) {
 		lineno++;
 		eol = memchr(text + pos, '\n', len - pos);
@@ -305,22 +314,22 @@ int mload_env_parse(mload_msg_t *m, const char *text, size_t len,
 		if (n > 0 && text[pos + n - 1] == '\r')
 			n--;
 		if (n >= sizeof(line))
-			return str_format(err, errlen, "%zu: line too long",
-			    lineno), -1;
+			return failf(err, errlen, "%zu: line too long",
+			    lineno);
 		memcpy(line, text + pos, n);
 		line[n] = '\0';
 		if (env_line(m, line, why, sizeof(why)) < 0)
-			return str_format(err, errlen, "%zu: %s", lineno,
-			    why), -1;
+			return failf(err, errlen, "%zu: %s", lineno,
+			    why);
 		pos = eol ? (size_t)(eol - text) + 1 : len;
 	}
 	if (m->client_ip[0] == '\0' || m->mail_from[0] == '\0' ||
 	    m->nrcpt == 0)
-		return str_copy(err, errlen, "needs client, mail and rcpt"), -1;
+		return failf(err, errlen, "needs client, mail and rcpt");
 	if (m->helo[0] == '\0' && (m->client_name[0] ?
 	    str_copy(m->helo, sizeof(m->helo), m->client_name) :
 	    str_format(m->helo, sizeof(m->helo), "[%s]", m->client_ip)) < 0)
-		return str_copy(err, errlen, "helo too long"), -1;
+		return failf(err, errlen, "helo too long");
 	return 0;
 }
 
@@ -373,8 +382,8 @@ static int load_file(const char *path, size_t limit, unsigned char **data,
 
 		close(fd);
 		if (p == MAP_FAILED)
-			return str_format(err, errlen, "%s: mmap: %s", path,
-			    strerror(errno)), -1;
+			return failf(err, errlen, "%s: mmap: %s", path,
+			    strerror(errno));
 		*data = p;
 		*mapped = true;
 		return 0;
@@ -398,7 +407,7 @@ static int load_one(const char *dir, const char *name, mload_msg_t *m,
 
 	m->file = xstrndup(name, base);
 	if (str_format(path, sizeof(path), "%s/%s", dir, name) < 0)
-		return str_copy(err, errlen, "path too long"), -1;
+		return failf(err, errlen, "path too long");
 	if (load_file(path, 0, &data, &len, &mapped, err, errlen) < 0)
 		return -1;
 	if (mapped) {
@@ -412,7 +421,7 @@ static int load_one(const char *dir, const char *name, mload_msg_t *m,
 	} else if (!mapped)
 		free(data);
 	if (rc < 0)
-		return str_format(err, errlen, "%s: %s", path, why), -1;
+		return failf(err, errlen, "%s: %s", path, why);
 	str_format(path, sizeof(path), "%s/%.*s.env", dir, (int)base, name);
 	if (load_file(path, MLOAD_ENV_FILE_MAX, &data, &len, &mapped, err,
 	    errlen) < 0)
@@ -420,7 +429,7 @@ static int load_one(const char *dir, const char *name, mload_msg_t *m,
 	rc = mload_env_parse(m, (const char *)data, len, why, sizeof(why));
 	free(data);
 	if (rc < 0)
-		return str_format(err, errlen, "%s:%s", path, why), -1;
+		return failf(err, errlen, "%s:%s", path, why);
 	return 0;
 }
 
