@@ -33,6 +33,7 @@ typedef enum cfg_type {
 } cfg_type_t;
 
 #define F_EMPTY_OK 1    /* "" is a valid value */
+#define F_RESTART 2     /* a running daemon keeps its value (SIGHUP) */
 
 typedef struct cfg_key {
 	const char *name;
@@ -184,28 +185,30 @@ static int check_forwarders(char *v, char *why, size_t len)
 #define PATHK(n, d, f, fl) { n, CT_PATH, d, OFF(f), fl, NULL, NULL, 0, 0 }
 #define TYPED(n, t, d, f, fl) { n, t, d, OFF(f), fl, NULL, NULL, 0, 0 }
 #define UINT(n, d, f, lo, hi) { n, CT_UINT, d, OFF(f), 0, NULL, NULL, lo, hi }
+#define UINTR(n, d, f, lo, hi) { n, CT_UINT, d, OFF(f), F_RESTART, NULL, \
+	NULL, lo, hi }
 #define ENUM(n, d, f, names) { n, CT_ENUM, d, OFF(f), 0, NULL, names, 0, 0 }
 
 static const cfg_key_t config_keys[] = {
-	STR("Socket", "unix:/run/dmarcwarden/dmarcwarden.sock", socket, 0,
+	STR("Socket", "unix:/run/dmarcwarden/dmarcwarden.sock", socket, F_RESTART,
 	    config_check_socket),
 	STR("AuthservID", NULL, authserv_id, 0, config_check_authserv_id),
 	PATHK("HistoryDB", "/var/lib/dmarcwarden/history.db", history_db,
-	    F_EMPTY_OK),
-	UINT("HistoryBufferRows", "10000", history_buffer, 1, 1000000),
-	STR("Nameservers", "", nameservers, F_EMPTY_OK,
+	    F_EMPTY_OK | F_RESTART),
+	UINTR("HistoryBufferRows", "10000", history_buffer, 1, 1000000),
+	STR("Nameservers", "", nameservers, F_EMPTY_OK | F_RESTART,
 	    config_check_nameservers),
-	UINT("DNSTimeout", "5", dns_timeout, 1, 60),
-	TYPED("DNSSEC", CT_BOOL, "no", dnssec, 0),
+	UINTR("DNSTimeout", "5", dns_timeout, 1, 60),
+	TYPED("DNSSEC", CT_BOOL, "no", dnssec, F_RESTART),
 	PATHK("TrustAnchorFile", "/usr/share/dns/root.key", trust_anchor,
-	    F_EMPTY_OK),
+	    F_EMPTY_OK | F_RESTART),
 	ENUM("Enforcement", "reject", enforcement, enforcement_names),
 	PATHK("PublicSuffixList",
 	    "/usr/share/publicsuffix/public_suffix_list.dat", psl_file,
 	    F_EMPTY_OK),
 	ENUM("PolicyDiscovery", "treewalk", discovery, discovery_names),
-	STR("UserID", "", user, F_EMPTY_OK, config_check_user),
-	PATHK("PidFile", "", pid_file, F_EMPTY_OK),
+	STR("UserID", "", user, F_EMPTY_OK | F_RESTART, config_check_user),
+	PATHK("PidFile", "", pid_file, F_EMPTY_OK | F_RESTART),
 	UINT("MaximumSignatures", "10", max_signatures, 1, EVAL_MAX_DKIM),
 	ENUM("TempErrorAction", "accept", temperror_action, temperror_names),
 	STR("RejectText", "DMARC policy of %d rejects this message",
@@ -224,14 +227,15 @@ static const cfg_key_t config_keys[] = {
 	    F_EMPTY_OK),
 	TYPED("IgnoreRecipientDomains", CT_DOMAINLIST, "",
 	    ignore_recipient_domains, F_EMPTY_OK),
-	TYPED("Syslog", CT_BOOL, "yes", syslog, 0),
-	STR("SyslogFacility", "mail", syslog_facility, 0,
+	TYPED("Syslog", CT_BOOL, "yes", syslog, F_RESTART),
+	STR("SyslogFacility", "mail", syslog_facility, F_RESTART,
 	    config_check_facility),
-	{ "UMask", CT_OCTAL, "007", OFF(umask), 0, NULL, NULL, 0, 0777 },
-	TYPED("RunAsRoot", CT_BOOL, "no", run_as_root, 0),
-	PATHK("ChrootDirectory", "", chroot, F_EMPTY_OK),
-	PATHK("StatsFile", "", stats_file, F_EMPTY_OK),
-	UINT("StatsInterval", "60", stats_interval, 1, 86400),
+	{ "UMask", CT_OCTAL, "007", OFF(umask), F_RESTART, NULL, NULL, 0,
+	    0777 },
+	TYPED("RunAsRoot", CT_BOOL, "no", run_as_root, F_RESTART),
+	PATHK("ChrootDirectory", "", chroot, F_EMPTY_OK | F_RESTART),
+	PATHK("StatsFile", "", stats_file, F_EMPTY_OK | F_RESTART),
+	UINTR("StatsInterval", "60", stats_interval, 1, 86400),
 	STR("ReportOrgName", "", report_org_name, F_EMPTY_OK,
 	    config_check_reply_text),
 	STR("ReportSender", "", report_sender, F_EMPTY_OK, check_address),
@@ -804,6 +808,46 @@ bool config_domain_listed(char *const *list, const char *domain)
 			return true;
 	}
 	return false;
+}
+
+/* The restart-only keys of next that differ from running get running's
+ * value back; their names go to changed (at most max, the count is
+ * returned either way).  Values travel as text through the parser, the
+ * way config_dump() writes them. */
+size_t config_keep_restart_keys(config_t *next, const config_t *running,
+    const char **changed, size_t max)
+{
+	char why[CONFIG_ERR_MAX];
+	strbuf_t a, b;
+	size_t i, n = 0;
+
+	strbuf_init(&a, CONFIG_LINE_MAX);
+	strbuf_init(&b, CONFIG_LINE_MAX);
+	for (i = 0; i < NKEYS; i++) {
+		const cfg_key_t *k = &config_keys[i];
+
+		if (!(k->flags & F_RESTART))
+			continue;
+		strbuf_reset(&a);
+		strbuf_reset(&b);
+		dump_value(running, k, &a);
+		dump_value(next, k, &b);
+		if (strcmp(strbuf_str(&a), strbuf_str(&b)) == 0)
+			continue;
+		if (n < max)
+			changed[n] = k->name;
+		n++;
+		if (set_value(next, k, strbuf_str(&a), why, sizeof(why)) < 0)
+			abort();        /* a value it held: cannot be bad */
+	}
+	strbuf_free(&a);
+	strbuf_free(&b);
+	return n;
+}
+
+bool config_key_restart(size_t i)
+{
+	return i < NKEYS && (config_keys[i].flags & F_RESTART) != 0;
 }
 
 size_t config_key_count(void)

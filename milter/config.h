@@ -35,6 +35,14 @@
  *
  *	config_load_buffer() parses text of len bytes as if read from the
  *	file `name` (used by tests and by config_load itself).
+ *
+ *	Reload (SIGHUP, reconfig.h): some keys are fixed for the life of the
+ *	process (the socket, privileges, chroot, logging, the history and
+ *	stats writers, the resolver): config_key_restart() says which.
+ *	config_keep_restart_keys() gives each such key of a freshly loaded
+ *	next config that differs from the running one the running value
+ *	back, and names it in changed[] (the first max names; the count of
+ *	all is returned), so the daemon can warn "restart to apply".
  *	config_key_count()/config_key_name() enumerate the table (for tests
  *	and documentation checks).
  *
@@ -136,5 +144,9 @@ void config_dump(const config_t *cfg, FILE *fp);
 bool config_domain_listed(char *const *list, const char *domain);
 size_t config_key_count(void);
 const char *config_key_name(size_t i);  /* NULL past the end */
+/* True for keys a running daemon cannot change (needs a restart). */
+bool config_key_restart(size_t i);
+size_t config_keep_restart_keys(config_t *next, const config_t *running,
+    const char **changed, size_t max);
 
 #endif

@@ -87,6 +87,7 @@ struct dkim_verify {
 	bool failed;                /* libopendkim gave up on the message */
 	char failure[DKIM_REASON_MAX];
 	bool eoh_done;
+	unsigned max_sigs;          /* MaximumSignatures for this message */
 	DKIM_LIB *lib;              /* this message's own (see chunk_clean) */
 	bool fixcrlf;               /* DKIM_LIBFLAGS_FIXCRLF set on lib */
 	unsigned char body_prev;    /* last body byte passed on */
@@ -272,7 +273,7 @@ static DKIM_CBSTAT prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 
 	if (v == NULL)
 		return DKIM_CBSTAT_CONTINUE;
-	for (i = (int)v->e->max_sigs; i < nsigs; i++)
+	for (i = (int)v->max_sigs; i < nsigs; i++)
 		dkim_sig_ignore(sigs[i]);
 	return DKIM_CBSTAT_CONTINUE;
 }
@@ -355,6 +356,7 @@ dkim_verify_t *dkim_verify_new(dkim_engine_t *e, const char *qid)
 	if (v == NULL)
 		return NULL;
 	v->e = e;
+	v->max_sigs = e->max_sigs;
 	str_printable(v->qid, sizeof(v->qid), qid ? qid : "-",
 	    strlen(qid ? qid : "-"));
 	v->fixcrlf = true;
@@ -372,6 +374,13 @@ dkim_verify_t *dkim_verify_new(dkim_engine_t *e, const char *qid)
 	}
 	dkim_set_user_context(v->dkim, v);
 	return v;
+}
+
+void dkim_verify_limit(dkim_verify_t *v, unsigned max_sigs)
+{
+	if (v != NULL)
+		v->max_sigs = max_sigs == 0 || max_sigs > EVAL_MAX_DKIM ?
+		    EVAL_MAX_DKIM : max_sigs;
 }
 
 int dkim_verify_header(dkim_verify_t *v, const char *name,
@@ -607,7 +616,7 @@ static void sig_result(dkim_verify_t *v, DKIM_SIGINFO *sig, size_t idx,
 	const char *why = "";
 
 	sig_details(v->dkim, sig, r);
-	if ((flags & DKIM_SIGFLAG_IGNORE) && idx >= v->e->max_sigs) {
+	if ((flags & DKIM_SIGFLAG_IGNORE) && idx >= v->max_sigs) {
 		r->result = AUTH_PERMERROR;
 		why = "too many signatures";
 	} else if (note != NULL && (err != DKIM_SIGERROR_OK ||
@@ -646,7 +655,7 @@ static void fallback_results(dkim_verify_t *v, dkim_results_t *out)
 			    v->sighdr[i].selector);
 		}
 		r->result = AUTH_PERMERROR;
-		if (i >= v->e->max_sigs) {
+		if (i >= v->max_sigs) {
 			str_copy(r->reason, sizeof(r->reason),
 			    "too many signatures");
 		} else {
@@ -654,8 +663,8 @@ static void fallback_results(dkim_verify_t *v, dkim_results_t *out)
 			    v->failure : "signature not processed");
 		}
 	}
-	if (v->nsighdr > v->e->max_sigs)
-		out->ignored = v->nsighdr - v->e->max_sigs;
+	if (v->nsighdr > v->max_sigs)
+		out->ignored = v->nsighdr - v->max_sigs;
 }
 
 void dkim_verify_eom(dkim_verify_t *v, dkim_results_t *out)
@@ -689,7 +698,7 @@ void dkim_verify_eom(dkim_verify_t *v, dkim_results_t *out)
 		return;
 	}
 	for (i = 0; i < nsigs; i++) {
-		if ((size_t)i >= v->e->max_sigs)
+		if ((size_t)i >= v->max_sigs)
 			out->ignored++;
 		if (out->count >= EVAL_MAX_DKIM)
 			continue;

@@ -81,6 +81,9 @@ dkim_engine_t *dkim_engine_new(dns_resolver_t *r, unsigned max_sigs,
 void dkim_engine_free(dkim_engine_t *e);
 
 dkim_verify_t *dkim_verify_new(dkim_engine_t *e, const char *qid);
+/* Before the first header: at most max_sigs signatures for this message
+ * instead of the engine's (a reloaded MaximumSignatures; NULL ok). */
+void dkim_verify_limit(dkim_verify_t *v, unsigned max_sigs);
 /* Return 0, or -1 when the message can no longer be verified (the
  * verifier then reports what it knows at eom). */
 int dkim_verify_header(dkim_verify_t *v, const char *name,

@@ -11,17 +11,15 @@
 #include "forwarder.h"
 #include "localpolicy.h"
 
-static void gather_local(const runtime_t *rt, const message_t *m,
-    const verdict_t *v, override_ctx_t *ctx)
+static void gather_local(const message_t *m, const verdict_t *v,
+    override_ctx_t *ctx)
 {
-	localpolicy_t *lp = localpolicy_slot_get(rt->localpolicy);
 	localpolicy_match_t match;
 
-	localpolicy_lookup(lp, v->from_domain,
+	localpolicy_lookup(m->gen->localpolicy, v->from_domain,
 	    (const char (*)[FROM_DOMAIN_MAX])m->rcpt_domain, m->nrcpt_domains,
 	    &match);
-	localpolicy_release(lp);
-	ctx->stage = rt->cfg->enforcement;
+	ctx->stage = m->gen->cfg->enforcement;
 	ctx->local_action = match.action;
 	str_copy(ctx->local_where, sizeof(ctx->local_where),
 	    match.action_where);
@@ -33,8 +31,8 @@ static void gather_local(const runtime_t *rt, const message_t *m,
 	}
 }
 
-static void gather_arc(const runtime_t *rt, const arc_result_t *arc,
-    const verdict_t *v, override_ctx_t *ctx)
+static void gather_arc(const runtime_t *rt, const generation_t *gen,
+    const arc_result_t *arc, const verdict_t *v, override_ctx_t *ctx)
 {
 	sealer_set_t sets[ARC_MAX_INSTANCES];
 	char what[SEALER_WHAT_MAX];
@@ -42,7 +40,7 @@ static void gather_arc(const runtime_t *rt, const arc_result_t *arc,
 	size_t i;
 
 	if (arc == NULL || arc->cv != ARC_CV_PASS ||
-	    rt->cfg->arc_trusted_sealers[0] == NULL)
+	    gen->cfg->arc_trusted_sealers[0] == NULL)
 		return;
 	memset(&in, 0, sizeof(in));
 	for (i = 0; i < arc->nsets && i < ARC_MAX_INSTANCES; i++) {
@@ -55,27 +53,27 @@ static void gather_arc(const runtime_t *rt, const arc_result_t *arc,
 	in.chain_pass = true;
 	in.sets = sets;
 	in.nsets = i;
-	in.trusted = rt->cfg->arc_trusted_sealers;
+	in.trusted = gen->cfg->arc_trusted_sealers;
 	in.verdict = v;
-	if (sealer_vouches(&in, &rt->eval.discovery, &rt->dns_ops, what,
+	if (sealer_vouches(&in, &gen->eval.discovery, &rt->dns_ops, what,
 	    sizeof(what))) {
 		ctx->arc_vouched = true;
 		str_copy(ctx->arc_what, sizeof(ctx->arc_what), what);
 	}
 }
 
-static void gather_forwarder(const runtime_t *rt, const connection_t *c,
-    override_ctx_t *ctx)
+static void gather_forwarder(const runtime_t *rt, const generation_t *gen,
+    const connection_t *c, override_ctx_t *ctx)
 {
 	char what[FORWARDER_WHAT_MAX];
 
-	if (forwarders_empty(rt->forwarders) ||
-	    !forwarders_match(rt->forwarders, rt->dns, c->client_ip, what,
+	if (forwarders_empty(gen->forwarders) ||
+	    !forwarders_match(gen->forwarders, rt->dns, c->client_ip, what,
 	    sizeof(what)))
 		return;
 	ctx->trusted_forwarder = true;
 	ctx->forwarder_disposition =
-	    rt->cfg->forwarder_action == FORWARDER_ACTION_QUARANTINE ?
+	    gen->cfg->forwarder_action == FORWARDER_ACTION_QUARANTINE ?
 	    DMARC_POLICY_QUARANTINE : DMARC_POLICY_NONE;
 	str_copy(ctx->forwarder_what, sizeof(ctx->forwarder_what), what);
 }
@@ -85,11 +83,11 @@ static void gather_list(const runtime_t *rt, const message_t *m,
 {
 	char what[MLIST_WHAT_MAX];
 
-	ctx->list_action = rt->cfg->list_action;
+	ctx->list_action = m->gen->cfg->list_action;
 	if (ctx->list_action == LIST_ACTION_POLICY ||
 	    !mlist_present(&m->lists))
 		return;
-	if (mlist_authenticated(&m->lists, in, &rt->eval.discovery,
+	if (mlist_authenticated(&m->lists, in, &m->gen->eval.discovery,
 	    &rt->dns_ops, what, sizeof(what))) {
 		ctx->list_mail = true;
 		str_copy(ctx->list_what, sizeof(ctx->list_what), what);
@@ -101,17 +99,17 @@ void exceptions_gather(const runtime_t *rt, const connection_t *c,
     const verdict_t *v, override_ctx_t *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));
-	gather_local(rt, m, v, ctx);
+	gather_local(m, v, ctx);
 	if (v->result != DMARC_RESULT_FAIL)
 		return;
 	/* What override_apply() will look at, in its order; a fact that
 	 * cannot matter is not looked up. */
 	if (ctx->local_action == LOCAL_ALWAYS_REJECT)
 		return;
-	gather_arc(rt, arc, v, ctx);
+	gather_arc(rt, m->gen, arc, v, ctx);
 	if (ctx->arc_vouched)
 		return;
-	gather_forwarder(rt, c, ctx);
+	gather_forwarder(rt, m->gen, c, ctx);
 	if (ctx->trusted_forwarder)
 		return;
 	gather_list(rt, m, in, ctx);

@@ -10,8 +10,9 @@
  *
  * DESCRIPTION
  *	The stage and the local policy entry are looked up for every
- *	message (no I/O: the current LocalPolicyFile is taken from the
- *	runtime's slot, retained for the lookup and released).  The other
+ *	message (no I/O: the LocalPolicyFile, Enforcement and every other
+ *	setting come from the message's generation, m->gen, so a message
+ *	sees one configuration even across a SIGHUP).  The other
  *	facts cost DNS (PTR and forward lookups for TrustedForwarders host
  *	names, organizational domains for the list rule and relaxed
  *	alignment of what an ARC sealer recorded) and are gathered only

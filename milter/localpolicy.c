@@ -1,10 +1,9 @@
 /*
- * localpolicy - LocalPolicyFile entries and the reloadable slot.  See
+ * localpolicy - LocalPolicyFile entries.  See
  * localpolicy.h.
  */
 #include "localpolicy.h"
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -15,8 +14,6 @@
 #include "../policy/strbuf.h"
 #include "config.h"
 #include "config_check.h"
-#include "config_check.h"
-#include "log.h"
 
 enum { SCOPE_FROM = 0, SCOPE_RCPT = 1 };
 
@@ -34,12 +31,6 @@ struct localpolicy {
 	char name[64];          /* file name (last component) for comments */
 	size_t n;
 	lp_entry_t *entry;      /* sorted by scope, then domain */
-};
-
-struct localpolicy_slot {
-	pthread_mutex_t lock;
-	localpolicy_t *cur;
-	char *path;             /* "" when there is no file */
 };
 
 static const char *const scope_names[] = { "from", "rcpt" };
@@ -382,70 +373,4 @@ void localpolicy_lookup(const localpolicy_t *lp, const char *from_domain,
 		out->stage = stg->stage;
 		lp_where(lp, stg, out->stage_where, sizeof(out->stage_where));
 	}
-}
-
-localpolicy_slot_t *localpolicy_slot_new(localpolicy_t *lp,
-    const char *path)
-{
-	localpolicy_slot_t *s = calloc(1, sizeof(*s));
-
-	if (s == NULL || (s->path = strdup(path ? path : "")) == NULL)
-		abort();
-	pthread_mutex_init(&s->lock, NULL);
-	s->cur = lp;
-	return s;
-}
-
-void localpolicy_slot_reload(void *slot)
-{
-	localpolicy_slot_t *s = slot;
-	char err[CONFIG_ERR_MAX];
-	localpolicy_t *lp;
-
-	if (s == NULL || s->path[0] == '\0') {
-		log_info("SIGHUP: no LocalPolicyFile to reload");
-		return;
-	}
-	lp = localpolicy_load(s->path, err, sizeof(err));
-	if (lp == NULL) {
-		log_err("LocalPolicyFile not reloaded, the previous one stays "
-		    "in force: %s", err);
-		return;
-	}
-	log_info("LocalPolicyFile %s reloaded (%zu entries)", s->path,
-	    localpolicy_count(lp));
-	localpolicy_slot_set(s, lp);
-}
-
-localpolicy_t *localpolicy_slot_get(localpolicy_slot_t *s)
-{
-	localpolicy_t *lp;
-
-	if (s == NULL)
-		return NULL;
-	pthread_mutex_lock(&s->lock);
-	lp = localpolicy_retain(s->cur);
-	pthread_mutex_unlock(&s->lock);
-	return lp;
-}
-
-void localpolicy_slot_set(localpolicy_slot_t *s, localpolicy_t *lp)
-{
-	localpolicy_t *old;
-
-	pthread_mutex_lock(&s->lock);
-	old = s->cur;
-	s->cur = lp;
-	pthread_mutex_unlock(&s->lock);
-	localpolicy_release(old);
-}
-
-void localpolicy_slot_free(localpolicy_slot_t *s)
-{
-	if (s == NULL)
-		return;
-	localpolicy_release(s->cur);
-	pthread_mutex_destroy(&s->lock);
-	free(s->path);
-	free(s);
 }

@@ -8,12 +8,6 @@
  *	localpolicy_lookup(lp, from_domain, rcpt_domains, nrcpt, &m);
  *	localpolicy_release(lp);
  *
- *	localpolicy_slot_t *slot = localpolicy_slot_new(lp, path);
- *	lp = localpolicy_slot_get(slot);   ... localpolicy_release(lp);
- *	localpolicy_slot_set(slot, newer);
- *	localpolicy_slot_reload(slot);     (the SIGHUP callback, reload.h)
- *	localpolicy_slot_free(slot);
- *
  * DESCRIPTION
  *	The file holds one entry per line; '#' starts a comment line, blank
  *	lines are ignored.  An entry is
@@ -51,19 +45,11 @@
  *	Ownership and threads.  A localpolicy_t is immutable once loaded and
  *	reference-counted: localpolicy_load() returns one reference,
  *	localpolicy_retain() adds one, localpolicy_release() drops one and
- *	frees it at zero (NULL ok).  A slot holds the current policy (or
- *	NULL for none) behind a mutex: localpolicy_slot_get() returns it
- *	retained, so a message keeps using the policy it started its
- *	evaluation with even if a reload swaps in another meanwhile, and
- *	the old one is freed when its last user lets go.
- *	localpolicy_slot_set() takes over the caller's reference and
- *	releases the slot's previous one.
- *
- *	localpolicy_slot_reload() (a reload_fn: its argument is the slot)
- *	loads the slot's path again (the path given to localpolicy_slot_new,
- *	copied; "" or NULL: no file) and swaps the new policy in; when the
- *	file has an error, the slot keeps the policy it has and the error
- *	is logged ("LocalPolicyFile not reloaded: file:line: ...").
+ *	frees it at zero (NULL ok).  Any number of threads may look up in
+ *	it at once.  The daemon keeps the current one in its configuration
+ *	generation (generation.h), which a SIGHUP replaces as a whole: the
+ *	file is read again then, and when it has an error the reload is
+ *	refused and the running policy stays (reconfig.h).
  *
  * DIAGNOSTICS
  *	localpolicy_load() and localpolicy_parse() return NULL with
@@ -83,7 +69,6 @@
 #define LOCALPOLICY_MAX_ENTRIES 100000
 
 typedef struct localpolicy localpolicy_t;
-typedef struct localpolicy_slot localpolicy_slot_t;
 
 typedef struct localpolicy_match {
 	local_action_t action;          /* LOCAL_ACTION_NONE: not set */
@@ -103,12 +88,5 @@ size_t localpolicy_count(const localpolicy_t *lp);
 void localpolicy_lookup(const localpolicy_t *lp, const char *from_domain,
     const char (*rcpt)[FROM_DOMAIN_MAX], size_t nrcpt,
     localpolicy_match_t *out);
-
-localpolicy_slot_t *localpolicy_slot_new(localpolicy_t *lp,
-    const char *path);
-localpolicy_t *localpolicy_slot_get(localpolicy_slot_t *s);
-void localpolicy_slot_set(localpolicy_slot_t *s, localpolicy_t *lp);
-void localpolicy_slot_reload(void *slot);
-void localpolicy_slot_free(localpolicy_slot_t *s);
 
 #endif

@@ -5,8 +5,9 @@
  *
  * main() loads the configuration, opens the milter socket, detaches
  * (unless -f), writes the PID file, drops privileges, builds the shared
- * runtime (resolver, SPF, DKIM, history) and hands control to libmilter.
- * See dmarcwarden(8).
+ * runtime (resolver, SPF, DKIM, history) and the first configuration
+ * generation, installs the SIGHUP reload (reconfig.h) and hands control
+ * to libmilter.  See dmarcwarden(8).
  */
 #include <errno.h>
 #include <libmilter/mfapi.h>
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "milter.h"
 #include "process.h"
+#include "reconfig.h"
 #include "reload.h"
 #include "runtime.h"
 #include "stats.h"
@@ -45,38 +47,30 @@ static void usage(void)
 	exit(2);
 }
 
-/* ARC, TrustedForwarders, LocalPolicyFile and its SIGHUP reload. */
-static int runtime_start_exceptions(runtime_t *rt, config_t *cfg)
+/* The first generation (generation.h): cfg goes with it, and SIGHUP
+ * loads the -c file again into the next (reconfig.h). */
+static int runtime_start_generation(runtime_t *rt, config_t *cfg)
 {
 	char err[CONFIG_ERR_MAX];
-	localpolicy_t *lp = NULL;
+	generation_t *gen;
 
-	rt->arc = arc_engine_new(rt->dns, err, sizeof(err));
-	if (rt->arc == NULL) {
-		log_err("ARC: %s", err);
+	gen = generation_build(cfg, NULL, err, sizeof(err));
+	if (gen == NULL) {
+		log_err("%s", err);
 		return -1;
 	}
-	rt->forwarders = forwarders_parse(cfg->trusted_forwarders, err,
-	    sizeof(err));
-	if (rt->forwarders == NULL) {
-		log_err("TrustedForwarders: %s", err);
-		return -1;
-	}
-	if (cfg->local_policy_file[0] &&
-	    (lp = localpolicy_load(cfg->local_policy_file, err,
-	    sizeof(err))) == NULL) {
-		log_err("LocalPolicyFile: %s", err);
-		return -1;
-	}
-	rt->localpolicy = localpolicy_slot_new(lp, cfg->local_policy_file);
-	reload_install(localpolicy_slot_reload, rt->localpolicy);
 	log_info("Enforcement %s, LocalPolicyFile %s (%zu entries)",
 	    enforce_stage_name(cfg->enforcement),
-	    lp ? cfg->local_policy_file : "none", localpolicy_count(lp));
+	    gen->localpolicy ? cfg->local_policy_file : "none",
+	    localpolicy_count(gen->localpolicy));
+	rt->generations = generation_slot_new(gen);
+	reload_install(reconfig_sighup, rt);
 	return 0;
 }
 
-static int runtime_start(runtime_t *rt, config_t *cfg)
+/* The long-lived machinery, then the first generation, which takes cfg
+ * over (it stays valid until a SIGHUP replaces it). */
+static int runtime_start(runtime_t *rt, config_t *cfg, const char *path)
 {
 	char err[256];
 	dns_cfg_t dc = {
@@ -87,7 +81,7 @@ static int runtime_start(runtime_t *rt, config_t *cfg)
 	};
 
 	memset(rt, 0, sizeof(*rt));
-	rt->cfg = cfg;
+	rt->config_path = path;
 	rt->dns = dns_resolver_new(&dc, err, sizeof(err));
 	if (rt->dns == NULL) {
 		log_err("resolver: %s", err);
@@ -105,17 +99,12 @@ static int runtime_start(runtime_t *rt, config_t *cfg)
 		log_err("DKIM: %s", err);
 		return -1;
 	}
-	if (cfg->discovery == DISCOVERY_PSL) {
-		rt->psl = psl_load_file(cfg->psl_file);
-		if (rt->psl == NULL) {
-			log_err("cannot load PublicSuffixList %s",
-			    cfg->psl_file);
-			return -1;
-		}
+	rt->arc = arc_engine_new(rt->dns, err, sizeof(err));
+	if (rt->arc == NULL) {
+		log_err("ARC: %s", err);
+		return -1;
 	}
-	rt->eval.discovery.method = cfg->discovery;
-	rt->eval.discovery.psl = rt->psl;
-	return runtime_start_exceptions(rt, cfg);
+	return runtime_start_generation(rt, cfg);
 }
 
 /* The files the daemon writes, opened after chroot and privilege drop so
@@ -148,14 +137,11 @@ static void runtime_stop(runtime_t *rt)
 		rt->history = NULL;
 	}
 	reload_install(NULL, NULL);
-	localpolicy_slot_free(rt->localpolicy);
-	forwarders_free(rt->forwarders);
+	generation_slot_free(rt->generations);
 	arc_engine_free(rt->arc);
 	dkim_engine_free(rt->dkim);
 	spf_checker_free(rt->spf);
 	dns_resolver_free(rt->dns);
-	if (rt->psl)
-		psl_free(rt->psl);
 }
 
 static int open_socket(const config_t *cfg, const char *sock)
@@ -201,10 +187,25 @@ static int print_stats(const config_t *cfg)
 	return 0;
 }
 
+/* The -c path as SIGHUP will find it: daemon() moves to "/", so a
+ * relative path is made absolute (not resolved: a symbolic link is
+ * followed again at each reload). */
+static const char *config_path_absolute(const char *path)
+{
+	static char abs[4096];
+	char cwd[4096];
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return path;
+	if (str_format(abs, sizeof(abs), "%s/%s", cwd, path) < 0)
+		return path;
+	return abs;
+}
+
 /* Everything between the configuration and smfi_main(), in the order
  * process.h explains. */
-static int daemon_setup(runtime_t *rt, config_t *cfg, const char *sock,
-    bool foreground)
+static int daemon_setup(runtime_t *rt, config_t *cfg, const char *path,
+    const char *sock, bool foreground)
 {
 	char err[256];
 
@@ -222,7 +223,8 @@ static int daemon_setup(runtime_t *rt, config_t *cfg, const char *sock,
 	if (process_write_pid(cfg->pid_file) < 0)
 		return -1;
 	process_block_signals();
-	if (runtime_start(rt, cfg) < 0 || process_chroot(cfg->chroot) < 0 ||
+	if (runtime_start(rt, cfg, path) < 0 ||
+	    process_chroot(cfg->chroot) < 0 ||
 	    process_drop_privileges(cfg->user) < 0 ||
 	    runtime_open_files(rt, cfg) < 0)
 		return -1;
@@ -234,6 +236,7 @@ int main(int argc, char **argv)
 	const char *cfgpath = DEFAULT_CONFIG, *sock = NULL;
 	bool foreground = false, check = false, stats = false;
 	char err[CONFIG_ERR_MAX];
+	generation_t *gen;
 	runtime_t rt;
 	config_t *cfg;
 	int c, rc;
@@ -273,20 +276,25 @@ int main(int argc, char **argv)
 	if (sock == NULL)
 		sock = cfg->socket;
 	memset(&rt, 0, sizeof(rt));
-	if (daemon_setup(&rt, cfg, sock, foreground) < 0)
+	if (daemon_setup(&rt, cfg, config_path_absolute(cfgpath), sock,
+	    foreground) < 0)
 		return 1;
 	dw_runtime = &rt;
 	log_info("dmarcwarden %s starting on %s (Enforcement %s, "
 	    "PolicyDiscovery %s)", DW_VERSION, sock,
 	    enforce_stage_name(cfg->enforcement),
 	    discovery_method_name(cfg->discovery));
+	cfg = NULL;     /* the first generation's: a SIGHUP may free it */
 	rc = smfi_main();
 	log_info("dmarcwarden stopping");
+	/* PidFile needs a restart to change: every generation has the
+	 * start-up value. */
+	gen = generation_current(rt.generations);
 	runtime_stop(&rt);
-	if (cfg->pid_file && *cfg->pid_file && unlink(cfg->pid_file) < 0)
-		log_warn("cannot remove PID file %s: %s", cfg->pid_file,
+	if (*gen->cfg->pid_file && unlink(gen->cfg->pid_file) < 0)
+		log_warn("cannot remove PID file %s: %s", gen->cfg->pid_file,
 		    strerror(errno));
-	config_free(cfg);
+	generation_release(gen);
 	log_close();
 	return rc == MI_SUCCESS ? 0 : 1;
 }

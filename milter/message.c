@@ -12,16 +12,22 @@
 #include "authres.h"
 #include "log.h"
 
-message_t *message_new(const runtime_t *rt, const char *qid)
+message_t *message_new(const runtime_t *rt, generation_t *gen,
+    const char *qid)
 {
 	message_t *m = calloc(1, sizeof(*m));
 
-	if (m == NULL)
+	if (m == NULL) {
+		generation_release(gen);
 		return NULL;
+	}
+	m->gen = gen;
 	m->rcpt_all_ignored = true;
 	message_set_qid(m, qid);
-	if (rt->dkim)
+	if (rt->dkim) {
 		m->dkim = dkim_verify_new(rt->dkim, m->qid);
+		dkim_verify_limit(m->dkim, gen->cfg->max_signatures);
+	}
 	if (rt->arc)
 		m->arc = arc_verify_new(rt->arc);
 	return m;
@@ -34,6 +40,7 @@ void message_free(message_t *m)
 	dkim_verify_free(m->dkim);
 	arc_verify_free(m->arc);
 	strbuf_free(&m->sample);
+	generation_release(m->gen);
 	free(m);
 }
 
@@ -76,7 +83,7 @@ void message_mailfrom(message_t *m, const char *arg)
 	    sizeof(m->mailfrom_domain));
 }
 
-void message_rcpt(const runtime_t *rt, message_t *m, const char *arg)
+void message_rcpt(message_t *m, const char *arg)
 {
 	char addr[MSG_MAILFROM_MAX], dom[FROM_DOMAIN_MAX];
 	size_t i;
@@ -84,7 +91,7 @@ void message_rcpt(const runtime_t *rt, message_t *m, const char *arg)
 	strip_brackets(arg, addr, sizeof(addr));
 	address_domain(addr, dom, sizeof(dom));
 	m->nrcpt++;
-	if (!config_domain_listed(rt->cfg->ignore_recipient_domains, dom))
+	if (!config_domain_listed(m->gen->cfg->ignore_recipient_domains, dom))
 		m->rcpt_all_ignored = false;
 	for (i = 0; i < m->nrcpt_domains; i++)
 		if (strcmp(m->rcpt_domain[i], dom) == 0)
@@ -125,14 +132,13 @@ static void message_from(message_t *m, const char *value)
 	m->from.nmailboxes += fr.nmailboxes;
 }
 
-static void message_authres(const runtime_t *rt, message_t *m,
-    const char *value)
+static void message_authres(message_t *m, const char *value)
 {
 	char id[256];
 
 	m->nauthres++;
 	if (authres_authserv_id(value, strlen(value), id, sizeof(id)) < 0 ||
-	    !str_ieq(id, rt->cfg->authserv_id))
+	    !str_ieq(id, m->gen->cfg->authserv_id))
 		return;
 	if (m->nforged >= MSG_MAX_FORGED) {
 		m->forged_overflow = true;
@@ -154,17 +160,17 @@ static void header_to_crlf(const char *value, strbuf_t *sb)
 	}
 }
 
-void message_header(const runtime_t *rt, message_t *m, const char *name,
-    const char *value, bool leadspc)
+void message_header(message_t *m, const char *name, const char *value,
+    bool leadspc)
 {
 	strbuf_t sb;
 
 	if (strcasecmp(name, "From") == 0)
 		message_from(m, value);
 	else if (strcasecmp(name, "Authentication-Results") == 0)
-		message_authres(rt, m, value);
+		message_authres(m, value);
 	mlist_header(&m->lists, name, value);
-	outcome_header(rt, m, name, value);
+	outcome_header(m, name, value);
 	if (m->dkim == NULL && m->arc == NULL)
 		return;
 	strbuf_init(&sb, 1024 * 1024);

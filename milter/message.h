@@ -3,8 +3,8 @@
  * end-of-message evaluation.
  *
  * SYNOPSIS
- *	message_t *m = message_new(rt, qid);
- *	message_header(m, name, value);  ... message_body(m, p, n);
+ *	message_t *m = message_new(rt, generation_current(slot), qid);
+ *	message_header(m, name, value, leadspc);  ... message_body(m, p, n);
  *	message_finish(rt, conn, m, &out);     evaluate
  *	outcome_free(&out); message_free(m);
  *
@@ -20,6 +20,12 @@
  *	the
  *	Authentication-Results value, the log line and the history row.  It
  *	does no libmilter calls: milter.c applies the outcome.
+ *
+ *	A message is evaluated with one configuration: message_new() takes
+ *	over the caller's reference to a generation (generation.h; released
+ *	even when message_new fails), every setting is read from m->gen, and
+ *	message_free() releases it.  A SIGHUP while the message is under
+ *	way changes nothing for it.
  *
  *	The message_t and outcome_t belong to the caller; free functions
  *	accept NULL.  outcome_t.arc points into the message's ARC verifier:
@@ -45,6 +51,7 @@ typedef struct connection {
 } connection_t;
 
 typedef struct message {
+	generation_t *gen;                      /* configuration, held */
 	char qid[HISTORY_QID_MAX];
 	char mailfrom[MSG_MAILFROM_MAX];        /* without <> */
 	char mailfrom_domain[FROM_DOMAIN_MAX];
@@ -79,15 +86,16 @@ typedef struct outcome {
 	history_row_t row;       /* valid when evaluated */
 } outcome_t;
 
-message_t *message_new(const runtime_t *rt, const char *qid);
+message_t *message_new(const runtime_t *rt, generation_t *gen,
+    const char *qid);
 void message_free(message_t *m);
 void message_set_qid(message_t *m, const char *qid);
 void message_mailfrom(message_t *m, const char *arg);
-void message_rcpt(const runtime_t *rt, message_t *m, const char *arg);
+void message_rcpt(message_t *m, const char *arg);
 /* value: the field body as written after the colon; leadspc false when
  * the MTA stripped the space after the colon (it is put back for DKIM). */
-void message_header(const runtime_t *rt, message_t *m, const char *name,
-    const char *value, bool leadspc);
+void message_header(message_t *m, const char *name, const char *value,
+    bool leadspc);
 void message_eoh(message_t *m);
 void message_body(message_t *m, const unsigned char *p, size_t n);
 void message_finish(const runtime_t *rt, const connection_t *c,
@@ -96,8 +104,7 @@ void outcome_free(outcome_t *out);
 /* Every header field (outcome.c): notes DMARC reports (Subject "Report
  * Domain:", feedback reports) and, with FailureReports, keeps the
  * FailureReportHeaders fields for a failure sample (bounded). */
-void outcome_header(const runtime_t *rt, message_t *m, const char *name,
-    const char *value);
+void outcome_header(message_t *m, const char *name, const char *value);
 
 /* Domain part of an address ("user@Example.COM" -> "example.com"),
  * normalised; "" when there is none.  Brackets are stripped. */

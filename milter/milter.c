@@ -96,10 +96,22 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0,
 	return SMFIS_CONTINUE;
 }
 
+/* IgnoreNetworks, with the configuration gen. */
+static bool conn_ignored(const milter_conn_t *mc, const generation_t *gen)
+{
+	return mc->conn.client_ip[0] == '\0' ||
+	    netlist_match(gen->cfg->ignore_networks, mc->conn.client_ip);
+}
+
+/* The connection is checked with the configuration current at connect;
+ * each message checks again with its own (mlfi_envfrom), so a reload
+ * that adds a network applies from the next message of an open
+ * connection.  A connection accepted here is over for the milter. */
 static sfsistat mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
-	const runtime_t *rt = dw_runtime;
+	generation_t *gen;
 	milter_conn_t *mc = conn_get(ctx);
+	bool ignored;
 
 	if (mc == NULL)
 		mc = calloc(1, sizeof(*mc));
@@ -109,8 +121,10 @@ static sfsistat mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	str_printable(mc->conn.client_host, sizeof(mc->conn.client_host),
 	    host ? host : "", host ? strlen(host) : 0);
 	smfi_setpriv(ctx, mc);
-	if (mc->conn.client_ip[0] == '\0' ||
-	    netlist_match(rt->cfg->ignore_networks, mc->conn.client_ip)) {
+	gen = generation_current(dw_runtime->generations);
+	ignored = conn_ignored(mc, gen);
+	generation_release(gen);
+	if (ignored) {
 		log_debug("connection from %s [%s] ignored",
 		    mc->conn.client_host, mc->conn.client_ip);
 		stats_count_skip(STATS_SKIP_NETWORK);
@@ -128,24 +142,30 @@ static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
 	return proceed(mc, SMFIP_NR_HELO);
 }
 
+/* The message takes the current configuration (a generation) and keeps
+ * it to its end, whatever a SIGHUP publishes meanwhile. */
 static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 {
-	const runtime_t *rt = dw_runtime;
 	milter_conn_t *mc = conn_get(ctx);
 	const char *auth = macro(ctx, "{auth_authen}");
+	generation_t *gen;
 
 	if (mc == NULL)
 		return SMFIS_TEMPFAIL;
 	conn_end_message(mc);
-	if (auth && *auth && rt->cfg->ignore_authenticated) {
-		stats_count_skip(STATS_SKIP_AUTHENTICATED);
+	gen = generation_current(dw_runtime->generations);
+	if (conn_ignored(mc, gen) || (auth && *auth &&
+	    gen->cfg->ignore_authenticated)) {
+		stats_count_skip(conn_ignored(mc, gen) ? STATS_SKIP_NETWORK :
+		    STATS_SKIP_AUTHENTICATED);
+		generation_release(gen);
 		return SMFIS_ACCEPT;
 	}
-	mc->msg = message_new(rt, macro(ctx, "i"));
+	mc->msg = message_new(dw_runtime, gen, macro(ctx, "i"));
 	if (mc->msg == NULL)
 		return SMFIS_TEMPFAIL;
 	message_mailfrom(mc->msg, argv[0] ? argv[0] : "");
-	if (config_domain_listed(rt->cfg->ignore_sender_domains,
+	if (config_domain_listed(mc->msg->gen->cfg->ignore_sender_domains,
 	    mc->msg->mailfrom_domain)) {
 		conn_end_message(mc);
 		stats_count_skip(STATS_SKIP_SENDER);
@@ -160,7 +180,7 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
 
 	if (mc == NULL || mc->msg == NULL)
 		return SMFIS_TEMPFAIL;
-	message_rcpt(dw_runtime, mc->msg, argv[0] ? argv[0] : "");
+	message_rcpt(mc->msg, argv[0] ? argv[0] : "");
 	return proceed(mc, SMFIP_NR_RCPT);
 }
 
@@ -170,7 +190,7 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 
 	if (mc == NULL || mc->msg == NULL)
 		return SMFIS_TEMPFAIL;
-	message_header(dw_runtime, mc->msg, name, value, mc->leadspc);
+	message_header(mc->msg, name, value, mc->leadspc);
 	return proceed(mc, SMFIP_NR_HDR);
 }
 
@@ -240,8 +260,9 @@ static void apply_headers(SMFICTX *ctx, const milter_conn_t *mc,
 }
 
 static sfsistat apply_decision(SMFICTX *ctx, const milter_conn_t *mc,
-    const runtime_t *rt, const outcome_t *out)
+    const outcome_t *out)
 {
+	const config_t *cfg = mc->msg->gen->cfg;
 	const decision_t *d = &out->decision;
 
 	switch (d->action) {
@@ -252,10 +273,10 @@ static sfsistat apply_decision(SMFICTX *ctx, const milter_conn_t *mc,
 		return d->action == ACTION_REJECT ? SMFIS_REJECT :
 		    SMFIS_TEMPFAIL;
 	case ACTION_QUARANTINE:
-		if (rt->cfg->quarantine_mode == QUARANTINE_HOLD)
+		if (cfg->quarantine_mode == QUARANTINE_HOLD)
 			smfi_quarantine(ctx, (char *)d->text);
 		else
-			add_header(ctx, mc, false, rt->cfg->quarantine_header,
+			add_header(ctx, mc, false, cfg->quarantine_header,
 			    d->text);
 		return SMFIS_ACCEPT;
 	case ACTION_ACCEPT:
@@ -277,7 +298,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 		message_set_qid(mc->msg, macro(ctx, "i"));
 	message_finish(rt, &mc->conn, mc->msg, &out);
 	apply_headers(ctx, mc, mc->msg, &out);
-	rc = apply_decision(ctx, mc, rt, &out);
+	rc = apply_decision(ctx, mc, &out);
 	log_info("%s", strbuf_str(&out.logline));
 	stats_count_message(out.evaluated ? &out.verdict : NULL,
 	    out.decision.action);

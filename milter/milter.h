@@ -8,7 +8,12 @@
  * DESCRIPTION
  *	Per connection: the client address and HELO name; connections from
  *	IgnoreNetworks are accepted at connect.  Per message: a message_t,
- *	created at MAIL FROM and freed at end of message or abort.
+ *	created at MAIL FROM and freed at end of message, abort or close;
+ *	it holds the configuration generation current at MAIL FROM
+ *	(generation.h), so a SIGHUP applies from the next message on, also
+ *	on a connection that stays open.  IgnoreNetworks is checked again
+ *	at MAIL FROM with that generation (a reload can add a network; it
+ *	cannot take back a connection already accepted at connect).
  *	Authenticated senders ({auth_authen}) and IgnoreSenderDomains are
  *	accepted at MAIL FROM, messages whose every recipient is in
  *	IgnoreRecipientDomains at end of headers.  At end of message:

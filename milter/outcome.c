@@ -131,8 +131,7 @@ static bool header_listed(const char *list, const char *name)
 	}
 }
 
-void outcome_header(const runtime_t *rt, message_t *m, const char *name,
-    const char *value)
+void outcome_header(message_t *m, const char *name, const char *value)
 {
 	const char *v = value + strspn(value, " \t");
 
@@ -143,8 +142,8 @@ void outcome_header(const runtime_t *rt, message_t *m, const char *name,
 	    (strcasecmp(name, "Content-Type") == 0 &&
 	    strcasestr(v, "report-type=\"feedback-report\"") != NULL))
 		m->is_report = true;
-	if (!rt->cfg->failure_reports ||
-	    !header_listed(rt->cfg->failure_headers, name))
+	if (!m->gen->cfg->failure_reports ||
+	    !header_listed(m->gen->cfg->failure_headers, name))
 		return;
 	if (m->sample.max == 0)
 		strbuf_init(&m->sample, HISTORY_SAMPLE_MAX - 1);
@@ -188,14 +187,13 @@ static const char *fo_failure(const char *fo, const outcome_t *out)
 
 /* After outcome_history: mark reports, and attach a failure sample when
  * FailureReports is on and the record has ruf= and fo= asks for one. */
-static void outcome_sample(const runtime_t *rt, const message_t *m,
-    outcome_t *out)
+static void outcome_sample(const message_t *m, outcome_t *out)
 {
 	history_row_t *r = &out->row;
 	const char *why;
 
 	r->is_report = m->is_report;
-	if (!rt->cfg->failure_reports || !r->policy_found ||
+	if (!m->gen->cfg->failure_reports || !r->policy_found ||
 	    r->rec.nruf == 0 || m->sample.len == 0 || m->is_report ||
 	    (why = fo_failure(r->rec.fo, out)) == NULL)
 		return;
@@ -260,7 +258,7 @@ static void outcome_logline(const message_t *m, outcome_t *out)
 }
 
 /* Several author domains, a From that does not parse, or none at all. */
-static const char *outcome_bad_from(const runtime_t *rt, message_t *m)
+static const char *outcome_bad_from(const message_t *m)
 {
 	if (m->nfrom_headers == 0)
 		return "no From header";
@@ -269,7 +267,7 @@ static const char *outcome_bad_from(const runtime_t *rt, message_t *m)
 	if (m->from.ndomains == 0)
 		return "no author domain";
 	if ((m->nfrom_headers > 1 || m->from.ndomains > 1) &&
-	    rt->cfg->multiple_from == MULTIFROM_REJECT)
+	    m->gen->cfg->multiple_from == MULTIFROM_REJECT)
 		return m->nfrom_headers > 1 ? "multiple From headers" :
 		    "multiple author domains";
 	return NULL;
@@ -281,6 +279,7 @@ void message_finish(const runtime_t *rt, const connection_t *c,
 	authres_input_t ar;
 	eval_input_t in;
 	override_ctx_t ctx;
+	const generation_t *gen = m->gen;
 	const char *bad;
 
 	memset(out, 0, sizeof(*out));
@@ -291,22 +290,22 @@ void message_finish(const runtime_t *rt, const connection_t *c,
 		dkim_verify_eom(m->dkim, &out->dkim);
 	if (m->arc)
 		out->arc = arc_verify_eom(m->arc);
-	bad = outcome_bad_from(rt, m);
+	bad = outcome_bad_from(m);
 	if (bad != NULL) {
 		str_copy(m->from_reason, sizeof(m->from_reason), bad);
-		decide_bad_from(rt->cfg, &out->decision);
+		decide_bad_from(gen->cfg, &out->decision);
 	} else {
 		outcome_eval_input(m, out, &in);
-		dmarc_evaluate(&in, &rt->eval, &rt->dns_ops, &out->verdict);
+		dmarc_evaluate(&in, &gen->eval, &rt->dns_ops, &out->verdict);
 		exceptions_gather(rt, c, m, &in, out->arc, &out->verdict, &ctx);
 		override_apply(&ctx, &out->verdict);
 		out->evaluated = true;
-		decide_action(rt->cfg, &out->verdict, &out->decision);
+		decide_action(gen->cfg, &out->verdict, &out->decision);
 		outcome_history(c, m, out);
-		outcome_sample(rt, m, out);
+		outcome_sample(m, out);
 	}
 	memset(&ar, 0, sizeof(ar));
-	ar.authserv_id = rt->cfg->authserv_id;
+	ar.authserv_id = gen->cfg->authserv_id;
 	ar.spf = &out->spf;
 	ar.dkim = &out->dkim;
 	ar.arc = out->arc;

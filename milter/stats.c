@@ -21,6 +21,7 @@ static atomic_ulong stats_results[NRESULTS];
 static atomic_ulong stats_applied[NPOLICIES];
 static atomic_ulong stats_actions[NACTIONS];
 static atomic_ulong stats_skips[STATS_SKIP_MAX];
+static atomic_ulong stats_reloads[2];     /* failed, ok */
 
 static const char *const skip_names[STATS_SKIP_MAX] = {
 	"network", "authenticated", "sender_domain", "recipient_domain",
@@ -45,6 +46,11 @@ void stats_count_skip(stats_skip_t why)
 {
 	if ((unsigned)why < STATS_SKIP_MAX)
 		atomic_fetch_add(&stats_skips[why], 1);
+}
+
+void stats_count_reload(bool ok)
+{
+	atomic_fetch_add(&stats_reloads[ok ? 1 : 0], 1);
 }
 
 static void metric(strbuf_t *sb, const char *name, const char *type,
@@ -87,6 +93,16 @@ static void stats_format_messages(strbuf_t *sb)
 	for (i = 0; i < STATS_SKIP_MAX; i++)
 		strbuf_appendf(sb, "dmarcwarden_skipped_total{reason=\"%s\"} "
 		    "%lu\n", skip_names[i], atomic_load(&stats_skips[i]));
+}
+
+static void stats_format_reloads(strbuf_t *sb)
+{
+	metric(sb, "reloads_total", "counter",
+	    "SIGHUP reloads of the configuration.");
+	strbuf_appendf(sb, "dmarcwarden_reloads_total{result=\"ok\"} %lu\n",
+	    atomic_load(&stats_reloads[1]));
+	strbuf_appendf(sb, "dmarcwarden_reloads_total{result=\"failed\"} "
+	    "%lu\n", atomic_load(&stats_reloads[0]));
 }
 
 static void stats_format_dns(strbuf_t *sb, dns_resolver_t *dns)
@@ -136,6 +152,7 @@ static void stats_format_history(strbuf_t *sb, history_t *hist)
 void stats_format(strbuf_t *sb, dns_resolver_t *dns, history_t *hist)
 {
 	stats_format_messages(sb);
+	stats_format_reloads(sb);
 	stats_format_dns(sb, dns);
 	stats_format_history(sb, hist);
 }

@@ -5,6 +5,7 @@
  * SYNOPSIS
  *	stats_count_message(&verdict_or_NULL, action);
  *	stats_count_skip(STATS_SKIP_NETWORK);
+ *	stats_count_reload(ok);         (a SIGHUP, reconfig.h)
  *	stats_writer_start(path, interval, resolver, history);
  *	stats_writer_stop();            (writes the file one last time)
  *	stats_format(&sb, resolver, history);
@@ -16,6 +17,9 @@
  *	reads half a file (node_exporter's textfile collector expects
  *	exactly this).  Metric names start with dmarcwarden_; DNS and
  *	history figures are read from their modules at render time.
+ *	dmarcwarden_reloads_total{result="ok|failed"} counts SIGHUP reloads
+ *	of dmarcwarden.conf (a failed one leaves the running configuration
+ *	in force).
  *	`dmarcwarden -s` prints the file.
  */
 #ifndef MILTER_STATS_H
@@ -38,6 +42,7 @@ typedef enum stats_skip {
 /* v is NULL for messages DMARC could not evaluate (bad From). */
 void stats_count_message(const verdict_t *v, milter_action_t action);
 void stats_count_skip(stats_skip_t why);
+void stats_count_reload(bool ok);
 void stats_format(strbuf_t *sb, dns_resolver_t *dns, history_t *hist);
 int stats_write_file(const char *path, dns_resolver_t *dns,
     history_t *hist);

@@ -23,6 +23,8 @@
 #include "fuzz.h"
 #include "fuzzmsg.h"
 
+#include <unistd.h>
+
 #define FUZZ_AUTHSERV "mx.fuzz.test"
 
 /* Two daemons: tree walk with MultipleFrom strictest (the default
@@ -50,39 +52,37 @@ static const char fuzz_localpolicy[] =
     "from monitor.example monitor\n";
 
 static runtime_t runtimes[2];
+static generation_t *generations[2];
 static runtime_t *rt;
 
-static void runtime_init(runtime_t *r, const char *conf)
+static void runtime_init(runtime_t *r, generation_t **gen, const char *conf)
 {
 	char err[CONFIG_ERR_MAX];
+	config_t *cfg;
 
-	r->cfg = config_load_buffer("fuzz", conf, strlen(conf), err,
-	    sizeof(err));
-	if (r->cfg == NULL) {
+	cfg = config_load_buffer("fuzz", conf, strlen(conf), err, sizeof(err));
+	if (cfg == NULL) {
 		fprintf(stderr, "fuzz config: %s\n", err);
 		abort();
 	}
 	r->dns = dns_resolver_new(NULL, err, sizeof(err));
 	dns_resolver_ops(r->dns, &r->dns_ops);
 	r->spf = spf_checker_new(r->dns, err, sizeof(err));
-	r->dkim = dkim_engine_new(r->dns, r->cfg->max_signatures, err,
+	r->dkim = dkim_engine_new(r->dns, cfg->max_signatures, err,
 	    sizeof(err));
 	r->arc = arc_engine_new(r->dns, err, sizeof(err));
-	r->forwarders = forwarders_parse(r->cfg->trusted_forwarders, err,
-	    sizeof(err));
-	FUZZ_CHECK(r->spf != NULL && r->dkim != NULL && r->arc != NULL &&
-	    r->forwarders != NULL);
-	r->localpolicy = localpolicy_slot_new(NULL, "");
-	r->eval.discovery.method = r->cfg->discovery;
-	if (r->cfg->discovery == DISCOVERY_PSL) {
-		r->psl = psl_load_file(r->cfg->psl_file);
-		if (r->psl == NULL)     /* no list installed: tree walk */
-			r->eval.discovery.method = DISCOVERY_TREEWALK;
-		r->eval.discovery.psl = r->psl;
+	FUZZ_CHECK(r->spf != NULL && r->dkim != NULL && r->arc != NULL);
+	/* no list installed: tree walk */
+	if (cfg->discovery == DISCOVERY_PSL && access(cfg->psl_file, R_OK) < 0)
+		cfg->discovery = DISCOVERY_TREEWALK;
+	*gen = generation_build(cfg, NULL, err, sizeof(err));
+	if (*gen == NULL) {
+		fprintf(stderr, "fuzz generation: %s\n", err);
+		abort();
 	}
 }
 
-static void load_localpolicy(localpolicy_slot_t *slot)
+static void load_localpolicy(generation_t *gen)
 {
 	char err[CONFIG_ERR_MAX];
 	localpolicy_t *lp;
@@ -93,12 +93,12 @@ static void load_localpolicy(localpolicy_slot_t *slot)
 		fprintf(stderr, "fuzz local policy: %s\n", err);
 		abort();
 	}
-	localpolicy_slot_set(slot, lp);
+	gen->localpolicy = lp;      /* before any message: still private */
 }
 
 static void on_header(void *ctx, const char *name, const char *value)
 {
-	message_header(rt, ctx, name, value, true);
+	message_header(ctx, name, value, true);
 }
 
 static void check_outcome(const message_t *m, const outcome_t *out)
@@ -143,22 +143,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_msg_t fm;
 	size_t body, off, n;
 
-	if (runtimes[0].cfg == NULL) {
-		runtime_init(&runtimes[0], fuzz_config[0]);
-		runtime_init(&runtimes[1], fuzz_config[1]);
-		load_localpolicy(runtimes[1].localpolicy);
+	int which;
+
+	if (generations[0] == NULL) {
+		runtime_init(&runtimes[0], &generations[0], fuzz_config[0]);
+		runtime_init(&runtimes[1], &generations[1], fuzz_config[1]);
+		load_localpolicy(generations[1]);
 	}
 	fuzz_msg_split(data, size, &fm);
-	rt = &runtimes[strcmp(fm.options, "psl") == 0];
+	which = strcmp(fm.options, "psl") == 0;
+	rt = &runtimes[which];
 	fakedns_load(fm.zone, fm.zonelen);
 	memset(&conn, 0, sizeof(conn));
 	str_copy(conn.client_ip, sizeof(conn.client_ip), fm.ip);
 	str_copy(conn.helo, sizeof(conn.helo), fm.helo);
 	str_copy(conn.client_host, sizeof(conn.client_host), "client.test");
-	m = message_new(rt, "FUZZQID");
+	m = message_new(rt, generation_retain(generations[which]), "FUZZQID");
 	FUZZ_CHECK(m != NULL);
 	message_mailfrom(m, fm.mailfrom);
-	message_rcpt(rt, m, "<postmaster@rcpt.test>");
+	message_rcpt(m, "<postmaster@rcpt.test>");
 	body = fuzz_msg_headers(fm.msg, fm.msglen, on_header, m);
 	message_eoh(m);
 	for (off = body; off < fm.msglen; off += n) {

@@ -107,7 +107,8 @@ for name, value in headers:
     c.header(name, value, {"i": "INFLIGHT"})
 
 write_policy("# reloaded\nfrom reload.example enforcement=monitor\n")
-tap.ok(hup_and_wait(r"LocalPolicyFile \S+ reloaded \(1 entries\)", 1),
+tap.ok(hup_and_wait(r"reloaded \S+dmarcwarden\.conf: .*LocalPolicyFile "
+                   r"\S+ \(1 entries\)", 1),
        "SIGHUP: reload logged")
 time.sleep(0.2)
 tap.ok(daemon.running() and daemon.pid() == pid,
@@ -129,10 +130,11 @@ tap.like(authres(r), r"policy\.override-reason=local_policy \(Enforcement "
 c.quit()
 
 write_policy("from reload.example enforcement=monitor\nfrom x.example bogus\n")
-tap.ok(hup_and_wait(r"LocalPolicyFile not reloaded", 1),
+tap.ok(hup_and_wait(r"not reloaded, the running configuration", 1),
        "bad file: reload refused")
-tap.like(daemon.stderr_text(), r"LocalPolicyFile not reloaded, the previous "
-         r"one stays in force: \S*local\.policy:2: unknown setting 'bogus'",
+tap.like(daemon.stderr_text(), r"dmarcwarden\.conf not reloaded, the running "
+         r"configuration stays in force: LocalPolicyFile: \S*local\.policy:2: "
+         r"unknown setting 'bogus'",
          "the error names file and line")
 r = send("after-bad")
 tap.is_(outcome(r), "accept", "the previous policy stays in force")
@@ -160,7 +162,7 @@ for t in threads:
 tap.is_(errors, [], "a burst of SIGHUPs dropped no connection")
 tap.ok(len(results) == 45 and set(results) <= {"accept", "reject"},
        "every message got a decision (%d)" % len(results))
-tap.ok(wait_log(r"LocalPolicyFile \S+ reloaded", 2),
+tap.ok(wait_log(r"reloaded \S+dmarcwarden\.conf: ", 2),
        "reloads logged during the burst")
 r = send("after-burst")
 tap.is_(outcome(r), "reject", "the last file is in force: always-reject")

@@ -1,6 +1,6 @@
 /* Unit tests for milter/localpolicy: the LocalPolicyFile format, its
- * errors (file:line), lookups and the reference-counted slot. */
-#include <pthread.h>
+ * errors (file:line), lookups and reference counts.  The SIGHUP reload
+ * is tested in generation.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,117 +140,9 @@ static void test_bad(void)
 	    "missing file: %s", err);
 }
 
-static void *reader(void *arg)
-{
-	localpolicy_slot_t *slot = arg;
-	localpolicy_match_t m;
-	int i, bad = 0;
-
-	for (i = 0; i < 20000; i++) {
-		localpolicy_t *lp = localpolicy_slot_get(slot);
-
-		localpolicy_lookup(lp, "bank.example", NULL, 0, &m);
-		if (m.action != LOCAL_ALWAYS_REJECT &&
-		    m.action != LOCAL_NEVER_REJECT)
-			bad++;
-		localpolicy_release(lp);
-	}
-	return (void *)(long)bad;
-}
-
-/* Readers racing reloads: every reader sees one whole policy; the old
- * ones are freed (ASan/LSan builds check both). */
-static void test_slot(void)
-{
-	static const char a[] = "from bank.example always-reject\n";
-	static const char b[] = "from bank.example never-reject\n";
-	char err[CONFIG_ERR_MAX];
-	localpolicy_slot_t *slot;
-	localpolicy_t *held;
-	pthread_t t[3];
-	long bad = 0;
-	void *rv;
-	int i;
-
-	slot = localpolicy_slot_new(localpolicy_parse("a", a, sizeof(a) - 1,
-	    err, sizeof(err)), "");
-	held = localpolicy_slot_get(slot);
-	for (i = 0; i < 3; i++)
-		pthread_create(&t[i], NULL, reader, slot);
-	for (i = 0; i < 2000; i++)
-		localpolicy_slot_set(slot, localpolicy_parse("x", i % 2 ? a : b,
-		    strlen(i % 2 ? a : b), err, sizeof(err)));
-	for (i = 0; i < 3; i++) {
-		pthread_join(t[i], &rv);
-		bad += (long)rv;
-	}
-	is_int(bad, 0, "readers always saw a whole policy");
-	is_int(localpolicy_count(held), 1, "a held policy outlives reloads");
-	localpolicy_release(held);
-	localpolicy_slot_set(slot, NULL);
-	ok(localpolicy_slot_get(slot) == NULL, "slot can be emptied");
-	localpolicy_slot_free(slot);
-	localpolicy_slot_free(NULL);
-	localpolicy_release(NULL);
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	if (fp) {
-		fputs(text, fp);
-		fclose(fp);
-	}
-}
-
-static local_action_t slot_action(localpolicy_slot_t *slot)
-{
-	localpolicy_t *lp = localpolicy_slot_get(slot);
-	localpolicy_match_t m;
-
-	localpolicy_lookup(lp, "bank.example", NULL, 0, &m);
-	localpolicy_release(lp);
-	return m.action;
-}
-
-/* The SIGHUP callback: a bad file keeps the old policy. */
-static void test_reload(void)
-{
-	char path[] = "/tmp/dw-lp-XXXXXX", err[CONFIG_ERR_MAX];
-	localpolicy_slot_t *slot;
-	int fd = mkstemp(path);
-
-	if (!ok(fd >= 0, "temporary file"))
-		return;
-	close(fd);
-	write_file(path, "from bank.example always-reject\n");
-	slot = localpolicy_slot_new(localpolicy_load(path, err, sizeof(err)),
-	    path);
-	is_int(slot_action(slot), LOCAL_ALWAYS_REJECT, "initial policy");
-	write_file(path, "from bank.example never-reject\nbogus line\n");
-	localpolicy_slot_reload(slot);
-	is_int(slot_action(slot), LOCAL_ALWAYS_REJECT,
-	    "bad file: the previous policy stays");
-	write_file(path, "from bank.example never-reject\n");
-	localpolicy_slot_reload(slot);
-	is_int(slot_action(slot), LOCAL_NEVER_REJECT, "good file swapped in");
-	unlink(path);
-	localpolicy_slot_reload(slot);
-	is_int(slot_action(slot), LOCAL_NEVER_REJECT,
-	    "missing file: the previous policy stays");
-	localpolicy_slot_free(slot);
-	slot = localpolicy_slot_new(NULL, "");
-	localpolicy_slot_reload(slot);
-	ok(localpolicy_slot_get(slot) == NULL, "no file: nothing to reload");
-	localpolicy_slot_free(slot);
-}
-
 int main(void)
 {
 	test_good();
 	test_bad();
-	test_slot();
-	test_reload();
 	return tap_done();
 }
