@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -186,7 +187,7 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool running, stop;
-	const char *path;
+	char *path;
 	unsigned interval;
 	dns_resolver_t *dns;
 	history_t *hist;
@@ -224,13 +225,18 @@ int stats_writer_start(const char *path, unsigned interval,
 {
 	if (path == NULL || *path == '\0' || writer.running)
 		return 0;
-	writer.path = path;
+	/* A copy: the configuration it came from goes with a reload. */
+	if ((writer.path = strdup(path)) == NULL)
+		return -1;
 	writer.interval = interval ? interval : 60;
 	writer.dns = dns;
 	writer.hist = hist;
 	writer.stop = false;
-	if (pthread_create(&writer.thread, NULL, stats_writer_main, NULL) != 0)
+	if (pthread_create(&writer.thread, NULL, stats_writer_main, NULL) != 0) {
+		free(writer.path);
+		writer.path = NULL;
 		return -1;
+	}
 	writer.running = true;
 	return 0;
 }
@@ -245,4 +251,6 @@ void stats_writer_stop(void)
 	pthread_mutex_unlock(&writer.lock);
 	pthread_join(writer.thread, NULL);
 	writer.running = false;
+	free(writer.path);
+	writer.path = NULL;
 }

@@ -12,6 +12,18 @@ the real daemon:
     policy stays in force;
   - SIGHUPs in a burst while messages flow on other connections lose no
     message;
+  - SIGHUP reloads dmarcwarden.conf itself (issue 7): changed reloadable
+    keys (AuthservID, Enforcement, QuarantineMode, LocalPolicyFile,
+    IgnoreSenderDomains, TrustedForwarders) apply from the next message,
+    while a message in flight across the signal finishes with the old
+    configuration (its Authentication-Results carries the old
+    authserv-id) on a connection that stays open;
+  - a config with a syntax error is refused with file:line in the log,
+    and the running configuration stays;
+  - a changed restart-only key (Socket) is logged as needing a restart,
+    the daemon keeps serving on the old socket and the other changes of
+    that reload apply;
+  - the PID never changes; the StatsFile counts reloads ok and failed;
   - SIGTERM still stops the daemon cleanly (exit status 0)."""
 
 import os
@@ -48,8 +60,10 @@ def write_policy(text):
 
 
 write_policy("from reload.example never-reject\n")
+STATS = os.path.join(out, "stats.prom")
 daemon = harness.Daemon(out, {"IgnoreNetworks": '""', "Syslog": "no",
-                              "HistoryDB": '""', "LocalPolicyFile": LP},
+                              "HistoryDB": '""', "LocalPolicyFile": LP,
+                              "StatsFile": STATS},
                         dns=dns)
 daemon.start()
 pid = daemon.pid()
@@ -167,8 +181,155 @@ tap.ok(wait_log(r"reloaded \S+dmarcwarden\.conf: ", 2),
 r = send("after-burst")
 tap.is_(outcome(r), "reject", "the last file is in force: always-reject")
 
+# ---- dmarcwarden.conf itself (issue 7)
+
+
+def authserv_id(r):
+    m = re.match(r"\s*([^;\s]+)", authres(r))
+    return m.group(1) if m else None
+
+
+def write_conf(changes, extra_line=None):
+    """The start-up settings with changes; returns the line number of
+    extra_line, appended at the end when given."""
+    settings = dict(daemon.settings)
+    settings.update(changes)
+    harness.write_config(daemon.conf_path + ".tmp", settings)
+    with open(daemon.conf_path + ".tmp") as fp:
+        nlines = len(fp.read().splitlines())
+    if extra_line is not None:
+        with open(daemon.conf_path + ".tmp", "a") as fp:
+            fp.write(extra_line + "\n")
+    os.rename(daemon.conf_path + ".tmp", daemon.conf_path)
+    return nlines + 1
+
+
+def hup_new(pattern, timeout=10.0):
+    """SIGHUP, then wait for pattern in what the daemon logs after it."""
+    mark = len(daemon.stderr_text())
+    os.kill(pid, signal.SIGHUP)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if re.search(pattern, daemon.stderr_text()[mark:]):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def send_from(mailfrom):
+    return milterclient.send_message(daemon.socket_spec, SPOOF_IP,
+                                     "mail.example", mailfrom, [RCPT], MSG)
+
+
+def quarantine_header(r):
+    return r.header_value("X-Dmarcwarden-Quarantine")
+
+
+r = send_from("x@ignored.example")
+tap.ok(authserv_id(r) == "mx.test.local" and outcome(r) == "reject",
+       "before: mail from ignored.example is evaluated (%s, %s)"
+       % (authserv_id(r), outcome(r)))
+
+# A message half sent when dmarcwarden.conf is reloaded.
+c = milterclient.MilterClient(daemon.socket_spec)
+c.open()
+c.connect("[%s]" % SPOOF_IP, "4", 54321, SPOOF_IP,
+          milterclient.connect_macros(SPOOF_IP, None))
+c.helo("mail.example", {})
+c.mail("ceo@reload.example", (), {"{mail_addr}": "ceo@reload.example"})
+c.rcpt(RCPT, (), {"{rcpt_addr}": RCPT})
+c.data({"i": "OLDCONF"})
+for name, value in headers:
+    c.header(name, value, {"i": "OLDCONF"})
+write_conf({"AuthservID": "mx2.test.local", "Enforcement": "quarantine",
+            "QuarantineMode": "header", "LocalPolicyFile": '""',
+            "IgnoreSenderDomains": "ignored.example"})
+tap.ok(hup_new(r"reloaded \S+dmarcwarden\.conf: Enforcement quarantine, "
+               r"QuarantineMode header, PolicyDiscovery treewalk, "
+               r"AuthservID mx2\.test\.local, LocalPolicyFile none"),
+       "config reload logged with its summary")
+c.eoh({"i": "OLDCONF"})
+c.body(body, {"i": "OLDCONF"})
+r = c.eom({"i": "OLDCONF"})
+tap.is_(authserv_id(r), "mx.test.local",
+        "message in flight across SIGHUP: the old AuthservID")
+tap.is_(outcome(r), "reject",
+        "message in flight: the old LocalPolicyFile (always-reject)")
+c.abort()
+r = c.message("ceo@reload.example", [RCPT], MSG, qid="NEWCONF")
+tap.is_(authserv_id(r), "mx2.test.local",
+        "next message on the same connection: the new AuthservID")
+tap.ok(outcome(r) == "accept" and quarantine_header(r) is not None and
+       r.quarantine is None,
+       "new Enforcement quarantine with QuarantineMode header: %s, %r"
+       % (outcome(r), quarantine_header(r)))
+c.quit()
+r = send_from("x@ignored.example")
+tap.ok(r.action == "accept" and authres(r) == "",
+       "new IgnoreSenderDomains: mail from ignored.example is skipped")
+
+write_conf({"AuthservID": "mx2.test.local", "Enforcement": "quarantine",
+            "QuarantineMode": "header", "LocalPolicyFile": '""',
+            "TrustedForwarders": "198.51.100.0/24"})
+tap.ok(hup_new(r"reloaded \S+dmarcwarden\.conf: .*AuthservID mx2"),
+       "second config reload logged")
+r = send("forwarder")
+tap.ok(outcome(r) == "accept" and quarantine_header(r) is None and
+       re.search(r"trusted_forwarder", authres(r)) is not None,
+       "new TrustedForwarders: the failure is not quarantined (%s)"
+       % authres(r))
+r = send_from("x@ignored.example")
+tap.is_(authserv_id(r), "mx2.test.local",
+        "IgnoreSenderDomains removed again: evaluated")
+
+line = write_conf({"AuthservID": "mx3.test.local",
+                   "TrustedForwarders": '""'}, "NoSuchKey 1")
+tap.ok(hup_new(r"dmarcwarden\.conf not reloaded"),
+       "config with a syntax error: reload refused")
+tap.like(daemon.stderr_text(),
+         r"dmarcwarden\.conf not reloaded, the running configuration stays "
+         r"in force: \S*dmarcwarden\.conf:%d: unknown key 'NoSuchKey'" % line,
+         "the error names file and line (%d)" % line)
+r = send("after-syntax-error")
+tap.ok(authserv_id(r) == "mx2.test.local" and
+       re.search(r"trusted_forwarder", authres(r)) is not None,
+       "the running configuration stays (AuthservID %s)" % authserv_id(r))
+
+other_sock = os.path.join(out, "other.sock")
+write_conf({"Socket": "unix:" + other_sock, "AuthservID": "mx4.test.local",
+            "Enforcement": "quarantine", "QuarantineMode": "header",
+            "LocalPolicyFile": '""'})
+tap.ok(hup_new(r"reloaded \S+dmarcwarden\.conf: .*AuthservID mx4"),
+       "reload with a changed Socket is done")
+tap.like(daemon.stderr_text(), r"dmarcwarden\.conf: Socket changed; restart "
+         r"dmarcwarden to apply",
+         "the changed restart-only key is named in a warning")
+tap.unlike(daemon.stderr_text(), r"(AuthservID|Enforcement|TrustedForwarders)"
+           r" changed; restart",
+           "reloadable keys get no restart warning")
+r = send("old-socket")
+tap.ok(authserv_id(r) == "mx4.test.local" and
+       quarantine_header(r) is not None,
+       "still serving on the old socket, with the rest of the reload "
+       "(AuthservID %s, TrustedForwarders gone)" % authserv_id(r))
+tap.ok(not os.path.exists(other_sock), "no socket opened at the new path")
+tap.ok(daemon.running() and daemon.pid() == pid and
+       os.path.exists("/proc/%d" % pid), "same process throughout (PID %d)"
+       % pid)
+
 status = daemon.stop()
 tap.is_(status, 0, "SIGTERM still stops the daemon, exit status 0")
+stats = open(STATS).read() if os.path.exists(STATS) else ""
+m_ok = re.search(r'^dmarcwarden_reloads_total\{result="ok"\} (\d+)$', stats,
+                 re.M)
+m_failed = re.search(r'^dmarcwarden_reloads_total\{result="failed"\} (\d+)$',
+                     stats, re.M)
+tap.ok(m_failed is not None and int(m_failed.group(1)) == 2,
+       "StatsFile: 2 failed reloads (%s)"
+       % (m_failed.group(1) if m_failed else "missing"))
+tap.ok(m_ok is not None and int(m_ok.group(1)) >= 5,
+       "StatsFile: the good reloads counted (%s)"
+       % (m_ok.group(1) if m_ok else "missing"))
 tap.like(daemon.stderr_text(), r"dmarcwarden stopping",
          "clean shutdown logged")
 tap.done_testing()
