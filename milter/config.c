@@ -704,8 +704,10 @@ config_t *config_load_buffer(const char *name, const char *text, size_t len,
 			goto fail;
 	}
 	/* Only now: the host name lookup may consult DNS. */
-	if (cfg->authserv_id == NULL)
+	if (cfg->authserv_id == NULL) {
 		cfg->authserv_id = default_authserv_id();
+		cfg->authserv_id_computed = true;
+	}
 	return cfg;
 fail:
 	config_free(cfg);
@@ -842,6 +844,12 @@ size_t config_keep_restart_keys(config_t *next, const config_t *running,
 	}
 	strbuf_free(&a);
 	strbuf_free(&b);
+	/* The host name, looked up again, may come out different after
+	 * chroot (no resolver files): the running one stays. */
+	if (next->authserv_id_computed && running->authserv_id_computed) {
+		free(next->authserv_id);
+		next->authserv_id = xstrdup(running->authserv_id);
+	}
 	return n;
 }
 

@@ -42,7 +42,9 @@
  *	config_keep_restart_keys() gives each such key of a freshly loaded
  *	next config that differs from the running one the running value
  *	back, and names it in changed[] (the first max names; the count of
- *	all is returned), so the daemon can warn "restart to apply".
+ *	all is returned), so the daemon can warn "restart to apply".  When
+ *	neither sets AuthservID, next keeps the running (computed) value
+ *	too: the host name lookup may differ inside a chroot.
  *	config_key_count()/config_key_name() enumerate the table (for tests
  *	and documentation checks).
  *
@@ -132,6 +134,7 @@ typedef struct config {
 	char **arc_trusted_sealers; /* ArcTrustedSealers, NULL-ended */
 	list_action_t list_action;  /* MailingListAction */
 	char *local_policy_file;    /* LocalPolicyFile; "" = none */
+	bool authserv_id_computed;  /* AuthservID not set: the host name */
 } config_t;
 
 config_t *config_load(const char *path, char *err, size_t errlen);

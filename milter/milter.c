@@ -148,16 +148,19 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 {
 	milter_conn_t *mc = conn_get(ctx);
 	const char *auth = macro(ctx, "{auth_authen}");
+	stats_skip_t skip = STATS_SKIP_MAX;
 	generation_t *gen;
 
 	if (mc == NULL)
 		return SMFIS_TEMPFAIL;
 	conn_end_message(mc);
 	gen = generation_current(dw_runtime->generations);
-	if (conn_ignored(mc, gen) || (auth && *auth &&
-	    gen->cfg->ignore_authenticated)) {
-		stats_count_skip(conn_ignored(mc, gen) ? STATS_SKIP_NETWORK :
-		    STATS_SKIP_AUTHENTICATED);
+	if (conn_ignored(mc, gen))
+		skip = STATS_SKIP_NETWORK;
+	else if (auth && *auth && gen->cfg->ignore_authenticated)
+		skip = STATS_SKIP_AUTHENTICATED;
+	if (skip != STATS_SKIP_MAX) {
+		stats_count_skip(skip);
 		generation_release(gen);
 		return SMFIS_ACCEPT;
 	}

@@ -30,9 +30,13 @@
  *	The callback runs in the signal thread, not in a signal handler: it
  *	may allocate, read files, log and take locks.  It must not block
  *	for long (SIGTERM waits behind it) and must make the new state
- *	visible by swapping one pointer (localpolicy.h's slot), so milter
- *	threads never wait for it and in-flight messages keep the state they
- *	started with.  Connections are never dropped.
+ *	visible by swapping one pointer, so milter threads never wait for
+ *	it and in-flight messages keep the state they started with.  The
+ *	daemon installs reconfig_sighup() (reconfig.h), which loads
+ *	dmarcwarden.conf again and publishes it as a new generation
+ *	(generation.h).  Connections are never dropped.  SIGHUPs that
+ *	arrive while the callback runs are merged by the kernel into one
+ *	more run (a pending signal is counted once).
  *
  *	reload_count() says how many SIGHUPs were handled (for tests and
  *	logs).  reload_install(NULL, NULL) removes the callback.

@@ -667,6 +667,43 @@ static void test_sample(const char *sample, const char *man)
 	free(text);
 }
 
+/* dmarcwarden.conf(5), Reloading, lists exactly the keys that need a
+ * restart (config_key_restart), in its first .nf block. */
+static void test_restart_doc(const char *man)
+{
+	char *text, *block, *end, word[64];
+	size_t i, n, listed = 0;
+
+	if (!ok((text = slurp(man, NULL)) != NULL, "read %s", man))
+		return;
+	block = strstr(text, "\n.SS Reloading\n");
+	block = block ? strstr(block, "\n.nf\n") : NULL;
+	end = block ? strstr(block, "\n.fi\n") : NULL;
+	if (!ok(block && end, "Reloading section with a key list")) {
+		free(text);
+		return;
+	}
+	*end = '\0';
+	for (i = 0; i < config_key_count(); i++) {
+		const char *p = block + 5;
+		bool found = false;
+
+		while (*p) {
+			p += strspn(p, " \n");
+			n = strcspn(p, " \n");
+			str_ncopy(word, sizeof(word), p, n);
+			found |= n > 0 && strcmp(word, config_key_name(i)) == 0;
+			p += n;
+		}
+		listed += found;
+		if (found != config_key_restart(i))
+			ok(0, "%s %s in the Reloading list", config_key_name(i),
+			    found ? "wrongly" : "missing");
+	}
+	ok(listed > 10, "Reloading lists the %zu restart-only keys", listed);
+	free(text);
+}
+
 int main(int argc, char **argv)
 {
 	char dir[4096];
@@ -692,5 +729,6 @@ int main(int argc, char **argv)
 	test_files();
 	test_sample("../../../contrib/dmarcwarden.conf",
 	    "../../../doc/dmarcwarden.conf.5");
+	test_restart_doc("../../../doc/dmarcwarden.conf.5");
 	return tap_done();
 }

@@ -59,6 +59,22 @@ static void test_restart_keys(void)
 	    "nothing left to keep the second time");
 	config_free(run);
 	config_free(next);
+
+	/* AuthservID from the host name: the running one stays. */
+	run = conf("Enforcement reject\n");
+	free(run->authserv_id);
+	run->authserv_id = strdup("running.example");
+	next = conf("Enforcement reject\n");
+	is_int(config_keep_restart_keys(next, run, changed, 2), 0,
+	    "a computed AuthservID is no restart-only change");
+	is_str(next->authserv_id, "running.example",
+	    "computed AuthservID: the running value stays");
+	config_free(next);
+	next = conf("AuthservID set.example\n");
+	config_keep_restart_keys(next, run, changed, 2);
+	is_str(next->authserv_id, "set.example", "a set AuthservID applies");
+	config_free(run);
+	config_free(next);
 	ok(config_key_restart(0), "Socket (key 0) needs a restart");
 	for (n = 0; config_key_name(n); n++)
 		if (strcmp(config_key_name(n), "LocalPolicyFile") == 0 ||
