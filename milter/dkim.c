@@ -4,9 +4,13 @@
  * DESCRIPTION
  *	See dkim.h for the interface.  Implementation notes:
  *
- *	One DKIM_LIB per engine, and one per message with the same options
- *	(only its FIXCRLF flag changes, see chunk_clean()); dkim_init() costs
- *	about 2 microseconds.  libopendkim's own resolver and key cache
+ *	One DKIM_LIB per engine, and one per message in flight with the same
+ *	options (only its FIXCRLF flag changes, see chunk_clean()).  A
+ *	message takes its DKIM_LIB from the engine's pool and gives it back
+ *	with the flag set again: dkim_init() runs res_ninit(), which opens
+ *	and reads /etc/resolv.conf, calls uname() and getrandom() (make
+ *	bench profile: 2% of the daemon's time), so libraries are made only
+ *	when the pool is empty and at most DKIM_POOL_MAX are kept.  libopendkim's own resolver and key cache
  *	are bypassed: dkim_set_key_lookup() installs key_lookup(), which asks
  *	dns_txt() of the shared resolver (that resolver caches).  The lookup
  *	callback cannot report a temporary DNS failure for one signature
@@ -42,6 +46,7 @@
  *	every signature is still reported, as permerror.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -58,9 +63,13 @@
 #define DKIM_QID_MAX 64
 #define DKIM_NOTES_MAX EVAL_MAX_DKIM
 #define DKIM_KEYNAME_MAX 256
+#define DKIM_POOL_MAX 64            /* idle per-message libraries kept */
 
 struct dkim_engine {
 	DKIM_LIB *lib;
+	pthread_mutex_t pool_lock;
+	size_t npool;
+	DKIM_LIB *pool[DKIM_POOL_MAX];  /* idle, FIXCRLF set */
 	dns_resolver_t *resolver;
 	unsigned max_sigs;
 	bool ed25519;
@@ -318,6 +327,7 @@ dkim_engine_t *dkim_engine_new(dns_resolver_t *r, unsigned max_sigs,
 		return NULL;
 	}
 	e->resolver = r;
+	pthread_mutex_init(&e->pool_lock, NULL);
 	e->max_sigs = max_sigs == 0 || max_sigs > EVAL_MAX_DKIM ?
 	    EVAL_MAX_DKIM : max_sigs;
 	e->lib = dkim_init(NULL, NULL);
@@ -338,9 +348,56 @@ void dkim_engine_free(dkim_engine_t *e)
 {
 	if (e == NULL)
 		return;
+	while (e->npool > 0)
+		dkim_close(e->pool[--e->npool]);
+	pthread_mutex_destroy(&e->pool_lock);
 	if (e->lib != NULL)
 		dkim_close(e->lib);
 	free(e);
+}
+
+/* A library for one message, FIXCRLF set: from the pool, or new. */
+static DKIM_LIB *lib_take(dkim_engine_t *e, char *err, size_t errlen)
+{
+	DKIM_LIB *lib = NULL;
+
+	pthread_mutex_lock(&e->pool_lock);
+	if (e->npool > 0)
+		lib = e->pool[--e->npool];
+	pthread_mutex_unlock(&e->pool_lock);
+	if (lib != NULL)
+		return lib;
+	lib = dkim_init(NULL, NULL);
+	if (lib == NULL) {
+		str_copy(err, errlen, "dkim_init failed");
+		return NULL;
+	}
+	if (lib_options(lib, err, errlen) < 0) {
+		dkim_close(lib);
+		return NULL;
+	}
+	return lib;
+}
+
+/* Back to the pool with FIXCRLF set again, or closed when the flag cannot
+ * be restored or the pool is full. */
+static void lib_give(dkim_engine_t *e, DKIM_LIB *lib, bool fixcrlf)
+{
+	uint32_t flags = DKIM_LIBFLAGS_BADSIGHANDLES | DKIM_LIBFLAGS_FIXCRLF;
+
+	if (!fixcrlf && dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS,
+	    &flags, sizeof(flags)) != DKIM_STAT_OK) {
+		dkim_close(lib);
+		return;
+	}
+	pthread_mutex_lock(&e->pool_lock);
+	if (e->npool < DKIM_POOL_MAX) {
+		e->pool[e->npool++] = lib;
+		lib = NULL;
+	}
+	pthread_mutex_unlock(&e->pool_lock);
+	if (lib != NULL)
+		dkim_close(lib);
 }
 
 /* ---- per message -------------------------------------------------------- */
@@ -360,9 +417,8 @@ dkim_verify_t *dkim_verify_new(dkim_engine_t *e, const char *qid)
 	str_printable(v->qid, sizeof(v->qid), qid ? qid : "-",
 	    strlen(qid ? qid : "-"));
 	v->fixcrlf = true;
-	v->lib = dkim_init(NULL, NULL);
-	if (v->lib == NULL || lib_options(v->lib, v->failure,
-	    sizeof(v->failure)) < 0) {
+	v->lib = lib_take(e, v->failure, sizeof(v->failure));
+	if (v->lib == NULL) {
 		set_failure(v, "dkim_init", DKIM_STAT_NORESOURCE);
 		return v;
 	}
@@ -714,6 +770,6 @@ void dkim_verify_free(dkim_verify_t *v)
 	if (v->dkim != NULL)
 		dkim_free(v->dkim);
 	if (v->lib != NULL)
-		dkim_close(v->lib);
+		lib_give(v->e, v->lib, v->fixcrlf);
 	free(v);
 }
