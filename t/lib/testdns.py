@@ -41,7 +41,8 @@ DESCRIPTION
     descendants is an empty non-terminal (NODATA); other names are matched
     against the wildcard of their closest encloser, else NXDOMAIN.  All
     answers are authoritative, TTL 1 unless ttl=N; negative answers carry
-    a root SOA with TTL and minimum 1, so they too are cached for 1 s.  UDP answers longer
+    a root SOA with TTL and minimum neg_ttl (default 1), so they too are
+    cached for 1 s unless the caller asks for longer.  UDP answers longer
     than 512 bytes are truncated (TC) so that the client retries over TCP.
 
     Zone errors raise ZoneError (module) or exit 2 (CLI) naming the line.
@@ -69,9 +70,13 @@ PSEUDO = ('TIMEOUT', 'SERVFAIL', 'REFUSED', 'DELAY')
 
 # Negative answers carry this SOA so that resolvers cache them for one
 # second only (without one, unbound keeps NXDOMAIN for five).
-NEG_SOA = RR('.', QTYPE.SOA, ttl=1, rdata=SOA('ns.testdns.invalid',
-                                              'hostmaster.testdns.invalid',
-                                              (1, 3600, 600, 86400, 1)))
+def neg_soa(ttl):
+    return RR('.', QTYPE.SOA, ttl=ttl, rdata=SOA('ns.testdns.invalid',
+                                                 'hostmaster.testdns.invalid',
+                                                 (1, 3600, 600, 86400, ttl)))
+
+
+NEG_SOA = neg_soa(1)
 
 
 class ZoneError(ValueError):
@@ -319,8 +324,9 @@ class Zone:
 
 
 class TestDNS:
-    def __init__(self, zone_text='', port=0, host='127.0.0.1'):
+    def __init__(self, zone_text='', port=0, host='127.0.0.1', neg_ttl=1):
         self.zone = Zone(zone_text)
+        self.neg_soa = NEG_SOA if neg_ttl == 1 else neg_soa(neg_ttl)
         self.host = host
         self.want_port = port
         self.port = None
@@ -373,7 +379,7 @@ class TestDNS:
             self._fill(reply, q, node)
         if reply.header.rcode in (RCODE.NOERROR, RCODE.NXDOMAIN) and \
                 not reply.rr:
-            reply.add_auth(NEG_SOA)
+            reply.add_auth(self.neg_soa)
         out = reply.pack()
         if proto == 'udp' and len(out) > UDP_MAX:
             hdr.tc = 1
