@@ -151,13 +151,16 @@ static void message_authres(message_t *m, const char *value)
  * Postfix and Sendmail send them); DKIM canonicalization wants CRLF. */
 static void header_to_crlf(const char *value, strbuf_t *sb)
 {
-	const char *p;
+	const char *p = value, *nl;
 
-	for (p = value; *p; p++) {
-		if (*p == '\n' && (p == value || p[-1] != '\r'))
+	while ((nl = strchr(p, '\n')) != NULL) {
+		strbuf_append(sb, p, (size_t)(nl - p));
+		if (nl == value || nl[-1] != '\r')
 			strbuf_putc(sb, '\r');
-		strbuf_putc(sb, *p);
+		strbuf_putc(sb, '\n');
+		p = nl + 1;
 	}
+	strbuf_puts(sb, p);
 }
 
 void message_header(message_t *m, const char *name, const char *value,
