@@ -4,16 +4,20 @@
 # contrib/milterload/milterload (C, see milterload.c) is built by `make`;
 # it uses the policy library for its bounded strings only.  `make bench`
 # runs contrib/bench/run-bench (see its header): corpus, dmarcwarden at
-# concurrency 1, 4 and 16, the opendkim -> opendmarc chain when Debian's
+# concurrency 1, 4 and 16, the libmilter floor (nullmilter), the opendkim -> opendmarc chain when Debian's
 # packages are installed, agreement, memory and history figures.
 
 MLOAD_SRCS = $(sort $(wildcard contrib/milterload/*.c))
 MLOAD_OBJS = $(MLOAD_SRCS:.c=.o)
 
-all: contrib/milterload/milterload
+all: contrib/milterload/milterload contrib/bench/nullmilter
 
 contrib/milterload/milterload: $(MLOAD_OBJS) policy/libpolicy.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $(MLOAD_OBJS) policy/libpolicy.a
+
+# The libmilter floor: a milter that does nothing (see nullmilter.c).
+contrib/bench/nullmilter: contrib/bench/nullmilter.o
+	$(CC) $(LDFLAGS_ALL) -o $@ contrib/bench/nullmilter.o -lmilter
 
 # report-bench (the aggregate reporter's benchmark, issue 4) runs after,
 # when present; REPORT_BENCH_ARGS is passed to it (rows, domains).
@@ -24,4 +28,4 @@ bench: all
 		/usr/bin/python3 contrib/bench/report-bench $(REPORT_BENCH_ARGS); \
 	fi
 
--include $(MLOAD_OBJS:.o=.d)
+-include $(MLOAD_OBJS:.o=.d) contrib/bench/nullmilter.d
