@@ -107,18 +107,25 @@ def send(qid):
 r = send("first")
 tap.is_(outcome(r), "quarantine", "initial policy: never-reject quarantines")
 
+def half_sent(qid):
+    """A connection with MSG sent up to its last header (no EOH yet)."""
+    conn = milterclient.MilterClient(daemon.socket_spec)
+    conn.open()
+    conn.connect("[%s]" % SPOOF_IP, "4", 54321, SPOOF_IP,
+                 milterclient.connect_macros(SPOOF_IP, None))
+    conn.helo("mail.example", {})
+    conn.mail("ceo@reload.example", (),
+              {"{mail_addr}": "ceo@reload.example"})
+    conn.rcpt(RCPT, (), {"{rcpt_addr}": RCPT})
+    conn.data({"i": qid})
+    for name, value in headers:
+        conn.header(name, value, {"i": qid})
+    return conn
+
+
 # A connection with a message half sent when the signal arrives.
-c = milterclient.MilterClient(daemon.socket_spec)
-c.open()
-c.connect("[%s]" % SPOOF_IP, "4", 54321, SPOOF_IP,
-          milterclient.connect_macros(SPOOF_IP, None))
-c.helo("mail.example", {})
-c.mail("ceo@reload.example", (), {"{mail_addr}": "ceo@reload.example"})
-c.rcpt(RCPT, (), {"{rcpt_addr}": RCPT})
-c.data({"i": "INFLIGHT"})
 headers, body = milterclient.parse_message(MSG)
-for name, value in headers:
-    c.header(name, value, {"i": "INFLIGHT"})
+c = half_sent("INFLIGHT")
 
 write_policy("# reloaded\nfrom reload.example enforcement=monitor\n")
 tap.ok(hup_and_wait(r"reloaded \S+dmarcwarden\.conf: .*LocalPolicyFile "
@@ -231,16 +238,7 @@ tap.ok(authserv_id(r) == "mx.test.local" and outcome(r) == "reject",
        % (authserv_id(r), outcome(r)))
 
 # A message half sent when dmarcwarden.conf is reloaded.
-c = milterclient.MilterClient(daemon.socket_spec)
-c.open()
-c.connect("[%s]" % SPOOF_IP, "4", 54321, SPOOF_IP,
-          milterclient.connect_macros(SPOOF_IP, None))
-c.helo("mail.example", {})
-c.mail("ceo@reload.example", (), {"{mail_addr}": "ceo@reload.example"})
-c.rcpt(RCPT, (), {"{rcpt_addr}": RCPT})
-c.data({"i": "OLDCONF"})
-for name, value in headers:
-    c.header(name, value, {"i": "OLDCONF"})
+c = half_sent("OLDCONF")
 write_conf({"AuthservID": "mx2.test.local", "Enforcement": "quarantine",
             "QuarantineMode": "header", "LocalPolicyFile": '""',
             "IgnoreSenderDomains": "ignored.example"})
