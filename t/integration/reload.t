@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""reload.t - SIGHUP reloads dmarcwarden.conf and its LocalPolicyFile in a running daemon.
+"""reload.t - SIGHUP reloads dmarcwarden.conf and its LocalPolicyFile.
 
 libmilter stops a milter on SIGHUP; dmarcwarden interposes sigwait()
 (milter/reload.h) so that SIGHUP reloads instead.  Checked here against
