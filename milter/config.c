@@ -1,11 +1,12 @@
 /*
  * config - dmarcwarden.conf loader.  See config.h.
  *
- *	Every key is one row of config_keys[]: name, type, default (as the
- *	text a user would write), offset of the field in config_t, and a
- *	check for string values or the names of enum values.  Defaults are
- *	parsed through the same code as file values, so a bad default fails
- *	the unit tests, not a production start.
+ *	The keys are the rows of the table in config_keys.c (config_keys.h);
+ *	this file turns text into config_t fields and back by their type:
+ *	it parses the file and the defaults (through the same set_value, so
+ *	a bad default fails the unit tests, not a production start), checks
+ *	settings that conflict, dumps, frees, and on reload gives restart-only
+ *	keys their running values back.  It owns every config_t it returns.
  */
 #include "config.h"
 
@@ -15,272 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../policy/evaluate.h"
 #include "../policy/strbuf.h"
 #include "config_check.h"
-#include "forwarder.h"
+#include "config_keys.h"
 
-typedef enum cfg_type {
-	CT_STRING,      /* char *, validated by check */
-	CT_PATH,        /* char *, absolute path */
-	CT_BOOL,        /* bool: yes/no/true/false/on/off/1/0 */
-	CT_ONOFF,       /* bool: on/off only */
-	CT_UINT,        /* unsigned, decimal, min..max */
-	CT_OCTAL,       /* unsigned, octal, min..max */
-	CT_ENUM,        /* int-sized enum, index into names */
-	CT_NETLIST,     /* netlist_t * */
-	CT_DOMAINLIST,  /* char **, NULL-ended */
-} cfg_type_t;
-
-#define F_EMPTY_OK 1    /* "" is a valid value */
-#define F_RESTART 2     /* a running daemon keeps its value (SIGHUP) */
-
-typedef struct cfg_key {
-	const char *name;
-	cfg_type_t type;
-	const char *def;            /* NULL: computed (AuthservID) */
-	size_t offset;
-	int flags;
-	config_check_fn check;      /* CT_STRING */
-	const char *const *names;   /* CT_ENUM, NULL-ended, index = value */
-	unsigned min, max;          /* CT_UINT, CT_OCTAL */
-} cfg_key_t;
-
-_Static_assert(sizeof(temperror_action_t) == sizeof(int), "enum size");
-_Static_assert(sizeof(quarantine_mode_t) == sizeof(int), "enum size");
-_Static_assert(sizeof(multifrom_action_t) == sizeof(int), "enum size");
-_Static_assert(sizeof(badfrom_action_t) == sizeof(int), "enum size");
-_Static_assert(sizeof(discovery_method_t) == sizeof(int), "enum size");
-_Static_assert(sizeof(report_format_t) == sizeof(int), "enum size");
-_Static_assert(sizeof(enforce_stage_t) == sizeof(int), "enum size");
-_Static_assert(sizeof(forwarder_action_t) == sizeof(int), "enum size");
-_Static_assert(sizeof(list_action_t) == sizeof(int), "enum size");
-
-static const char *const discovery_names[] = { "treewalk", "psl", NULL };
-static const char *const temperror_names[] = { "accept", "tempfail", NULL };
-static const char *const quarantine_names[] = { "hold", "header", NULL };
-static const char *const multifrom_names[] = { "reject", "strictest", NULL };
-static const char *const badfrom_names[] = { "reject", "accept", NULL };
-static const char *const report_format_names[] = { "rfc9990", "rfc7489",
-	NULL };
-/* Index = enum value (override.h keeps off = 0, on = 1). */
-static const char *const enforcement_names[] = { "monitor", "reject",
-	"quarantine", NULL };
-static const char *const forwarder_action_names[] = { "none", "quarantine",
-	NULL };
-static const char *const list_action_names[] = { "quarantine", "none",
-	"policy", NULL };
-
-/* Other spellings of enum values, accepted but never written. */
-static const struct {
-	const char *const *names;
-	const char *alias;
-	int value;
-} enum_aliases[] = {
-	{ enforcement_names, "off", ENFORCE_MONITOR },
-	{ enforcement_names, "on", ENFORCE_REJECT },
-};
-
-/* Checks of the reporter's keys (dmarcwarden-report(8)). */
-static int check_fail(char *why, size_t len, const char *msg)
-{
-	str_copy(why, len, msg);
-	return -1;
-}
-
-/* local@domain: printable ASCII local part, a valid domain. */
-static int check_address(char *v, char *why, size_t len)
-{
-	char dom[CONFIG_DOMAIN_MAX];
-	char *at = strrchr(v, '@');
-	size_t i;
-
-	if (at == NULL || at == v || strlen(v) > 254)
-		return check_fail(why, len, "expected local@domain");
-	for (i = 0; v + i < at; i++)
-		if (v[i] <= 0x20 || v[i] >= 0x7f || strchr("<>()[],;:\\\"",
-		    v[i]) != NULL)
-			return check_fail(why, len, "bad local part");
-	if (config_domain_normalize(at + 1, strlen(at + 1), dom, sizeof(dom),
-	    why, len) < 0)
-		return -1;
-	return 0;
-}
-
-static int check_domain(char *v, char *why, size_t len)
-{
-	char dom[CONFIG_DOMAIN_MAX];
-
-	if (config_domain_normalize(v, strlen(v), dom, sizeof(dom), why,
-	    len) < 0)
-		return -1;
-	if (strlen(dom) > strlen(v))
-		return check_fail(why, len, "write the domain as A-labels");
-	str_copy(v, strlen(v) + 1, dom);
-	return 0;
-}
-
-/* host or [address], optionally :port */
-static int check_hostport(char *v, char *why, size_t len)
-{
-	size_t i, n = strlen(v);
-
-	if (n > 255)
-		return check_fail(why, len, "longer than 255 bytes");
-	for (i = 0; i < n; i++)
-		if (!(v[i] >= 'a' && v[i] <= 'z') && !(v[i] >= 'A' &&
-		    v[i] <= 'Z') && !(v[i] >= '0' && v[i] <= '9') &&
-		    strchr(".-:[]", v[i]) == NULL)
-			return check_fail(why, len, "expected host[:port]");
-	return 0;
-}
-
-/* Items separated by commas or spaces, each checked by one function. */
-static int check_items(char *v, config_check_fn item, char *why, size_t len)
-{
-	char buf[CONFIG_LINE_MAX + 1];
-	const char *p = v;
-	size_t n;
-
-	for (;;) {
-		p += strspn(p, ", \t");
-		if (*p == '\0')
-			return 0;
-		n = strcspn(p, ", \t");
-		str_ncopy(buf, sizeof(buf), p, n);
-		if (item(buf, why, len) < 0)
-			return -1;
-		p += n;
-	}
-}
-
-static int check_noreport_item(char *v, char *why, size_t len)
-{
-	return strchr(v, '@') ? check_address(v, why, len) :
-	    check_domain(v, why, len);
-}
-
-static int check_noreports(char *v, char *why, size_t len)
-{
-	return check_items(v, check_noreport_item, why, len);
-}
-
-static int check_header_list(char *v, char *why, size_t len)
-{
-	return check_items(v, config_check_header_name, why, len);
-}
-
-/* TrustedForwarders: networks and host names (forwarder.h). */
-static int check_forwarders(char *v, char *why, size_t len)
-{
-	forwarders_t *f = forwarders_parse(v, why, len);
-	int rc = f ? 0 : -1;
-
-	forwarders_free(f);
-	return rc;
-}
-
-#define OFF(f) offsetof(config_t, f)
-#define STR(n, d, f, fl, chk) { n, CT_STRING, d, OFF(f), fl, chk, NULL, 0, 0 }
-#define PATHK(n, d, f, fl) { n, CT_PATH, d, OFF(f), fl, NULL, NULL, 0, 0 }
-#define TYPED(n, t, d, f, fl) { n, t, d, OFF(f), fl, NULL, NULL, 0, 0 }
-#define UINT(n, d, f, lo, hi) { n, CT_UINT, d, OFF(f), 0, NULL, NULL, lo, hi }
-#define UINTR(n, d, f, lo, hi) { n, CT_UINT, d, OFF(f), F_RESTART, NULL, \
-	NULL, lo, hi }
-#define ENUM(n, d, f, names) { n, CT_ENUM, d, OFF(f), 0, NULL, names, 0, 0 }
-
-static const cfg_key_t config_keys[] = {
-	STR("Socket", "unix:/run/dmarcwarden/dmarcwarden.sock", socket, F_RESTART,
-	    config_check_socket),
-	STR("AuthservID", NULL, authserv_id, 0, config_check_authserv_id),
-	PATHK("HistoryDB", "/var/lib/dmarcwarden/history.db", history_db,
-	    F_EMPTY_OK | F_RESTART),
-	UINTR("HistoryBufferRows", "10000", history_buffer, 1, 1000000),
-	STR("Nameservers", "", nameservers, F_EMPTY_OK | F_RESTART,
-	    config_check_nameservers),
-	UINTR("DNSTimeout", "5", dns_timeout, 1, 60),
-	TYPED("DNSSEC", CT_BOOL, "no", dnssec, F_RESTART),
-	PATHK("TrustAnchorFile", "/usr/share/dns/root.key", trust_anchor,
-	    F_EMPTY_OK | F_RESTART),
-	ENUM("Enforcement", "reject", enforcement, enforcement_names),
-	PATHK("PublicSuffixList",
-	    "/usr/share/publicsuffix/public_suffix_list.dat", psl_file,
-	    F_EMPTY_OK),
-	ENUM("PolicyDiscovery", "treewalk", discovery, discovery_names),
-	STR("UserID", "", user, F_EMPTY_OK | F_RESTART, config_check_user),
-	PATHK("PidFile", "", pid_file, F_EMPTY_OK | F_RESTART),
-	UINT("MaximumSignatures", "10", max_signatures, 1, EVAL_MAX_DKIM),
-	ENUM("TempErrorAction", "accept", temperror_action, temperror_names),
-	STR("RejectText", "DMARC policy of %d rejects this message",
-	    reject_text, 0, config_check_reject_text),
-	ENUM("QuarantineMode", "hold", quarantine_mode, quarantine_names),
-	STR("QuarantineHeader", "X-Dmarcwarden-Quarantine",
-	    quarantine_header, 0, config_check_header_name),
-	ENUM("MultipleFrom", "reject", multiple_from, multifrom_names),
-	ENUM("BadFromAction", "reject", bad_from, badfrom_names),
-	STR("BadFromText", "Message has no valid From header (RFC 5322)",
-	    bad_from_text, 0, config_check_reply_text),
-	TYPED("IgnoreNetworks", CT_NETLIST, "127.0.0.0/8, ::1/128",
-	    ignore_networks, F_EMPTY_OK),
-	TYPED("IgnoreAuthenticated", CT_BOOL, "yes", ignore_authenticated, 0),
-	TYPED("IgnoreSenderDomains", CT_DOMAINLIST, "", ignore_sender_domains,
-	    F_EMPTY_OK),
-	TYPED("IgnoreRecipientDomains", CT_DOMAINLIST, "",
-	    ignore_recipient_domains, F_EMPTY_OK),
-	TYPED("Syslog", CT_BOOL, "yes", syslog, F_RESTART),
-	STR("SyslogFacility", "mail", syslog_facility, F_RESTART,
-	    config_check_facility),
-	{ "UMask", CT_OCTAL, "007", OFF(umask), F_RESTART, NULL, NULL, 0,
-	    0777 },
-	TYPED("RunAsRoot", CT_BOOL, "no", run_as_root, F_RESTART),
-	PATHK("ChrootDirectory", "", chroot, F_EMPTY_OK | F_RESTART),
-	PATHK("StatsFile", "", stats_file, F_EMPTY_OK | F_RESTART),
-	UINTR("StatsInterval", "60", stats_interval, 1, 86400),
-	STR("ReportOrgName", "", report_org_name, F_EMPTY_OK,
-	    config_check_reply_text),
-	STR("ReportSender", "", report_sender, F_EMPTY_OK, check_address),
-	STR("ReportContactInfo", "", report_contact, F_EMPTY_OK,
-	    config_check_reply_text),
-	ENUM("ReportFormat", "rfc9990", report_format, report_format_names),
-	PATHK("ReportSendmail", "/usr/sbin/sendmail", report_sendmail, 0),
-	STR("ReportSMTPRelay", "", report_smtp_relay, F_EMPTY_OK,
-	    check_hostport),
-	PATHK("ReportSigningKey", "", report_sign_key, F_EMPTY_OK),
-	STR("ReportSigningSelector", "", report_sign_selector, F_EMPTY_OK,
-	    check_domain),
-	STR("ReportSigningDomain", "", report_sign_domain, F_EMPTY_OK,
-	    check_domain),
-	UINT("ReportMaxAttempts", "5", report_max_attempts, 1, 100),
-	STR("NoReportsList", "", no_reports, F_EMPTY_OK, check_noreports),
-	TYPED("FailureReports", CT_BOOL, "no", failure_reports, 0),
-	STR("FailureReportHeaders", "From, Date, Subject, Message-ID, "
-	    "Reply-To, Sender, MIME-Version, Content-Type, DKIM-Signature, "
-	    "Authentication-Results, Received", failure_headers, 0,
-	    check_header_list),
-	UINT("FailureReportHourlyCap", "10", failure_hourly_cap, 1, 100000),
-	STR("TrustedForwarders", "", trusted_forwarders, F_EMPTY_OK,
-	    check_forwarders),
-	ENUM("TrustedForwarderAction", "none", forwarder_action,
-	    forwarder_action_names),
-	TYPED("ArcTrustedSealers", CT_DOMAINLIST, "", arc_trusted_sealers,
-	    F_EMPTY_OK),
-	ENUM("MailingListAction", "quarantine", list_action, list_action_names),
-	PATHK("LocalPolicyFile", "", local_policy_file, F_EMPTY_OK),
-};
-
-#define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 #define FIELD(cfg, k, type) ((type *)(void *)((char *)(cfg) + (k)->offset))
-
-
-static const cfg_key_t *key_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < NKEYS; i++)
-		if (str_ieq(config_keys[i].name, name))
-			return &config_keys[i];
-	return NULL;
-}
 
 static void domainlist_free(char **list)
 {
@@ -359,6 +99,7 @@ static int parse_uint(const char *v, unsigned base, unsigned min,
 
 static int parse_enum(const char *v, const char *const *names, int *out)
 {
+	const cfg_enum_alias_t *a;
 	size_t i;
 
 	for (i = 0; names[i]; i++) {
@@ -367,10 +108,9 @@ static int parse_enum(const char *v, const char *const *names, int *out)
 			return 0;
 		}
 	}
-	for (i = 0; i < sizeof(enum_aliases) / sizeof(enum_aliases[0]); i++) {
-		if (enum_aliases[i].names == names &&
-		    str_ieq(v, enum_aliases[i].alias)) {
-			*out = enum_aliases[i].value;
+	for (i = 0; (a = config_enum_alias_at(i)) != NULL; i++) {
+		if (a->names == names && str_ieq(v, a->alias)) {
+			*out = a->value;
 			return 0;
 		}
 	}
@@ -379,6 +119,7 @@ static int parse_enum(const char *v, const char *const *names, int *out)
 
 static void enum_expected(const char *const *names, char *why, size_t len)
 {
+	const cfg_enum_alias_t *a;
 	strbuf_t sb;
 	size_t i;
 
@@ -387,10 +128,10 @@ static void enum_expected(const char *const *names, char *why, size_t len)
 	for (i = 0; names[i]; i++)
 		strbuf_appendf(&sb, "%s%s", i == 0 ? "" : names[i + 1] ? ", " :
 		    " or ", names[i]);
-	for (i = 0; i < sizeof(enum_aliases) / sizeof(enum_aliases[0]); i++)
-		if (enum_aliases[i].names == names)
-			strbuf_appendf(&sb, "; %s = %s", enum_aliases[i].alias,
-			    names[enum_aliases[i].value]);
+	for (i = 0; (a = config_enum_alias_at(i)) != NULL; i++)
+		if (a->names == names)
+			strbuf_appendf(&sb, "; %s = %s", a->alias,
+			    names[a->value]);
 	str_copy(why, len, strbuf_str(&sb));
 	strbuf_free(&sb);
 }
@@ -534,11 +275,10 @@ static char *default_authserv_id(void)
 static int config_defaults(config_t *cfg, char *err, size_t errlen)
 {
 	char why[CONFIG_ERR_MAX];
+	const cfg_key_t *k;
 	size_t i;
 
-	for (i = 0; i < NKEYS; i++) {
-		const cfg_key_t *k = &config_keys[i];
-
+	for (i = 0; (k = config_key_at(i)) != NULL; i++) {
 		if (k->def == NULL)     /* computed after the file is read */
 			continue;
 		if (set_value(cfg, k, k->def, why, sizeof(why)) < 0) {
@@ -575,11 +315,11 @@ static int parse_line(config_t *cfg, const char *file, unsigned lineno,
 		*value++ = '\0';
 	value += strspn(value, " \t");
 	str_printable(shown, sizeof(shown), line, strlen(line));
-	if ((k = key_find(line)) == NULL) {
+	if ((k = config_key_find(line)) == NULL) {
 		config_file_error(err, errlen, file, lineno, "unknown key '%s'", shown);
 		return -1;
 	}
-	idx = (size_t)(k - config_keys);
+	idx = config_key_index(k);
 	if (seen[idx]) {
 		config_file_error(err, errlen, file, lineno,
 		    "duplicate key %s (first set at line %u)", k->name, seen[idx]);
@@ -665,14 +405,14 @@ static int cross_check(const config_t *cfg, const char *file,
 	const cfg_key_t *k;
 
 	if (cfg->dnssec && cfg->trust_anchor[0] == '\0') {
-		k = key_find("DNSSEC");
-		config_file_error(err, errlen, file, seen[k - config_keys],
+		k = config_key_find("DNSSEC");
+		config_file_error(err, errlen, file, seen[config_key_index(k)],
 		    "DNSSEC yes needs a TrustAnchorFile");
 		return -1;
 	}
 	if (cfg->discovery == DISCOVERY_PSL && cfg->psl_file[0] == '\0') {
-		k = key_find("PolicyDiscovery");
-		config_file_error(err, errlen, file, seen[k - config_keys],
+		k = config_key_find("PolicyDiscovery");
+		config_file_error(err, errlen, file, seen[config_key_index(k)],
 		    "PolicyDiscovery psl needs a PublicSuffixList");
 		return -1;
 	}
@@ -682,8 +422,8 @@ static int cross_check(const config_t *cfg, const char *file,
 config_t *config_load_buffer(const char *name, const char *text, size_t len,
     char *err, size_t errlen)
 {
-	unsigned seen[NKEYS];
 	char dummy[CONFIG_ERR_MAX];
+	unsigned *seen;     /* per key: the line that set it, 0 = not set */
 	config_t *cfg;
 
 	if (err == NULL || errlen == 0) {
@@ -691,8 +431,8 @@ config_t *config_load_buffer(const char *name, const char *text, size_t len,
 		errlen = sizeof(dummy);
 	}
 	err[0] = '\0';
-	memset(seen, 0, sizeof(seen));
-	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
+	if ((seen = calloc(config_key_count(), sizeof(*seen))) == NULL ||
+	    (cfg = calloc(1, sizeof(*cfg))) == NULL)
 		abort();
 	if (config_defaults(cfg, err, errlen) < 0)
 		goto fail;
@@ -708,8 +448,10 @@ config_t *config_load_buffer(const char *name, const char *text, size_t len,
 		cfg->authserv_id = default_authserv_id();
 		cfg->authserv_id_computed = true;
 	}
+	free(seen);
 	return cfg;
 fail:
+	free(seen);
 	config_free(cfg);
 	return NULL;
 }
@@ -735,8 +477,8 @@ void config_free(config_t *cfg)
 
 	if (cfg == NULL)
 		return;
-	for (i = 0; i < NKEYS; i++)
-		field_release(cfg, &config_keys[i]);
+	for (i = 0; i < config_key_count(); i++)
+		field_release(cfg, config_key_at(i));
 	free(cfg->path);
 	free(cfg);
 }
@@ -779,14 +521,15 @@ static void dump_value(const config_t *cfg, const cfg_key_t *k, strbuf_t *sb)
 
 void config_dump(const config_t *cfg, FILE *fp)
 {
+	const cfg_key_t *k;
 	strbuf_t sb;
 	size_t i;
 
 	strbuf_init(&sb, 64 * 1024);
-	for (i = 0; i < NKEYS; i++) {
+	for (i = 0; (k = config_key_at(i)) != NULL; i++) {
 		strbuf_reset(&sb);
-		dump_value(cfg, &config_keys[i], &sb);
-		fprintf(fp, "%s %s\n", config_keys[i].name,
+		dump_value(cfg, k, &sb);
+		fprintf(fp, "%s %s\n", k->name,
 		    sb.len ? strbuf_str(&sb) : "\"\"");
 	}
 	strbuf_free(&sb);
@@ -820,14 +563,13 @@ size_t config_keep_restart_keys(config_t *next, const config_t *running,
     const char **changed, size_t max)
 {
 	char why[CONFIG_ERR_MAX];
+	const cfg_key_t *k;
 	strbuf_t a, b;
 	size_t i, n = 0;
 
 	strbuf_init(&a, CONFIG_LINE_MAX);
 	strbuf_init(&b, CONFIG_LINE_MAX);
-	for (i = 0; i < NKEYS; i++) {
-		const cfg_key_t *k = &config_keys[i];
-
+	for (i = 0; (k = config_key_at(i)) != NULL; i++) {
 		if (!(k->flags & F_RESTART))
 			continue;
 		strbuf_reset(&a);
@@ -851,19 +593,4 @@ size_t config_keep_restart_keys(config_t *next, const config_t *running,
 		next->authserv_id = xstrdup(running->authserv_id);
 	}
 	return n;
-}
-
-bool config_key_restart(size_t i)
-{
-	return i < NKEYS && (config_keys[i].flags & F_RESTART) != 0;
-}
-
-size_t config_key_count(void)
-{
-	return NKEYS;
-}
-
-const char *config_key_name(size_t i)
-{
-	return i < NKEYS ? config_keys[i].name : NULL;
 }

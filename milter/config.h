@@ -13,8 +13,8 @@
  *	string, and a key without a value is an error.  Lines are at most
  *	CONFIG_LINE_MAX bytes, the file at most CONFIG_FILE_MAX; NUL and
  *	control characters (other than tab, and CR before the newline) are
- *	errors.  Keys are defined in one table (name,
- *	type, default, field, check) in config.c; every key is documented in
+ *	errors.  Keys are defined in one table (name, type, default, field,
+ *	check) in config_keys.c; every key is documented in
  *	dmarcwarden.conf(5) and contrib/dmarcwarden.conf.  Unknown keys, bad
  *	values and duplicate keys are errors.  A missing file is an error; a
  *	NULL path gives the built-in defaults.

@@ -1,6 +1,7 @@
 /*
  * config_check - value checks for dmarcwarden.conf keys, and reading the
- * file.  Internal to config.c; exposed for unit tests.
+ * file.  Internal to config.c and config_keys.c; exposed for unit
+ * tests.
  *
  * SYNOPSIS
  *	char v[] = "inet:8893@localhost";
