@@ -71,12 +71,30 @@
 #define CONFIG_LINE_MAX 4096
 #define CONFIG_FILE_MAX (1024 * 1024)
 
-typedef enum temperror_action { TEMPERROR_ACCEPT = 0, TEMPERROR_TEMPFAIL } temperror_action_t;
-typedef enum quarantine_mode { QUARANTINE_HOLD = 0, QUARANTINE_HEADER } quarantine_mode_t;
-typedef enum multifrom_action { MULTIFROM_REJECT = 0, MULTIFROM_STRICTEST } multifrom_action_t;
-typedef enum badfrom_action { BADFROM_REJECT = 0, BADFROM_ACCEPT } badfrom_action_t;
-typedef enum report_format { REPORT_RFC9990 = 0, REPORT_RFC7489 } report_format_t;
-typedef enum forwarder_action { FORWARDER_ACTION_NONE = 0, FORWARDER_ACTION_QUARANTINE } forwarder_action_t;
+typedef enum temperror_action {
+	TEMPERROR_ACCEPT = 0,
+	TEMPERROR_TEMPFAIL
+} temperror_action_t;
+typedef enum quarantine_mode {
+	QUARANTINE_HOLD = 0,
+	QUARANTINE_HEADER
+} quarantine_mode_t;
+typedef enum multifrom_action {
+	MULTIFROM_REJECT = 0,
+	MULTIFROM_STRICTEST
+} multifrom_action_t;
+typedef enum badfrom_action {
+	BADFROM_REJECT = 0,
+	BADFROM_ACCEPT
+} badfrom_action_t;
+typedef enum report_format {
+	REPORT_RFC9990 = 0,
+	REPORT_RFC7489
+} report_format_t;
+typedef enum forwarder_action {
+	FORWARDER_ACTION_NONE = 0,
+	FORWARDER_ACTION_QUARANTINE
+} forwarder_action_t;
 
 typedef struct config {
 	char *path;                 /* file loaded, or NULL for defaults */

@@ -10,9 +10,11 @@
  *	with the flag set again: dkim_init() runs res_ninit(), which opens
  *	and reads /etc/resolv.conf, calls uname() and getrandom() (make
  *	bench profile: 2% of the daemon's time), so libraries are made only
- *	when the pool is empty and at most DKIM_POOL_MAX are kept.  libopendkim's own resolver and key cache
- *	are bypassed: dkim_set_key_lookup() installs key_lookup(), which asks
- *	dns_txt() of the shared resolver (that resolver caches).  The lookup
+ *	when the pool is empty and at most DKIM_POOL_MAX are kept.
+ *
+ *	libopendkim's own resolver and key cache are bypassed:
+ *	dkim_set_key_lookup() installs key_lookup(), which asks dns_txt()
+ *	of the shared resolver (that resolver caches).  The lookup
  *	callback cannot report a temporary DNS failure for one signature
  *	without aborting the others (DKIM_CBSTAT_TRYAGAIN fails the whole
  *	message), so on TEMPFAIL it records a note for that signature and
