@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../policy/base64.h"
 #include "../policy/strbuf.h"
 #include "arc_tags.h"
 
@@ -199,62 +200,30 @@ int arc_tag_number(const arc_tag_t *t, unsigned long long *out)
 	return 0;
 }
 
-static int b64_value(unsigned char c)
+/* Copies n decoded bytes to out[*len], within outlen. */
+static int b64_put(const unsigned char *q, int n, unsigned char *out,
+    size_t outlen, size_t *len)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	if (n < 0 || *len + (size_t)n > outlen)
+		return -1;
+	memcpy(out + *len, q, (size_t)n);
+	*len += (size_t)n;
+	return 0;
 }
 
 long arc_b64_decode(const char *s, size_t len, unsigned char *out,
     size_t outlen)
 {
-	unsigned long acc = 0;
-	size_t i, nchars = 0, npad = 0, n = 0;
-	int v;
+	unsigned char q[3];
+	base64_t st;
+	size_t i, n = 0;
 
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (is_fws(c))
-			continue;
-		if (c == '=') {
-			if (++npad > 2)
-				return -1;
-			nchars++;
-			continue;
-		}
-		if (npad > 0 || (v = b64_value(c)) < 0)
+	base64_init(&st);
+	for (i = 0; i < len; i++)
+		if (b64_put(q, base64_push(&st, (unsigned char)s[i], q), out,
+		    outlen, &n) < 0)
 			return -1;
-		acc = (acc << 6) | (unsigned long)v;
-		if (++nchars % 4 == 0) {
-			if (n + 3 > outlen)
-				return -1;
-			out[n++] = (unsigned char)(acc >> 16);
-			out[n++] = (unsigned char)(acc >> 8);
-			out[n++] = (unsigned char)acc;
-			acc = 0;
-		}
-	}
-	if (nchars % 4 != 0)
+	if (b64_put(q, base64_finish(&st, true, q), out, outlen, &n) < 0)
 		return -1;
-	if (npad > 0) {                 /* the last quantum was padded */
-		size_t keep = 3 - npad;
-
-		acc <<= 6 * npad;
-		if (n + keep > outlen)
-			return -1;
-		out[n++] = (unsigned char)(acc >> 16);
-		if (keep == 2)
-			out[n++] = (unsigned char)(acc >> 8);
-	}
 	return (long)n;
 }

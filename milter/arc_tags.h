@@ -29,10 +29,11 @@
  *	[val_off_of_value_start, spec_end), i.e. the value and the
  *	whitespace after it, which is what signers hash.
  *
- *	arc_b64_decode() decodes base64 ignoring whitespace; it refuses
- *	characters outside the alphabet, "=" anywhere but at the end, a
- *	length (without whitespace) that is not a multiple of 4, and output
- *	longer than outlen.  Returns the decoded length or -1.
+ *	arc_b64_decode() decodes base64 ignoring whitespace (base64.h, in
+ *	strict mode); it refuses characters outside the alphabet, "="
+ *	anywhere but at the end, a length (without whitespace) that is not
+ *	a multiple of 4, and output longer than outlen.  Returns the
+ *	decoded length or -1.
  *
  *	arc_tag_number() accepts 1 to 20 decimal digits whose value fits
  *	in an unsigned long long, nothing else.

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "../base64.h"
+
 #define CHUNK 65536
 
 /* ---- zlib ------------------------------------------------------------ */
@@ -263,49 +265,23 @@ int unpack_zip(const char *data, size_t len, size_t max, unpack_member_fn each,
 
 /* ---- base64, quoted-printable ---------------------------------------- */
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 int unpack_base64(const char *text, size_t len, strbuf_t *out)
 {
-	unsigned long acc = 0;
-	int bits = 0, v, pad = 0;
+	unsigned char q[3];
+	base64_t st;
 	size_t i;
-	char c;
+	int n;
 
+	base64_init(&st);
 	for (i = 0; i < len; i++) {
-		unsigned char u = (unsigned char)text[i];
-
-		if (u == ' ' || u == '\t' || u == '\r' || u == '\n')
-			continue;
-		if (u == '=') {
-			pad++;
-			continue;
-		}
-		if (pad || (v = b64_value(u)) < 0)
+		n = base64_push(&st, (unsigned char)text[i], q);
+		if (n < 0 || strbuf_append(out, (const char *)q, (size_t)n) < 0)
 			return -1;
-		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			c = (char)(acc >> bits & 0xff);
-			if (strbuf_putc(out, c) < 0)
-				return -1;
-		}
 	}
-	return pad > 2 ? -1 : 0;
+	n = base64_finish(&st, false, q);
+	if (n < 0 || strbuf_append(out, (const char *)q, (size_t)n) < 0)
+		return -1;
+	return 0;
 }
 
 static int hex_value(unsigned char c)

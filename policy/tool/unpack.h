@@ -30,8 +30,10 @@
  *	(printable copy) and its bytes, which are valid during the call only.
  *	A non-zero return from each() stops the walk and is returned.
  *
- *	unpack_base64() decodes RFC 2045 base64, skipping whitespace; other
- *	bytes outside the alphabet are errors.  unpack_qp() decodes
+ *	unpack_base64() decodes RFC 2045 base64 (../base64.h, lenient
+ *	about missing padding), skipping whitespace; other bytes outside
+ *	the alphabet, data after "=" and a lone trailing character are
+ *	errors.  unpack_qp() decodes
  *	quoted-printable.  Both stop at the strbuf's limit (truncated set).
  *
  *	unpack_kind() sniffs the first bytes: gzip magic, zip local header,
