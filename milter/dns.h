@@ -31,8 +31,9 @@
  *
  *	Names are checked before querying: NULL, empty, longer than 253
  *	octets or with an empty or >63-octet label give DNSOPS_NXDOMAIN with
- *	reason "invalid name".  dns_txt() rejects a TXT RDATA whose length
- *	octets run past its end (DNSOPS_TEMPFAIL, "malformed TXT RDATA").
+ *	reason "invalid name".  What answers become (TXT strings, existence,
+ *	the policy core's dns_ops) is dns_answer.h, which this header
+ *	includes.
  *
  * DIAGNOSTICS
  *	dns_resolver_new() returns NULL with a message in err on bad
@@ -83,25 +84,19 @@ dns_resolver_t *dns_resolver_new(const dns_cfg_t *cfg, char *err,
     size_t errlen);
 void dns_resolver_free(dns_resolver_t *r);
 
-/* Resolve name/type; always fills res (free with dns_result_free). */
+/* Resolve name/type; always fills res (free with dns_result_free(),
+ * dns_answer.h). */
 dnsops_status_t dns_lookup(dns_resolver_t *r, const char *name, int rrtype,
     dns_result_t *res);
-void dns_result_free(dns_result_t *res);
-
-/* TXT lookup in the policy core's form. */
-dnsops_status_t dns_txt(dns_resolver_t *r, const char *name,
-    txt_answer_t *out);
-/* Does name exist (A, AAAA or MX answer or NODATA)?  DNSOPS_OK: yes,
- * DNSOPS_NXDOMAIN: NXDOMAIN for all three, else DNSOPS_TEMPFAIL. */
-dnsops_status_t dns_exists(dns_resolver_t *r, const char *name,
-    char *reason, size_t reasonlen);
-/* Fill ops so that the policy core queries through r. */
-void dns_resolver_ops(dns_resolver_t *r, dns_ops_t *ops);
 
 /* Counters for logging and stats. */
 typedef struct dns_stats {
 	unsigned long queries, timeouts, servfail, bogus;
 } dns_stats_t;
 void dns_resolver_stats(dns_resolver_t *r, dns_stats_t *out);
+
+/* dns_result_free(), dns_txt(), dns_exists(), dns_resolver_ops(): built
+ * on dns_lookup() alone, in their own module. */
+#include "dns_answer.h"
 
 #endif

@@ -7,9 +7,11 @@
  *	... spf_checker_new(r, ...), dkim_engine_new(r, ...) ...
  *
  * DESCRIPTION
- *	fakedns.c defines every function of milter/dns.h, answering from an
- *	in-memory zone instead of libunbound, so the SPF, DKIM and DMARC code
- *	of the daemon runs unchanged, without threads, sockets or timeouts.
+ *	fakedns.c defines the functions of milter/dns.c (the resolver's life
+ *	cycle, dns_lookup(), stats), answering from an in-memory zone instead
+ *	of libunbound; milter/dns_answer.c (TXT, existence, dns_ops) works on
+ *	top of it as on the real one.  So the SPF, DKIM and DMARC code of the
+ *	daemon runs unchanged, without threads, sockets or timeouts.
  *	Link it before milter/libdwmilter.a (the archive's dns.o is then not
  *	pulled in) or instead of milter/dns.o.
  *

@@ -15,8 +15,9 @@
 #    timeout or failed invariant makes `make fuzz` fail, with the input
 #    shown in hex and kept under t/fuzz/build/artifacts/.
 #
-# Targets that need DNS link t/fuzz/fakedns.c, which defines milter/dns.h
-# in place of milter/dns.c (so libdwmilter.a's dns.o is never pulled in).
+# Targets that need DNS link t/fuzz/fakedns.c, which defines milter/dns.c's
+# functions in its place (so libdwmilter.a's dns.o is never pulled in);
+# milter/dns_answer.c runs on top of it.
 
 FUZZ_SECONDS = 60
 FUZZ_CC = clang
