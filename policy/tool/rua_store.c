@@ -111,8 +111,8 @@ static int store_prepare(rua_store_t *s, char *err, size_t errlen)
 		"INSERT INTO records (report, source_ip, count, disposition,"
 		" dkim, spf, header_from, envelope_from, envelope_to)"
 		" VALUES (?,?,?,?,?,?,?,?,?)",
-		"INSERT INTO auth (record, seq, kind, domain, selector, scope,"
-		" result) VALUES (?,?,?,?,?,?,?)",
+		("INSERT INTO auth (record, seq, kind, domain, selector, scope,"
+		" result) VALUES (?,?,?,?,?,?,?)"),
 		"INSERT INTO reasons (record, seq, type, comment) VALUES (?,?,?,?)",
 	};
 	sqlite3_stmt **st[] = { &s->find, &s->report, &s->record, &s->auth,
