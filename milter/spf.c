@@ -601,6 +601,22 @@ static int request_setup(SPF_request_t *req, const char *ip,
 	return 0;
 }
 
+/* libspf2's header comment is "RECEIVER: TEXT" (RFC 7208 9.1), RECEIVER
+ * being the host name libspf2 found; in Authentication-Results the
+ * authserv-id already says who checked, so only TEXT is kept. */
+static void spf_comment(const spf_checker_t *c, const char *comment,
+    spf_outcome_t *out)
+{
+	const char *rd = c->server->rec_dom;
+	size_t n = rd ? strlen(rd) : 0;
+
+	if (n > 0 && strncmp(comment, rd, n) == 0 && comment[n] == ':' &&
+	    comment[n + 1] == ' ')
+		comment += n + 2;
+	str_printable(out->reason, sizeof(out->reason), comment,
+	    strlen(comment));
+}
+
 /* check_host() itself, with libspf2's loopback free pass left out. */
 static void run_check(spf_checker_t *c, spf_ctx_t *x, SPF_request_t *req,
     spf_outcome_t *out)
@@ -638,8 +654,7 @@ static void run_check(spf_checker_t *c, spf_ctx_t *x, SPF_request_t *req,
 		str_copy(out->reason, sizeof(out->reason),
 		    SPF_strerror(err != SPF_E_SUCCESS ? err : resp->err));
 	else if (resp->header_comment != NULL)
-		str_printable(out->reason, sizeof(out->reason),
-		    resp->header_comment, strlen(resp->header_comment));
+		spf_comment(c, resp->header_comment, out);
 	SPF_response_free(resp);
 }
 
