@@ -17,12 +17,16 @@
 #include "failrep.h"
 #include "feedback_xml.h"
 #include "mailmsg.h"
+#include "npcheck.h"
 #include "repdb.h"
 #include "reportjob.h"
 #include "signer.h"
 #include "transport.h"
 
-#define GENERATOR "dmarcwarden-report"
+#ifndef DW_VERSION
+#define DW_VERSION "unknown"
+#endif
+#define GENERATOR "dmarcwarden-report " DW_VERSION
 #define PACE_SLOTS 4096
 #define RUN_WORKERS 2           /* the dev machine has 2 cores */
 #define RUN_DEPTH 16            /* reports in flight */
@@ -490,6 +494,9 @@ static void one_domain(run_ctx_t *r, rjob_t *j)
 		finish(r, j, "-");
 		goto done;
 	}
+	if (r->o.format == REPORT_RFC9990)
+		npcheck_report(&j->rep, &r->ops, &j->nonexistent,
+		    &j->nnonexistent);
 	if (report_id(r, j) < 0) {
 		log_err("%s: %s", repdb_path(r->db[0]), repdb_error(r->db[0]));
 		r->st.errors++;

@@ -118,6 +118,9 @@ if info:
             "grouped per source: 3 + 2")
     tap.is_(c["records"], 2, "2 records, not one per message")
     tap.is_(c["report_id"], info["report_id"], "XML id = Subject id")
+    gen = c["root"].find("d:report_metadata/d:generator", c["ns"])
+    tap.like(gen.text if gen is not None else "",
+             r"^dmarcwarden-report \d+\.\d+\.\d+$", "generator with version")
     md = reptest.mail_dmarc(info["xml"])
     if md is None:
         tap.skip("Mail::DMARC (libmail-dmarc-perl) not installed")
@@ -277,6 +280,7 @@ tap.like(so, r"2 domains, 2 reports, 2 sent", "fleet: one report per "
 reports = {}
 for argv, raw in rt4.sent():
     i = reptest.parse_report_mail(raw)
+    i["raw"] = raw
     reports[i["domain"]] = i
 ex = reports.get("example.com")
 if ex:
@@ -285,15 +289,20 @@ if ex:
     c = reptest.et_counts(ex["xml"], "rfc7489")
     tap.is_(c["by_ip"], {"192.0.2.1": 5, "192.0.2.2": 1,
                          "198.51.100.1": 1}, "counts summed across --db")
-    md = reptest.mail_dmarc(ex["xml"])
+    tap.unlike(ex["xml"].decode(), r"xmlns", "RFC 7489 report without a "
+               "namespace, as legacy readers expect")
+    md = reptest.mail_dmarc_receive(ex["raw"],
+                                    os.path.join(d4, "mail-dmarc"))
     if md is not None:
-        tap.like(md, r"domain=example.com records=3 count=7",
-                 "Mail::DMARC reads the RFC 7489 report")
+        tap.is_(md, "type=aggregate report_id=%s domain=example.com "
+                "records=3 count=7 stored=7" % ex["report_id"],
+                "Mail::DMARC's own receiver (unmodified, from the mail) "
+                "reads and stores the RFC 7489 report")
     else:
         tap.skip("Mail::DMARC not installed")
 else:
     tap.ok(False, "no report for example.com")
-    tap.skip("no report", 3)
+    tap.skip("no report", 4)
 tap.ok(len(set(i["report_id"] for i in reports.values())) == 2,
        "report ids unique")
 marks = q(hA, "SELECT DISTINCT reported FROM messages WHERE policy_domain="
