@@ -143,12 +143,14 @@ static bool fr_dest(const fr_ctx_t *c, const failrep_sample_t *s,
 		return false;
 	if (ds.state != DEST_PENDING)
 		return true;
-	if (d->addr[0] == '\0' || dest_listed(c->cfg->no_reports, d->addr) ||
+	if (d->replaced || d->addr[0] == '\0' ||
+	    dest_listed(c->cfg->no_reports, d->addr) ||
 	    (v = dest_verify(c->v, s->policy_domain, d->domain, why,
 	    sizeof(why))) == 0) {
 		ds.state = DEST_SKIPPED;
-		str_copy(ds.detail, sizeof(ds.detail), d->addr[0] == '\0' ?
-		    d->why : dest_listed(c->cfg->no_reports, d->addr) ?
+		str_copy(ds.detail, sizeof(ds.detail), d->replaced ||
+		    d->addr[0] == '\0' ? d->why :
+		    dest_listed(c->cfg->no_reports, d->addr) ?
 		    "in NoReportsList" : why);
 		c->st->fr_skipped++;
 		log_info("failure report %s to %s skipped: %s", id, d->uri,
@@ -195,7 +197,8 @@ static void fr_sample(const fr_ctx_t *c, const failrep_sample_t *s)
 	dest_t d[DEST_MAX];
 	const char *uris[DEST_MAX];
 	char id[REPDB_ID_MAX], sql[128];
-	size_t nd = dest_parse_list(s->ruf, d, DEST_MAX), i;
+	size_t nd = dest_override(c->v, s->policy_domain, 'f', d,
+	    dest_parse_list(s->ruf, d, DEST_MAX), DEST_MAX), i;
 	bool done = true;
 	int found = 0;
 

@@ -158,7 +158,8 @@ void rjob_build(const rjob_env_t *env, rjob_t *j)
 	    j->gzlen, j->err, sizeof(j->err)) < 0)
 		return;
 	for (size_t k = 0; k < j->nd; k++)
-		if (j->d[k].addr[0] && build_mail(env, j, k) < 0)
+		if (j->d[k].addr[0] && !j->d[k].replaced &&
+		    build_mail(env, j, k) < 0)
 			return;
 	j->rc = 0;
 }

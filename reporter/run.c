@@ -58,8 +58,8 @@ struct run_ctx {
 };
 
 static const char *const skip_names[SKIP_COUNT] = {
-	"no rua", "not mailto", "NoReportsList", "size limit",
-	"external not authorized"
+	"no rua", "not mailto", "NoReportsList",
+	"replaced by authorization record", "external not authorized"
 };
 
 /* ---- set-up --------------------------------------------------------- */
@@ -258,6 +258,10 @@ static int skip_reason(run_ctx_t *r, const rjob_t *j, const dest_t *d,
 {
 	int v;
 
+	if (d->replaced) {
+		str_format(why, whylen, "%s", d->why);
+		return SKIP_REPLACED;
+	}
 	if (d->addr[0] == '\0') {
 		str_format(why, whylen, "%s", d->why);
 		return SKIP_SCHEME;
@@ -266,11 +270,8 @@ static int skip_reason(run_ctx_t *r, const rjob_t *j, const dest_t *d,
 		str_copy(why, whylen, "in NoReportsList");
 		return SKIP_NOREPORTS;
 	}
-	if (d->size > 0 && j->gzlen > d->size) {
-		str_format(why, whylen, "report of %zu bytes exceeds the "
-		    "destination's limit of %llu bytes", j->gzlen, d->size);
-		return SKIP_SIZE;
-	}
+	/* A "!size" suffix (RFC 7489) is ignored: RFC 9989 removed it, and
+	 * a report too big for it would be refused for good. */
 	v = dest_verify(r->verifier, j->rep.domain, d->domain, why, whylen);
 	if (v < 0)
 		return -1;
@@ -488,7 +489,8 @@ static void one_domain(run_ctx_t *r, rjob_t *j)
 	if (j->rep.nrecords == 0 || !j->rep.policy.valid)
 		goto done;
 	r->st.domains++;
-	j->nd = dest_parse_list(j->rep.policy.rua, j->d, DEST_MAX);
+	j->nd = dest_override(r->verifier, j->rep.domain, 'a', j->d,
+	    dest_parse_list(j->rep.policy.rua, j->d, DEST_MAX), DEST_MAX);
 	if (j->nd == 0) {
 		r->st.skipped[SKIP_NO_RUA]++;
 		finish(r, j, "-");

@@ -198,13 +198,19 @@ ZONE = "\n".join([
     'example.com._report._dmarc.ok-reports.example TXT "v=DMARC1"',
     'example.com._report._dmarc.bad-reports.example TXT "v=spf1 -all"',
     'example.com._report._dmarc.flaky.example SERVFAIL',
+    # RFC 9990 section 4: the authorization record's rua= replaces the
+    # destination (at the same host only).
+    'corp.example._report._dmarc.over.example TXT "v=DMARC1; rua=mailto:'
+    'new@over.example,mailto:evil@elsewhere.example"',
+    'corp.example._report._dmarc.away.example TXT "v=DMARC1; rua=mailto:'
+    'x@elsewhere.example"',
 ])
 dns = harness.start_dns(ZONE)
 d3 = newdir("dest")
 h3 = os.path.join(d3, "history.db")
 db = history.create(h3)
 history.add(db, time=T0 + 1, rua=",".join([
-    "mailto:small@example.com!100",          # gzip is bigger: skipped
+    "mailto:small@example.com!100",          # !size ignored (RFC 9989)
     "mailto:big@example.com!10485760",
     "mailto:Loop@Example.com",               # in NoReportsList
     "mailto:a@ok-reports.example",           # external, authorized
@@ -212,6 +218,10 @@ history.add(db, time=T0 + 1, rua=",".join([
     "mailto:c@none-reports.example",         # external, nothing at all
     "mailto:d@flaky.example",                # external, SERVFAIL
     "mailto:e@sub.example.com"]))            # below the policy domain
+history.add(db, time=T0 + 2, policy_domain="corp.example",
+            header_from="corp.example", rua=",".join([
+                "mailto:old@over.example",   # replaced by new@
+                "mailto:y@away.example"]))   # replaced by another host
 db.commit()
 db.close()
 conf = {"NoReportsList": "loop@example.com, never.example"}
@@ -220,16 +230,23 @@ if dns:
     conf["DNSTimeout"] = "2"
 rt3 = reptest.Reporter(d3, conf)
 if dns is None:
-    tap.skip("test DNS unavailable: %s" % harness.last_dns_error, 9)
+    tap.skip("test DNS unavailable: %s" % harness.last_dns_error, 10)
 else:
     rc, so, se = rt3.run("--db", h3, *PERIOD)
     got = sorted(argv[-1] for argv, raw in rt3.sent())
     tap.is_(got, ["a@ok-reports.example", "big@example.com",
-                  "e@sub.example.com"], "sent to the allowed destinations")
-    tap.like(so, r"4 skipped \(NoReportsList 1, size limit 1, external not "
-             r"authorized 2\)", "skips counted by reason")
-    tap.like(se, r"small@example.com!?\S* skipped: report of \d+ bytes "
-             r"exceeds the destination's limit of 100 bytes", "size logged")
+                  "e@sub.example.com", "new@over.example",
+                  "small@example.com"], "sent to the allowed destinations: "
+            "!size ignored, the authorization record's rua= instead of the "
+            "original, never another host")
+    tap.like(so, r"5 skipped \(NoReportsList 1, replaced by authorization "
+             r"record 2, external not authorized 2\)", "skips counted by "
+             "reason")
+    tap.like(se, r"mailto:old@over.example skipped: replaced by the rua= of "
+             r"corp.example._report._dmarc.over.example", "replacement logged")
+    tap.like(se, r"mailto:y@away.example skipped: the rua= of corp.example."
+             r"_report._dmarc.away.example names no URI at away.example",
+             "a replacement at another host is not followed")
     tap.like(se, r"bad-reports.example has not authorized reports for "
              r"example.com \(no v=DMARC1 at example.com._report._dmarc."
              r"bad-reports.example\)", "unauthorized external logged")
@@ -239,7 +256,7 @@ else:
     dns.set_zone(ZONE.replace("flaky.example SERVFAIL",
                               'flaky.example TXT "v=DMARC1;"'))
     rc, so, se = rt3.run("--db", h3, *PERIOD)
-    got = [argv[-1] for argv, raw in rt3.sent()][3:]
+    got = [argv[-1] for argv, raw in rt3.sent()][5:]
     tap.is_(got, ["d@flaky.example"], "next run: only the pending "
             "destination, now authorized")
     tap.is_(q(h3, "SELECT count(*) FROM messages WHERE reported IS NULL"),

@@ -171,6 +171,12 @@ static const fake_rr_t fake_zone[] = {
 	{ "mail.example.com._report._dmarc.example.net", "v=DMARC1" },
 	{ "example.com._report._dmarc.spf.example", "v=spf1 -all" },
 	{ "example.com._report._dmarc.flaky.example", "TEMPFAIL" },
+	{ "example.com._report._dmarc.over.example", "v=DMARC1; rua="
+	    "mailto:new@over.example!10m,mailto:evil@elsewhere.example;"
+	    " ruf=mailto:f@over.example" },
+	{ "example.com._report._dmarc.away.example", "v=DMARC1; rua="
+	    "mailto:x@elsewhere.example" },
+	{ "example.com._report._dmarc.plain.example", "v=DMARC1" },
 	{ NULL, NULL },
 };
 static unsigned fake_queries;
@@ -222,6 +228,46 @@ static void test_verify(void)
 	before = fake_queries;
 	dest_verify(v, "mail.example.com", "example.com", why, sizeof(why));
 	is_int(fake_queries - before, 0, "organizational domains cached");
+	dest_verifier_free(v);
+}
+
+/* RFC 9990 section 4: the authorization record's rua= replaces. */
+static void test_override(void)
+{
+	dns_ops_t ops = { fake_txt, NULL, NULL };
+	discovery_cfg_t disc = { DISCOVERY_TREEWALK, NULL };
+	dest_verifier_t *v = dest_verifier_new(&ops, &disc);
+	dest_t d[DEST_MAX];
+	size_t n;
+
+	n = dest_parse_list("mailto:old@over.example,mailto:y@away.example,"
+	    "mailto:p@plain.example,mailto:i@sub.example.com,"
+	    "mailto:t@flaky.example,https://over.example/r", d, DEST_MAX);
+	is_int((int)n, 6, "six destinations");
+	n = dest_override(v, "example.com", 'a', d, n, DEST_MAX);
+	is_int((int)n, 7, "one replacement appended");
+	ok(d[0].replaced && strstr(d[0].why, "replaced by the rua= of "
+	    "example.com._report._dmarc.over.example"), "the original is "
+	    "replaced: %s", d[0].why);
+	is_str(n == 7 ? d[6].addr : "", "new@over.example", "by the URI at "
+	    "its own host");
+	is_int((int)(n == 7 ? d[6].size : 0), 10485760, "with its size");
+	ok(d[1].replaced && strstr(d[1].why, "names no URI at away.example"),
+	    "a replacement at another host only: not sent at all (%s)",
+	    d[1].why);
+	ok(!d[2].replaced && !d[3].replaced && !d[4].replaced &&
+	    !d[5].replaced, "no rua= in the record, internal, DNS failure, "
+	    "not mailto: left to dest_verify");
+	n = dest_parse_list("mailto:old@over.example", d, DEST_MAX);
+	n = dest_override(v, "example.com", 'f', d, n, DEST_MAX);
+	ok(n == 2 && d[0].replaced && strcmp(d[1].addr, "f@over.example") ==
+	    0, "failure reports follow ruf=");
+	n = dest_parse_list("mailto:old@over.example,mailto:new@over.example",
+	    d, DEST_MAX);
+	n = dest_override(v, "example.com", 'a', d, n, DEST_MAX);
+	is_int((int)n, 2, "no duplicate when the replacement is listed");
+	ok(d[0].replaced && !d[1].replaced, "... and it is kept: the record "
+	    "names it");
 	dest_verifier_free(v);
 }
 
@@ -381,6 +427,7 @@ int main(void)
 	test_mailto();
 	test_list();
 	test_verify();
+	test_override();
 	test_period();
 	if (mkdtemp(dir) != NULL) {
 		test_repdb(dir);
