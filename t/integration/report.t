@@ -266,6 +266,36 @@ else:
                    for n in names), "no verification for a destination "
            "below the policy domain")
 
+# ---- 3b. np= for a passing message from a non-existent subdomain ------------
+d3b = newdir("np")
+h3b = os.path.join(d3b, "history.db")
+db = history.create(h3b)
+for hf in ("gone.np.example", "live.np.example", "np.example"):
+    history.add(db, time=T0 + 1, policy_domain="np.example", header_from=hf,
+                policy_p="reject", policy_sp="reject", policy_np="none",
+                rua="mailto:r@np.example")
+db.commit()
+db.close()
+if dns is None:
+    tap.skip("test DNS unavailable", 3)
+else:
+    dns.set_zone("live.np.example A 192.0.2.80\nnp.example A 192.0.2.80")
+    rt3b = reptest.Reporter(d3b, conf)
+    rc, so, se = rt3b.run("--db", h3b, *PERIOD)
+    sent = rt3b.sent()
+    disp = {}
+    if sent:
+        c = reptest.et_counts(reptest.parse_report_mail(sent[0][1])["xml"])
+        for rec in c["root"].findall("d:record", c["ns"]):
+            disp[rec.find("d:identifiers/d:header_from", c["ns"]).text] = \
+                rec.find("d:row/d:policy_evaluated/d:disposition",
+                         c["ns"]).text
+    tap.is_(disp.get("gone.np.example"), "none", "pass from a non-existent "
+            "subdomain: np=none, disposition none")
+    tap.is_(disp.get("live.np.example"), "pass", "an existing subdomain: "
+            "sp=reject, disposition pass")
+    tap.is_(disp.get("np.example"), "pass", "the domain itself: p=reject")
+
 # ---- 4. several databases, dry run, RFC 7489 ------------------------------
 d4 = newdir("fleet")
 hA, hB = os.path.join(d4, "a.db"), os.path.join(d4, "b.db")
