@@ -22,11 +22,9 @@
 #include "reportjob.h"
 #include "signer.h"
 #include "transport.h"
+#include "version.h"
 
-#ifndef DW_VERSION
-#define DW_VERSION "unknown"
-#endif
-#define GENERATOR "dmarcwarden-report " DW_VERSION
+#define GENERATOR REPORTER_NAME " " DW_VERSION
 #define PACE_SLOTS 4096
 #define RUN_WORKERS 2           /* the dev machine has 2 cores */
 #define RUN_DEPTH 16            /* reports in flight */
@@ -543,9 +541,12 @@ int run_reports(run_ctx_t *r)
 	drain(r, true);
 	collect_free(c);
 	mark_flush(r);
-	if (r->o.failure_reports)
-		failrep_run(r->o.cfg, r->db[0], r->verifier, &r->tp,
-		    r->signer, r->sender, r->o.dry_run, &r->st);
+	if (r->o.failure_reports) {
+		failrep_env_t fe = { r->o.cfg, r->verifier, &r->ops, &r->tp,
+		    r->signer, r->sender, r->o.cfg->authserv_id, r->o.dry_run };
+
+		failrep_run(&fe, r->db, r->o.ndbs, &r->st);
+	}
 	return 0;
 }
 

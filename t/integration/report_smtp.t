@@ -255,5 +255,94 @@ tap.like(so, r"failure reports 0 sent 0 skipped 1 deferred",
 tap.is_(len([m for m in srv.messages if m[1] == "ruf@bank.example"]), 2,
         "nothing sent twice")
 
+# ---- failure reports: DKIM fields, psd=y, a fleet, ids after expiry -------
+gdir = os.path.join(out, "failure2")
+os.makedirs(gdir, exist_ok=True)
+gA, gB = os.path.join(gdir, "a.db"), os.path.join(gdir, "b.db")
+for path in (gA, gB):
+    if os.path.exists(path):
+        os.unlink(path)
+
+
+def add_sample(path, t, **cols):
+    db = history.create(path) if not os.path.exists(path) else \
+        sqlite3.connect(path)
+    mid = history.add(db, time=t, policy_domain="bank.example",
+                      header_from="bank.example", result="fail",
+                      dkim_aligned=0, spf_aligned=0, **cols)
+    cur = db.execute("INSERT INTO failure_samples (message_id, time, "
+                     "policy_domain, header_from, source_ip, mail_from, ruf,"
+                     " auth_failure, headers) VALUES (?,?,?,?,?,?,?,?,?)",
+                     (mid, t, "bank.example", "bank.example", "203.0.113.7",
+                      "x@spoof.example", "mailto:ruf@bank.example", "dmarc",
+                      HDRS))
+    db.commit()
+    db.close()
+    return cur.lastrowid
+
+
+sa = add_sample(gA, T0 + 10, dkim=(("esp.example", "s1", "fail", 0, ""),
+                                    ("bank.example", "sel9", "fail", 1,
+                                     "bad")))
+sb = add_sample(gB, T0 + 10, dkim=())
+add_sample(gB, T0 + 11, policy_psd="y")
+tap.is_((sa, sb), (1, 1), "sample id 1 in both databases")
+if dns:
+    dns.set_zone(key.zone_line("rep", "mx.test.local") + "\n" +
+                 'example.com TXT "v=spf1 -all"')
+rg = reptest.Reporter(gdir, {"FailureReports": "yes",
+                             "ReportSMTPRelay": "[127.0.0.1]:%d" % port,
+                             "Nameservers": "127.0.0.1@%d" % dns.port
+                             if dns else '""', "DNSTimeout": "2"})
+srv.messages.clear()
+rc, so, se = rg.run("--db", gA, "--db", gB, *PERIOD)
+tap.like(so, r"failure reports 2 sent 1 skipped 0 deferred", "a fleet run: "
+         "the samples of both databases, the psd=y one skipped")
+msgs = [email.message_from_bytes(m[2], policy=email.policy.default)
+        for m in srv.messages if m[1] == "ruf@bank.example"]
+ids = [str(m["Message-ID"]) for m in msgs]
+tap.is_(len(set(ids)), 2, "same sample id and time in two databases: two "
+        "Message-IDs %r" % ids)
+raws = [m[2].decode("ascii", "replace") for m in srv.messages
+        if m[1] == "ruf@bank.example"]
+signed = [r for r in raws if "sel9" in r]
+tap.is_(len(signed), 1, "one signed sample")
+sr = signed[0] if signed else ""
+tap.like(sr, r"\r\nDKIM-Domain: bank.example\r\nDKIM-Identity: "
+         r"@bank.example\r\nDKIM-Selector: sel9\r\n", "DKIM-Domain, "
+         "-Identity, -Selector of the author domain's signature")
+tap.like(sr, r"dkim=fail header.d=esp.example header.s=s1;\r\n\t"
+         r"dkim=fail header.d=bank.example header.s=sel9\r\n",
+         "every signature in Authentication-Results")
+if dns:
+    tap.like(sr, r'\r\nSPF-DNS: txt : example.com : "v=spf1 -all"\r\n',
+             "SPF-DNS: the SPF domain's record")
+else:
+    tap.skip("no test DNS")
+tap.is_(sqlite3.connect(gB).execute(
+    "SELECT reported, detail FROM failure_samples WHERE id = 2").fetchone(),
+    (0, "psd=y policy: RFC 9991 sends no failure reports"),
+    "psd=y: never reported, marked with the reason")
+first = [str(m["Message-ID"]) for m in msgs
+         if "sel9" in m.as_string()]
+# Expiry removes the rows (and the report bookkeeping); the next sample of
+# that database gets id 1 again.
+db = sqlite3.connect(gA)
+db.execute("PRAGMA foreign_keys = ON")
+db.execute("DELETE FROM messages")
+db.execute("DELETE FROM report_log")
+db.commit()
+db.close()
+again = add_sample(gA, T0 + 500, dkim=(("bank.example", "sel9", "fail", 1,
+                                        ""),))
+tap.is_(again, 1, "after expiry the sample id is reused")
+srv.messages.clear()
+rc, so, se = rg.run("--db", gA, "--db", gB, *PERIOD)
+tap.like(so, r"failure reports 1 sent", "the new sample is reported")
+new = [str(email.message_from_bytes(m[2], policy=email.policy.default)
+           ["Message-ID"]) for m in srv.messages]
+tap.ok(len(new) == 1 and first and new[0] not in first + ids,
+       "with a new Message-ID (%r, before %r)" % (new, first))
+
 srv.shutdown()
 tap.done_testing()
