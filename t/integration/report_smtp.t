@@ -8,6 +8,8 @@ signing, against a scripted SMTP server on 127.0.0.1.
     (t/tools/dkimverify) through the test DNS
   - 550 at RCPT: failed for good, rows marked; 451: retried next run
   - a server that sends an endless line: temporary, bounded read
+  - STARTTLS offered but the handshake fails: sent again without TLS
+    (the TLS path itself is tested against Postfix in report_postfix.t)
   - failure reports (AFRF) from failure samples: multipart/report with
     message/feedback-report and text/rfc822-headers, hourly cap,
     external verification for ruf too
@@ -74,7 +76,14 @@ class Handler(socketserver.StreamRequestHandler):
             verb = cmd.split(" ")[0].upper()
             if verb == "EHLO":
                 self.reply("250-test.local")
+                if srv.mode == "badtls":
+                    self.reply("250-STARTTLS")
                 self.reply("250 8BITMIME")
+            elif verb == "STARTTLS" and srv.mode == "badtls":
+                # Agree, then no TLS at all: the handshake fails.
+                self.reply("220 go ahead")
+                self.wfile.write(b"this is not TLS\r\n")
+                return
             elif verb == "MAIL":
                 mailfrom = cmd[10:].strip("<>")
                 self.reply("250 ok")
@@ -199,6 +208,27 @@ for mode in ("flood",):
     rc, so, se = rt.run("--db", h, *PERIOD, timeout=30)
     tap.like(so, r"1 to retry", "%s relay: temporary failure" % mode)
     tap.like(se, r"no valid reply to greeting", "%s: bounded read" % mode)
+
+# STARTTLS offered but the handshake fails: once more without TLS.
+db = sqlite3.connect(h)
+history.add(db, time=T0 + 5, policy_domain="tls.example",
+            header_from="tls.example", rua="mailto:x@tls.example")
+db.commit()
+db.close()
+srv.mode = "badtls"
+srv.commands.clear()
+srv.messages.clear()
+rc, so, se = rt.run("--db", h, *PERIOD)
+# (slow.example, left pending by the flood, goes out as well.)
+tap.like(so, r"2 sent", "handshake failure: sent on a new connection")
+tap.is_([c.split(" ")[0] for c in srv.commands].count("STARTTLS"), 2,
+        "STARTTLS tried once a message (the relay offered it)")
+tap.is_([m[1] for m in srv.messages].count("x@tls.example"), 1,
+        "message received in clear")
+tap.like(sqlite3.connect(h).execute(
+    "SELECT detail FROM report_dest WHERE uri = 'mailto:x@tls.example'"
+    ).fetchone()[0], r"^relay: 250 .*\(without TLS: relay: TLS handshake "
+    r"failed", "report_dest says it went without TLS, and why")
 
 # ---- failure reports -------------------------------------------------------
 fdir = os.path.join(out, "failure")
