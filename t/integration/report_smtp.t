@@ -185,12 +185,19 @@ if dns and os.access(tool, os.X_OK):
 else:
     tap.skip("test DNS or t/tools/dkimverify unavailable")
 
+
+
+def add_domain(t, dom):
+    """One more message row whose policy domain reports to x@dom."""
+    db = sqlite3.connect(h)
+    history.add(db, time=t, policy_domain=dom, header_from=dom,
+                rua="mailto:x@%s" % dom)
+    db.commit()
+    db.close()
+
+
 # 5xx: failed for good.
-db = sqlite3.connect(h)
-history.add(db, time=T0 + 3, policy_domain="perm.example",
-            header_from="perm.example", rua="mailto:x@perm.example")
-db.commit()
-db.close()
+add_domain(T0 + 3, "perm.example")
 srv.mode = "rcpt550"
 rc, so, se = rt.run("--db", h, *PERIOD)
 tap.like(so, r"1 failed, 0 to retry", "550: failed at once")
@@ -198,11 +205,7 @@ tap.like(se, r"failed for good after 1 attempt: relay at RCPT TO: 550 "
          r"5\.1\.1 no such user", "permanent failure logged")
 
 # A relay that floods: the read is bounded.
-db = sqlite3.connect(h)
-history.add(db, time=T0 + 4, policy_domain="slow.example",
-            header_from="slow.example", rua="mailto:x@slow.example")
-db.commit()
-db.close()
+add_domain(T0 + 4, "slow.example")
 for mode in ("flood",):
     srv.mode = mode
     rc, so, se = rt.run("--db", h, *PERIOD, timeout=30)
@@ -210,11 +213,7 @@ for mode in ("flood",):
     tap.like(se, r"no valid reply to greeting", "%s: bounded read" % mode)
 
 # STARTTLS offered but the handshake fails: once more without TLS.
-db = sqlite3.connect(h)
-history.add(db, time=T0 + 5, policy_domain="tls.example",
-            header_from="tls.example", rua="mailto:x@tls.example")
-db.commit()
-db.close()
+add_domain(T0 + 5, "tls.example")
 srv.mode = "badtls"
 srv.commands.clear()
 srv.messages.clear()
