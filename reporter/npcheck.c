@@ -24,12 +24,6 @@ static bool listed(char **list, size_t n, const char *d)
 	return false;
 }
 
-/* Author domains asked about so far (existing or not), to ask once. */
-typedef struct seen {
-	char **d;
-	size_t n, cap;
-} seen_t;
-
 static void push(char ***list, size_t *n, size_t *cap, const char *d)
 {
 	if (*n == *cap) {
@@ -41,14 +35,23 @@ static void push(char ***list, size_t *n, size_t *cap, const char *d)
 		abort();
 }
 
+/* Whether the record is a DMARC pass from a subdomain of the policy
+ * domain not asked about yet (asked: every domain queried so far). */
+static bool candidate(const agg_report_t *rep, const char *const *f,
+    char **asked, size_t nasked)
+{
+	return strcmp(f[AGG_F_RESULT], "pass") == 0 &&
+	    strcasecmp(f[AGG_F_HEADER_FROM], rep->domain) != 0 &&
+	    domain_within(f[AGG_F_HEADER_FROM], rep->domain) &&
+	    !listed(asked, nasked, f[AGG_F_HEADER_FROM]);
+}
+
 unsigned npcheck_report(const agg_report_t *rep, const dns_ops_t *dns,
     char ***out, size_t *n)
 {
 	const agg_policy_t *p = &rep->policy;
-	seen_t seen = { NULL, 0, 0 };
-	size_t cap = 0;
-	unsigned queries = 0;
-	char reason[256], *buf;
+	char **asked = NULL, reason[256], *buf;
+	size_t nasked = 0, capasked = 0, cap = 0;
 	const char *f[AGG_NFIELDS];
 
 	*out = NULL;
@@ -56,23 +59,19 @@ unsigned npcheck_report(const agg_report_t *rep, const dns_ops_t *dns,
 	if (dns == NULL || dns->exists == NULL || p->np[0] == '\0' ||
 	    enforcing(p->sp) == enforcing(p->np))
 		return 0;
-	for (size_t i = 0; i < rep->nrecords; i++) {
+	for (size_t i = 0; i < rep->nrecords &&
+	    nasked < NPCHECK_MAX_QUERIES; i++) {
 		if (agg_fields(&rep->records[i], f, &buf) == 0 &&
-		    strcmp(f[AGG_F_RESULT], "pass") == 0 &&
-		    strcasecmp(f[AGG_F_HEADER_FROM], rep->domain) != 0 &&
-		    domain_within(f[AGG_F_HEADER_FROM], rep->domain) &&
-		    !listed(seen.d, seen.n, f[AGG_F_HEADER_FROM]) &&
-		    queries < NPCHECK_MAX_QUERIES) {
-			push(&seen.d, &seen.n, &seen.cap, f[AGG_F_HEADER_FROM]);
-			queries++;
+		    candidate(rep, f, asked, nasked)) {
+			push(&asked, &nasked, &capasked, f[AGG_F_HEADER_FROM]);
 			if (dns->exists(dns->ctx, f[AGG_F_HEADER_FROM], reason,
 			    sizeof(reason)) == DNSOPS_NXDOMAIN)
 				push(out, n, &cap, f[AGG_F_HEADER_FROM]);
 		}
 		free(buf);
 	}
-	npcheck_free(seen.d, seen.n);
-	return queries;
+	npcheck_free(asked, nasked);
+	return (unsigned)nasked;
 }
 
 void npcheck_free(char **list, size_t n)

@@ -257,7 +257,8 @@ static int smtp_reply(smtp_t *s)
 		code = (line[0] - '0') * 100 + (line[1] - '0') * 10 +
 		    (line[2] - '0');
 		str_printable(s->last, sizeof(s->last), line, strlen(line));
-		if (code == 250 && strncasecmp(line + 4, "STARTTLS", 8) == 0 &&
+		if (code == 250 && strlen(line) >= 12 &&
+		    strncasecmp(line + 4, "STARTTLS", 8) == 0 &&
 		    (line[12] == '\0' || line[12] == ' '))
 			s->starttls = true;
 		if (line[3] != '-')

@@ -7,6 +7,7 @@
 #include "../../policy/strbuf.h"
 #include "../../reporter/dest.h"
 #include "../../reporter/mailmsg.h"
+#include "../../reporter/npcheck.h"
 #include "../../reporter/period.h"
 #include "../../reporter/repdb.h"
 #include "../tap.h"
@@ -271,6 +272,59 @@ static void test_override(void)
 	dest_verifier_free(v);
 }
 
+/* ---- npcheck -------------------------------------------------------- */
+
+static unsigned exists_queries;
+
+static dnsops_status_t fake_exists(void *ctx, const char *name,
+    char *reason, size_t len)
+{
+	(void)ctx;
+	(void)reason;
+	(void)len;
+	exists_queries++;
+	return strncmp(name, "gone", 4) == 0 ? DNSOPS_NXDOMAIN :
+	    strncmp(name, "flaky", 5) == 0 ? DNSOPS_TEMPFAIL : DNSOPS_OK;
+}
+
+static void np_add(agg_report_t *rep, const char *hf, const char *result)
+{
+	const char *f[AGG_NFIELDS] = { "192.0.2.1", hf, "", "", "none",
+	    result, "1", "1", "", "mfrom", "none", "", "" };
+
+	agg_add(rep, f, 1);
+}
+
+static void test_npcheck(void)
+{
+	dns_ops_t ops = { NULL, fake_exists, NULL };
+	agg_policy_t p = { .seen = 1, .p = "reject", .sp = "reject",
+	    .np = "reject", .valid = true };
+	agg_report_t rep;
+	char **nx;
+	size_t n;
+
+	agg_init(&rep, "example.com");
+	agg_policy_offer(&rep, &p);
+	np_add(&rep, "example.com", "pass");
+	np_add(&rep, "gone.example.com", "pass");
+	np_add(&rep, "gone.example.com", "fail");
+	np_add(&rep, "live.example.com", "pass");
+	np_add(&rep, "flaky.example.com", "pass");
+	np_add(&rep, "gone.other.example", "pass");
+	exists_queries = 0;
+	npcheck_report(&rep, &ops, &nx, &n);
+	ok(n == 0 && exists_queries == 0, "sp and np both enforce: no query");
+	npcheck_free(nx, n);
+	str_copy(rep.policy.np, sizeof(rep.policy.np), "none");
+	is_int((int)npcheck_report(&rep, &ops, &nx, &n), 3, "one query a "
+	    "passing subdomain (not the domain, not outside it, once each)");
+	ok(n == 1 && strcmp(nx[0], "gone.example.com") == 0, "NXDOMAIN "
+	    "listed; DNS failure counts as existing");
+	npcheck_free(nx, n);
+	agg_free(&rep);
+}
+
 /* ---- period --------------------------------------------------------- */
 
 static void test_period(void)
@@ -428,6 +482,7 @@ int main(void)
 	test_list();
 	test_verify();
 	test_override();
+	test_npcheck();
 	test_period();
 	if (mkdtemp(dir) != NULL) {
 		test_repdb(dir);
