@@ -38,9 +38,9 @@ int cmd_ingest(int argc, char **argv)
 	rua_store_close(s);
 	if (!o.quiet)
 		printf("ingest: %u files, %u reports stored (%llu records, %llu "
-		    "messages), %u duplicates, %u rejected\n", st.files,
-		    st.stored, st.records, st.messages, st.duplicates,
-		    st.rejected);
+		    "messages), %u duplicates, %u rejected, %u failure reports "
+		    "stored\n", st.files, st.stored, st.records, st.messages,
+		    st.duplicates, st.rejected, st.failures);
 	if (rc < 0)
 		return CMD_USAGE;
 	return st.rejected ? CMD_FINDING : CMD_OK;

@@ -396,6 +396,8 @@ int render_html(FILE *f, const view_t *v)
 		chart_impact(f, &v->adv);
 		render_html_advice(f, v);
 	}
+	if (!v->ds.history && v->o->domain[0])
+		render_html_failures(f, v);
 	fprintf(f, "<div id=\"tip\"></div><p class=\"small\" id=\"js-status\">"
 	    "static page (JavaScript off)</p>\n<script>%s</script>\n"
 	    "</body></html>\n", js);

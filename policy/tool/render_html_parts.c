@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "../strbuf.h"
 #include "view.h"
 
 #define esc render_html_escape
@@ -141,6 +142,48 @@ void render_html_history(FILE *f, const view_t *v)
 		    h->total, h->pass, h->fail, h->quarantined, h->rejected,
 		    h->overridden);
 		esc(f, h->reasons[0] ? h->reasons : "-");
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody></table>\n", f);
+}
+
+/* Failure reports (ruf) about the domain, newest first. */
+void render_html_failures(FILE *f, const view_t *v)
+{
+	size_t i, n = v->fails.n < 100 ? v->fails.n : 100;
+	char d[16];
+
+	fprintf(f, "<h2>Failure reports</h2>\n<p class=\"small\">%llu failure "
+	    "report%s (RFC 6591) arrived in this window%s.</p>\n",
+	    v->fails.total, v->fails.total == 1 ? "" : "s",
+	    v->fails.total > n ? "; the newest 100 are shown" : "");
+	if (n == 0)
+		return;
+	fputs("<table class=\"sortable\" id=\"failures\"><thead><tr><th>"
+	    "arrived</th><th>source</th><th>reporter</th><th>failure</th>"
+	    "<th>result</th><th>alignment</th><th>From</th><th>subject</th>"
+	    "</tr></thead><tbody>\n", f);
+	for (i = 0; i < n; i++) {
+		const ruf_t *r = &v->fails.items[i];
+
+		if (r->arrival)
+			view_date(r->arrival, d, sizeof(d));
+		else
+			str_copy(d, sizeof(d), "?");
+		fprintf(f, "<tr><td>%s</td><td>", d);
+		esc(f, r->source_ip[0] ? r->source_ip : "-");
+		fputs("</td><td>", f);
+		esc(f, r->reporter[0] ? r->reporter : "-");
+		fputs("</td><td>", f);
+		esc(f, r->auth_failure[0] ? r->auth_failure : "-");
+		fputs("</td><td>", f);
+		esc(f, r->delivery_result[0] ? r->delivery_result : "-");
+		fputs("</td><td>", f);
+		esc(f, r->identity_alignment[0] ? r->identity_alignment : "-");
+		fputs("</td><td>", f);
+		esc(f, r->header_from[0] ? r->header_from : "-");
+		fputs("</td><td class=\"wrap\">", f);
+		esc(f, r->subject);
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</tbody></table>\n", f);

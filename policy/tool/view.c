@@ -136,6 +136,9 @@ static int load_data(view_t *v, char *err, size_t errlen)
 		return -1;
 	rc = dataset_load_reports(rua_store_db(s), v->o->domain, from, to,
 	    &v->ds, err, errlen);
+	if (rc == 0 && v->o->domain[0])
+		rc = ruf_store_load(rua_store_db(s), v->o->domain, from, to,
+		    &v->fails, err, errlen);
 	rua_store_close(s);
 	return rc;
 }
@@ -242,6 +245,7 @@ void view_close(view_t *v)
 	advise_free(&v->adv);
 	analysis_free(&v->a);
 	dataset_free(&v->ds);
+	ruf_list_free(&v->fails);
 	resolve_free(v->dns);
 	free(v->hdom);
 	v->dns = NULL;
