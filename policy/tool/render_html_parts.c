@@ -21,9 +21,9 @@ void render_html_sources(FILE *f, const view_t *v)
 	for (i = 0; i < v->a.nsrc; i++) {
 		const source_t *s = &v->a.src[i];
 
-		fputs("<tr><td>", f);
-		esc(f, s->ip);
-		fputs("</td><td>", f);
+		fputs("<tr><td class=\"ip\">", f);
+		render_html_ip(f, s->ip);
+		fputs("</td><td class=\"wrap\">", f);
 		esc(f, s->ptr[0] ? s->ptr : "-");
 		fputs("</td><td>", f);
 		esc(f, s->group);
@@ -64,18 +64,19 @@ static void impact_table(FILE *f, const view_t *v)
 		return;
 	}
 	fputs("<table id=\"impact\"><thead><tr><th>source</th><th>class</th>"
-	    "<th>quarantined/day</th><th>rejected/day</th><th>at full policy"
+	    "<th>quarantined a day</th><th>rejected a day</th><th>at full policy"
 	    "</th><th>fix</th></tr></thead><tbody>\n", f);
 	for (i = 0; i < adv->nimpact; i++) {
 		const impact_t *im = &adv->impact[i];
 		const source_t *s = &v->a.src[im->src];
 
-		fputs("<tr><td>", f);
-		esc(f, s->ip);
+		fputs("<tr><td class=\"ip\">", f);
+		render_html_ip(f, s->ip);
 		fputs("</td><td>", f);
 		render_html_badge(f, s->cls);
 		fprintf(f, "</td><td class=\"n\">%.2f</td><td class=\"n\">%.2f</td>"
-		    "<td class=\"n\">%.2f</td><td>", im->quarantine, im->reject,
+		    "<td class=\"n\">%.2f</td><td class=\"wrap\">", im->quarantine,
+		    im->reject,
 		    im->full);
 		esc(f, im->fix);
 		fputs("</td></tr>\n", f);
@@ -86,7 +87,6 @@ static void impact_table(FILE *f, const view_t *v)
 void render_html_advice(FILE *f, const view_t *v)
 {
 	const advice_t *adv = &v->adv;
-	size_t i;
 
 	impact_table(f, v);
 	fputs("<h2>Advice</h2>\n<p>Current stage: <b>", f);
@@ -95,24 +95,12 @@ void render_html_advice(FILE *f, const view_t *v)
 	esc(f, v->cur.found ? v->cur.origin : "nowhere");
 	fputs(").</p>\n", f);
 	thresholds(f, &v->o->thresholds);
-	if (adv->final) {
-		fputs("<p class=\"ready\" id=\"verdict\">Final stage reached: "
-		    "p=reject.</p>\n", f);
+	fputs("<p class=\"small\">The verdict, the blockers and the warnings "
+	    "are at the top of the page.</p>\n", f);
+	if (adv->final)
 		return;
-	}
-	fprintf(f, "<p id=\"verdict\" class=\"%s\">%s for %s</p>\n",
-	    adv->ready ? "ready" : "notready", adv->ready ? "Ready" :
-	    "Not ready", stage_label(adv->next));
-	if (adv->nblockers) {
-		fputs("<ul id=\"blockers\">", f);
-		for (i = 0; i < adv->nblockers; i++) {
-			fputs("<li>", f);
-			esc(f, adv->blocker[i]);
-			fputs("</li>", f);
-		}
-		fputs("</ul>\n", f);
-	}
-	fputs("<p>Record to publish next:</p><p><code id=\"record\">_dmarc.", f);
+	fprintf(f, "<p>Record to publish %s:</p><p><code id=\"record\">_dmarc.",
+	    adv->ready ? "next" : "once the blockers are fixed");
 	esc(f, v->o->domain);
 	fputs(" TXT \"", f);
 	esc(f, adv->record);
@@ -170,9 +158,9 @@ void render_html_failures(FILE *f, const view_t *v)
 			view_date(r->arrival, d, sizeof(d));
 		else
 			str_copy(d, sizeof(d), "?");
-		fprintf(f, "<tr><td>%s</td><td>", d);
-		esc(f, r->source_ip[0] ? r->source_ip : "-");
-		fputs("</td><td>", f);
+		fprintf(f, "<tr><td>%s</td><td class=\"ip\">", d);
+		render_html_ip(f, r->source_ip[0] ? r->source_ip : "-");
+		fputs("</td><td class=\"wrap\">", f);
 		esc(f, r->reporter[0] ? r->reporter : "-");
 		fputs("</td><td>", f);
 		esc(f, r->auth_failure[0] ? r->auth_failure : "-");
@@ -180,7 +168,7 @@ void render_html_failures(FILE *f, const view_t *v)
 		esc(f, r->delivery_result[0] ? r->delivery_result : "-");
 		fputs("</td><td>", f);
 		esc(f, r->identity_alignment[0] ? r->identity_alignment : "-");
-		fputs("</td><td>", f);
+		fputs("</td><td class=\"wrap\">", f);
 		esc(f, r->header_from[0] ? r->header_from : "-");
 		fputs("</td><td class=\"wrap\">", f);
 		esc(f, r->subject);

@@ -76,7 +76,9 @@ void render_html_sources(FILE *f, const view_t *v);
 void render_html_advice(FILE *f, const view_t *v);
 void render_html_history(FILE *f, const view_t *v);
 void render_html_failures(FILE *f, const view_t *v);
+void render_html_verdict(FILE *f, const view_t *v);   /* top of the page */
 void render_html_escape(FILE *f, const char *s);
+void render_html_ip(FILE *f, const char *ip);   /* IPv6 breaks at ':' */
 void render_html_badge(FILE *f, src_class_t c);
 
 /* Helpers shared by the renderers. */
