@@ -68,18 +68,6 @@ static void print_row(FILE *f, const cmd_opts_t *o, const list_row_t *r,
 	}
 }
 
-static bool failures_table(sqlite3 *db)
-{
-	sqlite3_stmt *st;
-	bool yes = false;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE name ="
-	    " 'failures'", -1, &st, NULL) == SQLITE_OK)
-		yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return yes;
-}
-
 static int list(sqlite3 *db, const cmd_opts_t *o)
 {
 	static const char *const cols[] = { "domain", "reports", "reporters",
@@ -88,7 +76,7 @@ static int list(sqlite3 *db, const cmd_opts_t *o)
 	list_row_t r;
 	int rc, n = 0;
 
-	if (sqlite3_prepare_v2(db, failures_table(db) ? LIST_SQL(FAILURES_SQL)
+	if (sqlite3_prepare_v2(db, ruf_store_exists(db) ? LIST_SQL(FAILURES_SQL)
 	    : LIST_SQL(NO_FAILURES_SQL), -1, &st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "dmarcwarden-policy list: %s\n",
 		    sqlite3_errmsg(db));

@@ -286,3 +286,8 @@ void mime_subject(const char *msg, size_t len, char *out, size_t outlen)
 	    h->subject);
 	free(h);
 }
+
+size_t mime_line(const char *p, size_t len, size_t *next)
+{
+	return line_len(p, len, next);
+}

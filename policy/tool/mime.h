@@ -50,5 +50,7 @@ int mime_reports(const char *msg, size_t len, size_t max,
 int mime_parts(const char *msg, size_t len, size_t max,
     unpack_member_fn each, void *ctx, char *err, size_t errlen);
 void mime_subject(const char *msg, size_t len, char *out, size_t outlen);
+/* Length of the line at p without its LF or CRLF; *next is past it. */
+size_t mime_line(const char *p, size_t len, size_t *next);
 
 #endif

@@ -4,7 +4,6 @@
  */
 #include <string.h>
 
-#include "../strbuf.h"
 #include "view.h"
 
 #define esc render_html_escape
@@ -154,10 +153,7 @@ void render_html_failures(FILE *f, const view_t *v)
 	for (i = 0; i < n; i++) {
 		const ruf_t *r = &v->fails.items[i];
 
-		if (r->arrival)
-			view_date(r->arrival, d, sizeof(d));
-		else
-			str_copy(d, sizeof(d), "?");
+		view_date_known(r->arrival, d, sizeof(d));
 		fprintf(f, "<tr><td>%s</td><td class=\"ip\">", d);
 		render_html_ip(f, r->source_ip[0] ? r->source_ip : "-");
 		fputs("</td><td class=\"wrap\">", f);

@@ -133,10 +133,7 @@ static void failures(FILE *f, const view_t *v)
 	for (i = 0; i < n; i++) {
 		const ruf_t *r = &v->fails.items[i];
 
-		if (r->arrival)
-			view_date(r->arrival, d, sizeof(d));
-		else
-			str_copy(d, sizeof(d), "?");
+		view_date_known(r->arrival, d, sizeof(d));
 		fprintf(f, "%-10s %-15s %-28.28s %-8.8s %-10.10s %-6.6s  %s / "
 		    "%.60s\n", d, r->source_ip[0] ? r->source_ip : "-",
 		    r->reporter[0] ? r->reporter : "-", r->auth_failure[0] ?

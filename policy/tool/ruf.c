@@ -25,16 +25,6 @@ typedef struct parts {
 	bool has_fields, has_text, has_inner;
 } parts_t;
 
-/* Length of the line at p without its line break; *next is past it. */
-static size_t line_at(const char *p, size_t len, size_t *next)
-{
-	const char *nl = memchr(p, '\n', len);
-	size_t n = nl ? (size_t)(nl - p) : len;
-
-	*next = nl ? n + 1 : len;
-	return n > 0 && p[n - 1] == '\r' ? n - 1 : n;
-}
-
 /* Append n bytes to out as printable text (TAB is a blank), collapsing
  * the blanks at the start of what is appended. */
 static void put_printable(char *out, size_t outlen, const char *s, size_t n)
@@ -79,7 +69,7 @@ void ruf_field(const char *block, size_t len, const char *name, char *out,
 
 	out[0] = '\0';
 	while (pos < len) {
-		n = line_at(block + pos, len - pos, &next);
+		n = mime_line(block + pos, len - pos, &next);
 		if (n == 0)
 			break;                  /* end of the header section */
 		if (block[pos] == ' ' || block[pos] == '\t') {
@@ -105,7 +95,7 @@ static void text_value(const char *text, size_t len, const char *key,
 
 	out[0] = '\0';
 	while (pos < len) {
-		n = line_at(text + pos, len - pos, &next);
+		n = mime_line(text + pos, len - pos, &next);
 		for (b = 0; b < n && (text[pos + b] == ' ' ||
 		    text[pos + b] == '\t'); b++)
 			;

@@ -92,7 +92,7 @@ int ruf_store_add(sqlite3 *db, const ruf_t *r, const char *source, char *dup,
 	return 1;
 }
 
-static bool has_table(sqlite3 *db)
+bool ruf_store_exists(sqlite3 *db)
 {
 	sqlite3_stmt *st;
 	bool yes = false;
@@ -144,7 +144,7 @@ int ruf_store_load(sqlite3 *db, const char *domain, long long from,
 	int rc;
 
 	memset(l, 0, sizeof(*l));
-	if (!has_table(db))
+	if (!ruf_store_exists(db))
 		return 0;
 	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM failures" WHERE_SQL,
 	    -1, &st, NULL) != SQLITE_OK)

@@ -33,6 +33,8 @@
 #ifndef PTOOL_RUF_STORE_H
 #define PTOOL_RUF_STORE_H
 
+#include <stdbool.h>
+
 #include <sqlite3.h>
 
 #include "ruf.h"
@@ -50,5 +52,7 @@ int ruf_store_add(sqlite3 *db, const ruf_t *r, const char *source, char *dup,
 int ruf_store_load(sqlite3 *db, const char *domain, long long from,
     long long to, ruf_list_t *l, char *err, size_t errlen);
 void ruf_list_free(ruf_list_t *l);
+/* Does the database have the failures table yet? */
+bool ruf_store_exists(sqlite3 *db);
 
 #endif

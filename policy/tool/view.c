@@ -22,6 +22,14 @@ void view_date(long long epoch, char *buf, size_t size)
 		str_copy(buf, size, "?");
 }
 
+void view_date_known(long long epoch, char *buf, size_t size)
+{
+	if (epoch == 0)
+		str_copy(buf, size, "?");
+	else
+		view_date(epoch, buf, size);
+}
+
 double view_pct(unsigned long long part, unsigned long long whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;

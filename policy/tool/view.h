@@ -83,6 +83,7 @@ void render_html_badge(FILE *f, src_class_t c);
 
 /* Helpers shared by the renderers. */
 void view_date(long long epoch, char *buf, size_t size);   /* YYYY-MM-DD */
+void view_date_known(long long epoch, char *buf, size_t size); /* 0: "?" */
 double view_pct(unsigned long long part, unsigned long long whole);
 unsigned view_days_with_data(const view_t *v);
 
