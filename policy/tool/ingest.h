@@ -19,12 +19,16 @@
  *	zip, ...) at most INGEST_MAX_NESTING deep; every decompressed or
  *	decoded report is capped at o->max_xml bytes, checked while
  *	inflating.  Each report is parsed (rua_xml.h) and stored
- *	(rua_store.h).
+ *	(rua_store.h).  An email without an aggregate report is read as a
+ *	failure report (ruf.h) and stored by ruf_store.h.
  *
  *	One line per report or failure goes to o->out, naming the file and
  *	the member or message inside it:
  *	    PATH: stored ORG report ID for DOMAIN (N records, M messages)
  *	    PATH: duplicate ORG report ID (already stored from SOURCE)
+ *	    PATH: stored failure report for DOMAIN from REPORTER (source IP,
+ *	          AUTH-FAILURE, DELIVERY-RESULT)
+ *	    PATH: duplicate failure report for DOMAIN (already stored from S)
  *	    PATH: rejected: REASON
  *	A bad file never stops the batch.  The untrusted parts of a line
  *	(org name, report id, member names) are printable.
@@ -54,6 +58,7 @@ typedef struct ingest_opts {
 
 typedef struct ingest_stats {
 	unsigned files, stored, duplicates, rejected;
+	unsigned failures;              /* failure reports stored */
 	unsigned long long records, messages;
 } ingest_stats_t;
 
