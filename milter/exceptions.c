@@ -31,6 +31,16 @@ static void gather_local(const message_t *m, const verdict_t *v,
 	}
 }
 
+enforce_stage_t exceptions_stage(const message_t *m, const char *from_domain)
+{
+	localpolicy_match_t match;
+
+	localpolicy_lookup(m->gen->localpolicy, from_domain,
+	    (const char (*)[FROM_DOMAIN_MAX])m->rcpt_domain, m->nrcpt_domains,
+	    &match);
+	return match.has_stage ? match.stage : m->gen->cfg->enforcement;
+}
+
 static void gather_arc(const runtime_t *rt, const generation_t *gen,
     const arc_result_t *arc, const verdict_t *v, override_ctx_t *ctx)
 {
