@@ -32,6 +32,7 @@ static void outcome_eval_input(const message_t *m, const outcome_t *out,
 	in->ndkim = out->dkim.count;
 	for (i = 0; i < out->dkim.count && i < EVAL_MAX_DKIM; i++) {
 		in->dkim[i].result = out->dkim.sig[i].result;
+		in->dkim[i].body_hash_only = out->dkim.sig[i].body_hash_only;
 		str_copy(in->dkim[i].domain, FROM_DOMAIN_MAX,
 		    out->dkim.sig[i].domain);
 		str_copy(in->dkim[i].selector, SELECTOR_MAX,

@@ -13,7 +13,9 @@ miscounted it) before the fix:
     BadFromAction (only the global Enforcement did); the history row did
     not say what the MTA was told (451/550);
   - a sender with a domain of its own (SPF pass, List-Id under it)
-    turned a reject into quarantine with the mailing-list exception.
+    turned a reject into quarantine with the mailing-list exception; now
+    the author's DKIM signature must have survived but for the body hash
+    (policy/mlist.h rule 4).
 """
 
 import os
@@ -164,6 +166,30 @@ r = send("nofrom-mon", nofrom, rcpts=("x@monitored.test.local",))
 tap.is_(outcome(r), "accept", "no From, 'rcpt DOMAIN monitor': accepted")
 r = send("nofrom", nofrom)
 tap.is_(outcome(r), "reject", "no From, global stage: rejected")
+
+# ---- item 7: mailing-list exception ---------------------------------------
+LIST_HDRS = ["List-Id: Announcements <x.evil.example>",
+             "List-Post: <mailto:x@evil.example>"]
+r = send("list-own-domain", spoof(LIST_HDRS))
+tap.is_(outcome(r), "reject", "own domain (SPF pass, List-Id under it): "
+        "no list exception, rejected")
+fake = dkimtest.sign(spoof(LIST_HDRS), evil_key, "sel", "victim.example")
+r = send("list-fake-sig", fake)
+tap.is_(outcome(r), "reject", "own domain and a d=victim.example signature "
+        "that fails in the header fields: rejected")
+genuine = dkimtest.sign(spoof(body="Minutes attached.\n"), victim_key, "sel",
+                        "victim.example")
+listed = (b"List-Id: Dev <dev.lists.example.org>\r\n" + genuine +
+          b"-- \r\ndev mailing list\r\n")
+r = send("list-genuine", listed, ip=LIST_IP,
+         mailfrom="dev-bounces@lists.example.org")
+tap.is_(outcome(r), "quarantine", "a list that added a footer to a message "
+        "the author signed: list exception (quarantine)")
+replay = (b"List-Id: Announcements <x.evil.example>\r\n" +
+          genuine.replace(b"Minutes attached.", b"Pay this invoice."))
+r = send("list-replay", replay)
+tap.is_(outcome(r), "quarantine", "residual (documented): own domain "
+        "replaying a signed message with another body is quarantined")
 
 # History: what the MTA was told.
 daemon.stop()
