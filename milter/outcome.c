@@ -261,6 +261,8 @@ static void outcome_logline(const message_t *m, outcome_t *out)
 	if (m->forged_overflow)
 		strbuf_appendf(sb, " forged_authres=\"more than %d\"",
 		    MSG_MAX_FORGED);
+	if (m->rcpt_mixed)
+		strbuf_puts(sb, " rcpt_settings=mixed");
 	for (i = 0; out->evaluated && i < v->noverrides; i++)
 		strbuf_appendf(sb, "%s%s%s", i ? "; " : " overrides=\"",
 		    v->overrides[i].comment, i + 1 == v->noverrides ? "\"" : "");

@@ -21,6 +21,7 @@ miscounted it) before the fix:
 import os
 import sqlite3
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
@@ -76,15 +77,8 @@ daemon.start()
 
 def send(tag, msg, ip=EVIL_IP, mailfrom="x@evil.example", rcpts=(RCPT,)):
     """One message over its own milter connection, queue id = tag."""
-    c = milterclient.MilterClient(daemon.socket_spec)
-    c.open()
-    try:
-        c.connect("[%s]" % ip, "4", 54321, ip,
-                  milterclient.connect_macros(ip, None))
-        c.helo("mail.example", {})
-        return c.message(mailfrom, list(rcpts), msg, qid=tag)
-    finally:
-        c.quit()
+    return milterclient.send_message(daemon.socket_spec, ip, "mail.example",
+                                     mailfrom, list(rcpts), msg, qid=tag)
 
 
 def spoof(extra_headers=(), frm="ceo@victim.example", body="Pay now.\n"):
@@ -147,6 +141,39 @@ tap.is_(outcome(r), "accept", "monitor recipient alone: monitored")
 r = send("rcpt-same", spoof(), rcpts=(NEW, "x@monitored.test.local"))
 tap.is_([rr.action for rr in r.rcpt_results], ["continue", "continue"],
         "two recipients with the same settings: both taken")
+
+# A reload that adds the first rcpt entries: a connection negotiated
+# before it gets no RCPT replies, so a mixed message is tempfailed whole.
+late_lp = os.path.join(out, "late.policy")
+with open(late_lp, "w") as fp:
+    fp.write("from slowmon.example monitor\n")
+late = harness.Daemon(out, {
+    "AuthservID": "mx.test.local", "IgnoreNetworks": '""', "Syslog": "no",
+    "DNSTimeout": 1, "HistoryDB": '""', "LocalPolicyFile": late_lp},
+    dns=dns, name="late")
+late.start()
+old_conn = milterclient.MilterClient(late.socket_spec)
+old_conn.open()
+tap.ok(old_conn.wants(milterclient.SMFIP_NR_RCPT),
+       "without rcpt entries RCPT needs no reply")
+with open(late_lp, "a") as fp:
+    fp.write("rcpt newcustomer.example monitor\n")
+late.reload()
+deadline = time.time() + 10
+while "(2 entries)" not in late.stderr_text() and time.time() < deadline:
+    time.sleep(0.05)
+old_conn.connect("[%s]" % EVIL_IP, "4", 54321, EVIL_IP,
+                 milterclient.connect_macros(EVIL_IP, None))
+old_conn.helo("mail.example", {})
+r = old_conn.message("x@evil.example", [RCPT, NEW], spoof(), qid="late-old")
+old_conn.quit()
+tap.is_((r.action, (r.reply or "")[:9]), ("tempfail", "451 4.7.1"),
+        "connection from before the reload: mixed recipients tempfailed")
+r = milterclient.send_message(late.socket_spec, EVIL_IP, "mail.example",
+                              "x@evil.example", [RCPT, NEW], spoof())
+tap.is_([rr.action for rr in r.rcpt_results], ["continue", "tempfail"],
+        "new connection after the reload: refused at RCPT")
+late.stop()
 
 # ---- item 4: per-domain monitor and TempErrorAction / BadFromAction ------
 r = send("tf-global", spoof(frm="a@slow.example"), mailfrom="a@slow.example")

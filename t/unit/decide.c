@@ -13,12 +13,24 @@ static void verdict(verdict_t *v, dmarc_result_t r, dmarc_policy_t applied)
 	v->requested = v->evaluated = v->applied = applied;
 }
 
+/* The message's stage decides, whatever the global Enforcement. */
+static const struct {
+	enforce_stage_t global, stage;
+	const char *temperror, *bad_from;
+} stages[] = {
+	{ ENFORCE_REJECT, ENFORCE_MONITOR, "accept", "accept" },
+	{ ENFORCE_MONITOR, ENFORCE_REJECT, "tempfail", "reject" },
+	{ ENFORCE_MONITOR, ENFORCE_QUARANTINE, "tempfail", "reject" },
+	{ ENFORCE_QUARANTINE, ENFORCE_MONITOR, "accept", "accept" },
+};
+
 int main(void)
 {
 	char err[CONFIG_ERR_MAX], buf[64];
 	config_t *cfg = config_load(NULL, err, sizeof(err));
 	decision_t d;
 	verdict_t v;
+	size_t i;
 
 	if (!ok(cfg != NULL, "default configuration loads"))
 		return tap_done();
@@ -61,19 +73,19 @@ int main(void)
 	/* A per-domain stage (LocalPolicyFile) rules, not the global one. */
 	cfg->temperror_action = TEMPERROR_TEMPFAIL;
 	verdict(&v, DMARC_RESULT_TEMPERROR, DMARC_POLICY_NONE);
-	decide_action(cfg, ENFORCE_MONITOR, &v, &d);
-	is_str(milter_action_name(d.action), "accept",
-	    "no tempfail under a per-domain monitor stage");
-	decide_bad_from(cfg, ENFORCE_MONITOR, &d);
-	is_str(milter_action_name(d.action), "accept",
-	    "bad From accepted under a per-domain monitor stage");
-	cfg->enforcement = ENFORCE_MONITOR;
-	decide_action(cfg, ENFORCE_REJECT, &v, &d);
-	is_str(milter_action_name(d.action), "tempfail",
-	    "tempfail under a per-domain reject stage, global monitor");
-	decide_bad_from(cfg, ENFORCE_QUARANTINE, &d);
-	is_str(milter_action_name(d.action), "reject",
-	    "bad From rejected under a per-domain quarantine stage");
+	for (i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
+		cfg->enforcement = stages[i].global;
+		decide_action(cfg, stages[i].stage, &v, &d);
+		is_str(milter_action_name(d.action), stages[i].temperror,
+		    "temperror, global %s, message stage %s: %s",
+		    enforce_stage_name(stages[i].global),
+		    enforce_stage_name(stages[i].stage), stages[i].temperror);
+		decide_bad_from(cfg, stages[i].stage, &d);
+		is_str(milter_action_name(d.action), stages[i].bad_from,
+		    "bad From, global %s, message stage %s: %s",
+		    enforce_stage_name(stages[i].global),
+		    enforce_stage_name(stages[i].stage), stages[i].bad_from);
+	}
 	decide_forged(&d);
 	is_str(milter_action_name(d.action), "reject", "forged A-R refused");
 	is_str(d.rcode, "550", "forged A-R: 550");
