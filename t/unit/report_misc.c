@@ -334,7 +334,8 @@ static void test_repdb(const char *dir)
 	    " (1000, '192.0.2.9', 'example.org', 'example.org', 'psl', 1,"
 	    " 'reject', 'temperror', 'mfrom', 'none', 'tempfail', '451 4.7.5'),"
 	    " (1000, '192.0.2.9', 'retry.example', 'retry.example', 'psl', 1,"
-	    " 'reject', 'temperror', 'mfrom', 'none', 'tempfail', '451 4.7.5');")
+	    " 'reject', 'temperror', 'mfrom', 'none', 'tempfail',"
+	    " '451 4.7.5');")
 	    == 0, "two tempfailed rows added");
 	db = repdb_open(path, false, err, sizeof(err));
 	if (!ok(db != NULL, "reopened: %s", db ? "" : err))
