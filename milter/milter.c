@@ -72,6 +72,22 @@ static void client_address(const struct sockaddr *sa, char *out, size_t len)
 		out[0] = '\0';
 }
 
+/* A LocalPolicyFile with rcpt entries needs an answer to every RCPT, to
+ * refuse recipients whose settings differ from the first one's
+ * (message.h).  Decided per connection, with the configuration current
+ * now; a reload that adds rcpt entries takes effect on new connections
+ * (an open one tempfails a message that mixes them: decide.h). */
+static void rcpt_replies(milter_conn_t *mc, unsigned long *pf1)
+{
+	generation_t *gen = generation_current(dw_runtime->generations);
+
+	if (localpolicy_has_rcpt(gen->localpolicy)) {
+		mc->noreply &= ~(unsigned long)SMFIP_NR_RCPT;
+		*pf1 &= ~(unsigned long)SMFIP_NR_RCPT;
+	}
+	generation_release(gen);
+}
+
 static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0,
     unsigned long f1, unsigned long f2, unsigned long f3,
     unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
@@ -89,6 +105,7 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0,
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
 	*pf1 = f1 & (SMFIP_HDR_LEADSPC | MILTER_NO_REPLY | MILTER_NOT_SENT);
 	mc->noreply = f1 & MILTER_NO_REPLY;
+	rcpt_replies(mc, pf1);
 	*pf2 = 0;
 	*pf3 = 0;
 	(void)f2;
@@ -183,7 +200,12 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
 
 	if (mc == NULL || mc->msg == NULL)
 		return SMFIS_TEMPFAIL;
-	message_rcpt(mc->msg, argv[0] ? argv[0] : "");
+	if (message_rcpt(mc->msg, argv[0] ? argv[0] : "",
+	    (mc->noreply & SMFIP_NR_RCPT) == 0) < 0) {
+		smfi_setreply(ctx, "452", "4.7.1", "Recipient has different "
+		    "DMARC settings, send it in another transaction");
+		return SMFIS_TEMPFAIL;
+	}
 	return proceed(mc, SMFIP_NR_RCPT);
 }
 

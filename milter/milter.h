@@ -16,7 +16,10 @@
  *	cannot take back a connection already accepted at connect).
  *	Authenticated senders ({auth_authen}) and IgnoreSenderDomains are
  *	accepted at MAIL FROM, messages whose every recipient is in
- *	IgnoreRecipientDomains at end of headers.  At end of message:
+ *	IgnoreRecipientDomains at end of headers.  A recipient whose
+ *	LocalPolicyFile rcpt settings differ from the message's first
+ *	recipient's is answered 452 4.7.1 (message.h); RCPT gets a reply
+ *	only when the LocalPolicyFile has rcpt entries.  At end of message:
  *	delete Authentication-Results headers claiming our authserv-id,
  *	insert ours first, then reject, quarantine, tempfail or accept; log
  *	one line; hand the history row to the writer.
