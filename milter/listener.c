@@ -141,23 +141,31 @@ static void open_failed(const char *spec)
 		    "in the mail log)", spec);
 }
 
-/* Root created the socket: give it to UserID, whom Postfix's group
- * membership is arranged for. */
+/* Root created the socket: give it to UserID, whose group Postfix's
+ * smtpd belongs to.  Started as UserID's user already (systemd User=),
+ * the daemon can only change the group, as a member of it
+ * (SupplementaryGroups=). */
 static int unix_give_to_user(const config_t *cfg, const char *path)
 {
 	char err[512];
 	uid_t uid;
 	gid_t gid;
 
-	if (geteuid() != 0 || cfg->user == NULL || cfg->user[0] == '\0')
+	if (cfg->user == NULL || cfg->user[0] == '\0')
 		return 0;
 	if (process_lookup_user(cfg->user, &uid, &gid, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		return -1;
 	}
+	if (geteuid() != 0) {
+		if (geteuid() != uid || getegid() == gid)
+			return 0;
+		uid = (uid_t)-1;
+	}
 	if (chown(path, uid, gid) < 0) {
-		log_err("cannot give milter socket %s to %s: %s", path,
-		    cfg->user, strerror(errno));
+		log_err("cannot give milter socket %s to %s: %s%s", path,
+		    cfg->user, strerror(errno), geteuid() != 0 ? " (the "
+		    "daemon must be a member of the group)" : "");
 		return -1;
 	}
 	return 0;

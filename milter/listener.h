@@ -13,7 +13,9 @@
  *	unix socket is created.  It runs before the privilege drop, so a
  *	unix socket created by root is then given to UserID's user and
  *	group: with UserID dmarcwarden:postfix and UMask 007 Postfix's smtpd
- *	(group postfix) can connect and nobody else can.
+ *	(group postfix) can connect and nobody else can.  Started as that
+ *	user already (systemd's User=), the daemon changes only the group,
+ *	which it must be a member of (SupplementaryGroups=postfix).
  *
  *	On a TCP socket (inet:, inet6:) it sets TCP_NODELAY on the listening
  *	socket, which Linux copies to every accepted connection, and asks
