@@ -34,8 +34,11 @@ typedef struct milter_conn {
 
 /* On TCP the round trip those steps save costs more than it gains: the
  * MTA's next small packet waits (Nagle) for the ACK of one we never
- * answer, and our stack delays that ACK ~40 ms.  listener.c sets this
- * for inet sockets, before any connection. */
+ * answer, and our stack delays that ACK ~40 ms.  That includes the
+ * macros Postfix sends for DATA even when the DATA step itself is not
+ * sent: the first header then waits for their ACK.  So on TCP every
+ * step is sent and answered.  listener.c sets this for inet sockets,
+ * before any connection. */
 static bool milter_every_step_replied;
 
 void milter_reply_every_step(bool on)
@@ -99,7 +102,8 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0,
 	mc->leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
 	mc->noreply = milter_every_step_replied ? 0 : f1 & MILTER_NO_REPLY;
-	*pf1 = (f1 & (SMFIP_HDR_LEADSPC | MILTER_NOT_SENT)) | mc->noreply;
+	*pf1 = (f1 & SMFIP_HDR_LEADSPC) | mc->noreply |
+	    (milter_every_step_replied ? 0 : f1 & MILTER_NOT_SENT);
 	*pf2 = 0;
 	*pf3 = 0;
 	(void)f2;

@@ -23,9 +23,10 @@
  *
  *	Steps whose answer is always "continue" (HELO, RCPT, headers, body
  *	chunks) are negotiated without a reply, saving round trips on unix
- *	sockets; milter_reply_every_step(true), called before smfi_main()
- *	for TCP sockets (listener.h), has every step answered instead, so
- *	no packet of the MTA waits for a delayed ACK.
+ *	sockets, and DATA and unknown commands are not sent at all;
+ *	milter_reply_every_step(true), called before smfi_main() for TCP
+ *	sockets (listener.h), has every step sent and answered instead, so
+ *	no packet of the MTA waits (Nagle) for a delayed ACK.
  *
  *	The filter negotiates SMFIP_HDR_LEADSPC, so header values arrive as
  *	written (DKIM simple canonicalization needs the leading space).
