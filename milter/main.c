@@ -48,8 +48,9 @@ static void usage(void)
 	    "[-n] [-s] [-V]\n"
 	    "  -c FILE    configuration file (default %s)\n"
 	    "  -f         stay in the foreground, log to stderr too\n"
+	    "             (not when stderr is the journal and Syslog is on)\n"
 	    "  -p SOCKET  milter socket, overrides Socket\n"
-	    "  -n         check the configuration and exit\n"
+	    "  -n         check the configuration and what start-up needs\n"
 	    "  -s         print the statistics the daemon writes to StatsFile\n"
 	    "  -V         print the version and exit\n", DEFAULT_CONFIG);
 	exit(2);

@@ -11,6 +11,7 @@ SYNOPSIS
                               helo="client.example.com")
     path = pf.wait_delivered(queue_id_or_None, timeout=10)
     pf.hold_queue_ids(); pf.held_message(qid); pf.log_text(); pf.stop()
+    user = ensure_daemon_user()     # README's adduser, when missing
 
 DESCRIPTION
     Everything lives under one base directory (default: a new
@@ -110,6 +111,18 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 deliver   unix  -       n       n       -       -       pipe
   user=nobody argv={deliver} {maildir} ${{queue_id}} ${{recipient}}
 """
+
+
+def ensure_daemon_user():
+    """The dmarcwarden system user, created as README's installation
+    step 1 does when it is missing (root only); returns its pwd entry."""
+    try:
+        return pwd.getpwnam("dmarcwarden")
+    except KeyError:
+        subprocess.run(["adduser", "--quiet", "--system", "--group",
+                        "--home", "/var/lib/dmarcwarden", "--no-create-home",
+                        "dmarcwarden"], check=True, capture_output=True)
+        return pwd.getpwnam("dmarcwarden")
 
 
 def _is_root():
