@@ -29,23 +29,13 @@ harness.require_daemon()
 ROOT = harness.ROOT
 
 
-def make_vars():
-    out = {}
-    with open(os.path.join(ROOT, "Makefile")) as fp:
-        for line in fp:
-            m = re.match(r"^([A-Z_]+) = (.*)$", line.rstrip("\n"))
-            if m and m.group(1) not in out:
-                out[m.group(1)] = m.group(2).strip()
-    return out
-
-
 def make_install(*args):
     return subprocess.run(["make", "-s", "-C", ROOT, "install"] + list(args),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, timeout=300)
 
 
-V = make_vars()
+V = harness.make_vars()
 prefix, sysconf = V["PREFIX"], V["SYSCONFDIR"]
 mandir, unitdir = V["MANDIR"], V["SYSTEMDUNITDIR"]
 dbdir = V["LOCALSTATEDIR"] + "/lib/dmarcwarden"

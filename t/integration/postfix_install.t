@@ -61,16 +61,6 @@ def readme_commands(start, stop):
     return re.sub(r"\\\n", " ", "\n".join(lines)).split("\n")
 
 
-def make_vars():
-    out = {}
-    with open(os.path.join(ROOT, "Makefile")) as fp:
-        for line in fp:
-            m = re.match(r"^([A-Z_]+) = (.*)$", line.rstrip("\n"))
-            if m and m.group(1) not in out:
-                out[m.group(1)] = m.group(2).strip()
-    return out
-
-
 # 1. The user.
 adduser = [c for c in readme_commands("1. The user", "2. Build")
            if c.startswith("adduser")]
@@ -82,7 +72,7 @@ else:
     tap.ok(True, "user dmarcwarden exists")
 
 # 2. make install into a temporary root.
-V = make_vars()
+V = harness.make_vars()
 tmp = tempfile.mkdtemp(prefix="dw-pfinst-")
 os.chmod(tmp, 0o755)
 harness.at_cleanup(lambda: shutil.rmtree(tmp, ignore_errors=True))
