@@ -70,7 +70,7 @@ tap.like(res.stderr, r"cannot start: UserID: no such user", "... saying why "
          "on stderr")
 
 if os.geteuid() != 0:
-    tap.skip("not root: privilege tests need root", 19)
+    tap.skip("not root: privilege tests need root", 22)
     tap.done_testing()
     sys.exit(0)
 
@@ -133,6 +133,40 @@ res = subprocess.run([DAEMON, "-f", "-c", d.conf_path, "-p",
 busy.close()
 tap.like(res.stderr, r"cannot open milter socket inet:\d+@127.0.0.1: "
          r"Address already in use", "bind failure gives the cause")
+
+
+def run_briefly(sock, env_extra, name):
+    """Start the daemon in the foreground on an inet socket with Syslog
+    yes, wait until it listens, stop it; its stderr."""
+    conf = harness.write_config(os.path.join(out, name + ".conf"),
+                                dict(d.settings, Syslog="yes", Socket=sock))
+    errpath = os.path.join(out, name + ".stderr")
+    with open(errpath, "wb") as err:
+        st = os.fstat(err.fileno())
+        env = dict(os.environ)
+        env.pop("JOURNAL_STREAM", None)
+        if env_extra == "journal":
+            env["JOURNAL_STREAM"] = "%d:%d" % (st.st_dev, st.st_ino)
+        proc = subprocess.Popen([DAEMON, "-f", "-c", conf], stdout=err,
+                                stderr=err, env=env, start_new_session=True)
+    port = int(re.match(r"inet:(\d+)", sock).group(1))
+    try:
+        harness.wait_for_socket(("127.0.0.1", port), 10, proc)
+        time.sleep(0.3)
+    finally:
+        harness.stop_process(proc)
+    with open(errpath) as fp:
+        return fp.read()
+
+
+text = run_briefly("inet:%d" % harness.free_port(), None, "allinet")
+tap.like(text, r"Socket inet:\d+ listens on all addresses", "inet:PORT "
+         "without a host: warned")
+tap.like(text, r"starting on inet:", "-f logs to stderr too")
+text = run_briefly("inet:%d@127.0.0.1" % harness.free_port(), "journal",
+                   "journal")
+tap.unlike(text, r"starting on|listens on all", "-f with stderr the journal "
+           "and Syslog yes: no second copy on stderr")
 
 actions = []
 for ip in ("192.0.2.10", "198.51.100.1", "198.51.100.2"):
