@@ -32,6 +32,20 @@ typedef struct milter_conn {
 	SMFIP_NR_BODY)
 #define MILTER_NOT_SENT (SMFIP_NODATA | SMFIP_NOUNKNOWN)
 
+/* On TCP the round trip those steps save costs more than it gains: the
+ * MTA's next small packet waits (Nagle) for the ACK of one we never
+ * answer, and our stack delays that ACK ~40 ms.  That includes the
+ * macros Postfix sends for DATA even when the DATA step itself is not
+ * sent: the first header then waits for their ACK.  So on TCP every
+ * step is sent and answered.  listener.c sets this for inet sockets,
+ * before any connection. */
+static bool milter_every_step_replied;
+
+void milter_reply_every_step(bool on)
+{
+	milter_every_step_replied = on;
+}
+
 static milter_conn_t *conn_get(SMFICTX *ctx)
 {
 	return smfi_getpriv(ctx);
@@ -103,8 +117,9 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0,
 	}
 	mc->leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
-	*pf1 = f1 & (SMFIP_HDR_LEADSPC | MILTER_NO_REPLY | MILTER_NOT_SENT);
-	mc->noreply = f1 & MILTER_NO_REPLY;
+	mc->noreply = milter_every_step_replied ? 0 : f1 & MILTER_NO_REPLY;
+	*pf1 = (f1 & SMFIP_HDR_LEADSPC) | mc->noreply |
+	    (milter_every_step_replied ? 0 : f1 & MILTER_NOT_SENT);
 	rcpt_replies(mc, pf1);
 	*pf2 = 0;
 	*pf3 = 0;

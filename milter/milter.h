@@ -24,12 +24,22 @@
  *	insert ours first, then reject, quarantine, tempfail or accept; log
  *	one line; hand the history row to the writer.
  *
+ *	Steps whose answer is always "continue" (HELO, RCPT, headers, body
+ *	chunks) are negotiated without a reply, saving round trips on unix
+ *	sockets, and DATA and unknown commands are not sent at all;
+ *	milter_reply_every_step(true), called before smfi_main() for TCP
+ *	sockets (listener.h), has every step sent and answered instead, so
+ *	no packet of the MTA waits (Nagle) for a delayed ACK.
+ *
  *	The filter negotiates SMFIP_HDR_LEADSPC, so header values arrive as
  *	written (DKIM simple canonicalization needs the leading space).
  */
 #ifndef MILTER_MILTER_H
 #define MILTER_MILTER_H
 
+#include <stdbool.h>
+
 int milter_register(void);
+void milter_reply_every_step(bool on);
 
 #endif
