@@ -12,6 +12,7 @@
 #include "../milter/log.h"
 #include "../policy/strbuf.h"
 #include "aggregate.h"
+#include "backlog.h"
 #include "collect.h"
 #include "dest.h"
 #include "failrep.h"
@@ -49,7 +50,8 @@ struct run_ctx {
 	pace_t pace[PACE_SLOTS];
 	run_stats_t st;
 	struct timespec t0;
-	rjob_env_t env;
+	rjob_env_t env;              /* env.begin, env.end: the period */
+	bool earlier;                /* an earlier period (backlog.h) */
 	rjob_pool_t *pool;
 };
 
@@ -339,6 +341,22 @@ static void deliver(run_ctx_t *r, rjob_t *j, size_t k, repdb_dest_t *s)
 	attempt_failed(r, j, d, s, ss == SEND_PERMFAIL, why);
 }
 
+/* A retry of an earlier period waits ReportRetryBackoff after the first
+ * failed attempt, doubled for each further one, at most a day; the
+ * period the run was started for is always tried. */
+static bool backing_off(const run_ctx_t *r, const repdb_dest_t *s)
+{
+	unsigned long long wait = r->o.cfg->report_retry_backoff;
+
+	if (!r->earlier || s->attempts == 0 || wait == 0)
+		return false;
+	for (unsigned i = 1; i < s->attempts && wait < 86400; i++)
+		wait *= 2;
+	if (wait > 86400)
+		wait = 86400;
+	return time(NULL) - s->last_attempt < (time_t)wait;
+}
+
 static void one_destination(run_ctx_t *r, rjob_t *j, size_t k,
     bool *all_final)
 {
@@ -352,6 +370,11 @@ static void one_destination(run_ctx_t *r, rjob_t *j, size_t k,
 		r->st.errors++;
 	if (s.state != DEST_PENDING)
 		return;                 /* sent, skipped or failed before */
+	if (backing_off(r, &s)) {
+		r->st.deferred++;
+		*all_final = false;
+		return;
+	}
 	skip = skip_reason(r, j, d, why, sizeof(why));
 	if (skip < 0) {
 		attempt_failed(r, j, d, &s, false, why);
@@ -402,7 +425,8 @@ static void mark_flush(run_ctx_t *r)
 	if (r->o.dry_run)
 		return;
 	for (size_t i = 0; i < r->o.ndbs; i++) {
-		if (repdb_mark_flush(r->db[i], r->o.begin, r->o.end, &n) < 0) {
+		if (repdb_mark_flush(r->db[i], r->env.begin, r->env.end,
+		    &n) < 0) {
 			log_err("%s: %s", repdb_path(r->db[i]),
 			    repdb_error(r->db[i]));
 			r->st.errors++;
@@ -410,7 +434,7 @@ static void mark_flush(run_ctx_t *r)
 		}
 		r->st.marked += (unsigned long long)n;
 	}
-	if (repdb_reports_done(r->db[0], r->o.begin, r->o.end) < 0) {
+	if (repdb_reports_done(r->db[0], r->env.begin, r->env.end) < 0) {
 		log_err("%s: %s", repdb_path(r->db[0]), repdb_error(r->db[0]));
 		r->st.errors++;
 	}
@@ -423,21 +447,39 @@ static int report_id(run_ctx_t *r, rjob_t *j)
 	int found = 0;
 
 	if (!r->o.dry_run)
-		found = repdb_report_find(r->db[0], j->rep.domain, r->o.begin,
-		    r->o.end, j->id, sizeof(j->id));
+		found = repdb_report_find(r->db[0], j->rep.domain,
+		    r->env.begin, r->env.end, j->id, sizeof(j->id));
 	if (found < 0)
 		return -1;
 	if (found) {
 		j->resumed = true;
 		return 0;
 	}
-	new_report_id(r->o.begin, j->id, sizeof(j->id));
+	new_report_id(r->env.begin, j->id, sizeof(j->id));
 	if (r->o.dry_run)
 		return 0;
 	for (size_t i = 0; i < j->nd; i++)
 		uris[i] = j->d[i].uri;
-	return repdb_report_start(r->db[0], j->id, j->rep.domain, r->o.begin,
-	    r->o.end, j->rep.messages, uris, j->nd);
+	return repdb_report_start(r->db[0], j->id, j->rep.domain,
+	    r->env.begin, r->env.end, j->rep.messages, uris, j->nd);
+}
+
+/* The report could not be built (invalid, signing, memory): one failed
+ * attempt for each destination still pending, so that a report that can
+ * never be built is given up after ReportMaxAttempts runs. */
+static void not_built(run_ctx_t *r, rjob_t *j, size_t k, bool *all_final)
+{
+	repdb_dest_t s;
+
+	memset(&s, 0, sizeof(s));
+	if (r->o.dry_run || repdb_dest_get(r->db[0], j->id, j->d[k].uri,
+	    &s) < 0 || s.state != DEST_PENDING)
+		return;
+	attempt_failed(r, j, &j->d[k], &s, false, "the report could not be "
+	    "built");
+	record_state(r, j, &j->d[k], &s);
+	if (s.state == DEST_PENDING)
+		*all_final = false;
 }
 
 /* A built report comes back from the pool: send it, record, mark. */
@@ -452,6 +494,10 @@ static void finish_job(run_ctx_t *r, rjob_t *j)
 			r->st.invalid++;
 		else
 			r->st.errors++;
+		for (size_t k = 0; k < j->nd; k++)
+			not_built(r, j, k, &all_final);
+		if (all_final)
+			finish(r, j, j->id);
 	} else {
 		r->st.reports++;
 		for (size_t k = 0; k < j->nd; k++)
@@ -502,7 +548,8 @@ done:
 	rjob_free(j);
 }
 
-int run_reports(run_ctx_t *r)
+/* One period: every domain's report, sent, recorded, rows marked. */
+static int run_period(run_ctx_t *r, time_t begin, time_t end, bool earlier)
 {
 	char err[512];
 	struct timespec t1;
@@ -511,12 +558,15 @@ int run_reports(run_ctx_t *r)
 	size_t n, k;
 	unsigned i;
 
-	if ((c = collect_new(r->db, r->o.ndbs, r->o.begin, r->o.end, err,
+	r->env.begin = begin;           /* the pool is idle between periods */
+	r->env.end = end;
+	r->earlier = earlier;
+	if ((c = collect_new(r->db, r->o.ndbs, r->env.begin, r->env.end, err,
 	    sizeof(err))) == NULL) {
 		log_err("%s", err);
 		return -1;
 	}
-	r->st.rows = collect_rows(c);
+	r->st.rows += collect_rows(c);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_info("read %llu rows into %u partitions in %.1f s", r->st.rows,
 	    collect_parts(c), (double)(t1.tv_sec - r->t0.tv_sec) +
@@ -534,10 +584,76 @@ int run_reports(run_ctx_t *r)
 	drain(r, true);
 	collect_free(c);
 	mark_flush(r);
+	return 0;
+}
+
+/* Earlier periods first, oldest first (a pending report then marks its
+ * rows before a later one could count them), then the run's own. */
+int run_reports(run_ctx_t *r)
+{
+	char err[512];
+	backlog_t *bl = calloc(1, sizeof(*bl));
+	unsigned closed;
+
+	if (bl == NULL)
+		abort();
+	if (backlog_find(r->db, r->o.ndbs, r->o.begin, r->o.end,
+	    r->o.cfg->report_catchup_days, bl, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		r->st.errors++;
+		bl->n = 0;
+	}
+	for (size_t i = 0; i < bl->n; i++) {
+		log_info("earlier period %lld..%lld: retrying its reports",
+		    (long long)bl->p[i].begin, (long long)bl->p[i].end);
+		r->st.earlier++;
+		if (run_period(r, bl->p[i].begin, bl->p[i].end, true) < 0)
+			r->st.errors++;
+		if (r->o.dry_run)
+			continue;
+		if (backlog_close_orphans(r->db, r->o.ndbs, bl->p[i].begin,
+		    bl->p[i].end, &closed) < 0) {
+			log_err("%s: %s", repdb_path(r->db[0]),
+			    repdb_error(r->db[0]));
+			r->st.errors++;
+		}
+		r->st.orphans += closed;
+	}
+	free(bl);
+	if (run_period(r, r->o.begin, r->o.end, false) < 0)
+		return -1;
 	if (r->o.failure_reports)
 		failrep_run(r->o.cfg, r->db[0], r->verifier, &r->tp,
 		    r->signer, r->sender, r->o.dry_run, &r->st);
 	return 0;
+}
+
+/* repdb_expire() never deletes a row that still needs a report: say so
+ * loudly when such rows are older than the expiry (they were never
+ * reported: older than ReportCatchUpDays when the reporter came to
+ * them), so that they are neither lost silently nor kept silently. */
+static void kept_unreported(run_ctx_t *r, time_t before)
+{
+	long long n;
+	time_t oldest;
+	char day[16];
+	struct tm tm;
+
+	if (backlog_unreported(r->db, r->o.ndbs, before, &n, &oldest) < 0) {
+		log_err("%s: counting unreported rows: %s",
+		    repdb_path(r->db[0]), repdb_error(r->db[0]));
+		r->st.errors++;
+		return;
+	}
+	if (n == 0)
+		return;
+	r->st.kept = (unsigned long long)n;
+	gmtime_r(&oldest, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	log_err("%lld messages older than %d days were never reported (the "
+	    "oldest of %s): kept, not expired; report them with --begin %s "
+	    "--end ... or raise ReportCatchUpDays", n, r->o.expire_days, day,
+	    day);
 }
 
 int run_expire(run_ctx_t *r)
@@ -557,6 +673,7 @@ int run_expire(run_ctx_t *r)
 		}
 		r->st.expired += (unsigned long long)n;
 	}
+	kept_unreported(r, before);
 	return 0;
 }
 
@@ -588,8 +705,20 @@ void run_summary(const run_ctx_t *r, FILE *fp)
 		strbuf_appendf(&sb, ", failure reports %lu sent %lu skipped "
 		    "%lu deferred", r->st.fr_sent, r->st.fr_skipped,
 		    r->st.fr_deferred);
+	if (r->st.earlier)
+		strbuf_appendf(&sb, ", %lu earlier period%s", r->st.earlier,
+		    r->st.earlier == 1 ? "" : "s");
+	if (r->st.deferred)
+		strbuf_appendf(&sb, ", %lu deferred (ReportRetryBackoff)",
+		    r->st.deferred);
+	if (r->st.orphans)
+		strbuf_appendf(&sb, ", %lu pending reports closed (no rows "
+		    "left)", r->st.orphans);
 	if (r->o.expire_days >= 0)
 		strbuf_appendf(&sb, ", %llu expired", r->st.expired);
+	if (r->st.kept)
+		strbuf_appendf(&sb, ", %llu UNREPORTED rows kept past the "
+		    "expiry", r->st.kept);
 	if (r->st.errors)
 		strbuf_appendf(&sb, ", %lu errors", r->st.errors);
 	strbuf_appendf(&sb, ", %.1f s", secs);

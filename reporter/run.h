@@ -41,6 +41,16 @@
  *	record can only repeat that one message, under the same report id
  *	and Message-ID, so the receiver can drop it.
  *
+ *	Earlier periods (backlog.h): before its own period, run_reports()
+ *	handles, oldest first, the periods of reports still pending and the
+ *	days of the last ReportCatchUpDays with unreported rows, in the
+ *	same way; a pending destination of such a period is retried only
+ *	after ReportRetryBackoff (doubled per attempt, at most a day) since
+ *	its last attempt.  A report that cannot be built counts an attempt
+ *	for each pending destination.  run_expire() never deletes
+ *	unreported rows and logs (and counts in the summary) those older
+ *	than the expiry.
+ *
  *	Dry run (opts->dry_run = DIR): the same reports are built and the
  *	decisions made, but DIR receives FILENAME.xml.gz and one
  *	FILENAME.N.eml per destination instead of mail, and no database is
@@ -87,6 +97,10 @@ typedef struct run_stats {
 	unsigned long domains, reports, sent, failed, retry, invalid;
 	unsigned long skipped[SKIP_COUNT];
 	unsigned long long rows, marked, expired;
+	unsigned long earlier;       /* earlier periods handled (backlog.h) */
+	unsigned long deferred;      /* retries waiting for their backoff */
+	unsigned long orphans;       /* pending reports closed, rows gone */
+	unsigned long long kept;     /* unreported rows past --expire-days */
 	unsigned long fr_sent, fr_skipped, fr_deferred;
 	unsigned long errors;
 } run_stats_t;
