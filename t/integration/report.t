@@ -314,7 +314,9 @@ for k in range(NDOM):
                     header_from=dom, rua="mailto:r@%s" % dom)
 db.commit()
 db.close()
-rt5 = reptest.Reporter(d5)
+# One send at a time: then at most the one message in flight can repeat
+# (with ReportSendConcurrency N, up to N: report_sendpool.t).
+rt5 = reptest.Reporter(d5, {"ReportSendConcurrency": "1"})
 with open(os.path.join(d5, "sendmail.sleep"), "w") as fp:
     fp.write("0.15\n")
 proc = subprocess.Popen([reptest.REPORTER, "-c", rt5.conf, "--db", h5,

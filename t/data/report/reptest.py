@@ -49,7 +49,12 @@ FAKE_SENDMAIL = """#!/bin/sh
 # fake sendmail: store the message and argv, exit as told.
 dir="%(dir)s"
 mkdir -p "$dir/mail"
+# The reporter runs several at once (ReportSendConcurrency): number the
+# message under a lock.
+while ! mkdir "$dir/mail.lock" 2>/dev/null; do sleep 0.01; done
 n=$(ls "$dir/mail" | grep -c '\\.eml$')
+: > "$dir/mail/$n.eml"
+rmdir "$dir/mail.lock"
 printf '%%s\\n' "$@" > "$dir/mail/$n.args"
 cat > "$dir/mail/$n.eml"
 if [ -f "$dir/sendmail.sleep" ]; then sleep "$(cat "$dir/sendmail.sleep")"; fi
