@@ -391,9 +391,9 @@ static void sent_back(run_ctx_t *r, sendpool_item_t *it)
 	release(r, sj);
 }
 
-/* Collect the sends that came back; with `bound`, first wait until no
- * more than RUN_SEND_QUEUE per sender thread are in flight, so that the
- * reports waiting for their mail stay few. */
+/* Collect the sends that came back.  First wait until none is in flight
+ * (wait_all), or else until no more than RUN_SEND_QUEUE per sender thread
+ * are, so that the reports waiting for their mail stay few. */
 static void collect_sends(run_ctx_t *r, bool wait_all)
 {
 	size_t bound = RUN_SEND_QUEUE * (sendpool_threads(r->sends) + 1);

@@ -37,15 +37,8 @@ DAY = 86400
 T1 = 1763856000                   # 2025-11-23 00:00:00 UTC
 DAY1 = ["--begin", "2025-11-23", "--end", "2025-11-24"]
 DAY2 = ["--begin", "2025-11-24", "--end", "2025-11-25"]
+q = reptest.q
 out = harness.outdir("report_retry")
-
-
-def q(path, sql, *args):
-    db = sqlite3.connect(path)
-    try:
-        return db.execute(sql, args).fetchall()
-    finally:
-        db.close()
 
 
 def two_days(name, conf):

@@ -17,7 +17,6 @@ it run at the same time:
 import glob
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ if not os.access(reptest.REPORTER, os.X_OK):
 T0 = 1763856000
 PERIOD = ["--begin", "2025-11-23", "--end", "2025-11-24"]
 NDOM = 12
+q = reptest.q
 out = harness.outdir("report_sendpool")
 
 SENDMAIL = """#!/bin/sh
@@ -86,14 +86,6 @@ def peak(rt):
         return int(fp.read())
 
 
-def q(path, sql):
-    db = sqlite3.connect(path)
-    try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
-
-
 # ---- 6 at once -----------------------------------------------------------
 rt, h = setup("six", 6)
 rc, so, se = rt.run("--db", h, *PERIOD)
@@ -112,14 +104,14 @@ tap.is_(q(h, "SELECT state, attempts, count(*) FROM report_dest GROUP BY "
           "state, attempts"), [("sent", 1, NDOM)],
         "every destination recorded sent after one attempt")
 
-# ---- one at a time -----------------------------------------------------------
+# ---- one at a time ----------------------------------------------------
 for name, conc, args in (("one", 1, []), ("paced", 6, ["--batch", "100"])):
     rt, h = setup(name, conc)
     rc, so, se = rt.run("--db", h, *(PERIOD + args))
     tap.like(so, r"%d sent" % NDOM, "%s: every report sent" % name)
     tap.is_(peak(rt), 1, "%s: one sendmail at a time" % name)
 
-# ---- SIGKILL with 4 at once ----------------------------------------------------
+# ---- SIGKILL with 4 at once ---------------------------------------------
 rt, h = setup("kill", 4)
 proc = subprocess.Popen([reptest.REPORTER, "-c", rt.conf, "--db", h,
                          "--no-progress"] + PERIOD, stdout=subprocess.PIPE,

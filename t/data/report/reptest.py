@@ -9,6 +9,7 @@ SYNOPSIS
     ok, msg = reptest.xmllint(xml_bytes, "rfc9990")
     counts = reptest.et_counts(xml_bytes)    # Python's own XML parser
     line = reptest.mail_dmarc(xml_bytes)     # Debian's Mail::DMARC
+    rows = reptest.q(db_path, "SELECT ...", *args)   # one query's rows
 
 DESCRIPTION
     Reporter writes a config file in outdir and a fake sendmail
@@ -32,6 +33,7 @@ import glob
 import gzip
 import os
 import re
+import sqlite3
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -61,6 +63,15 @@ if [ -f "$dir/sendmail.sleep" ]; then sleep "$(cat "$dir/sendmail.sleep")"; fi
 if [ -f "$dir/sendmail.exit" ]; then exit "$(cat "$dir/sendmail.exit")"; fi
 exit 0
 """
+
+
+def q(path, sql, *args):
+    """All rows of one query on the database at path."""
+    db = sqlite3.connect(path)
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
 
 
 class Reporter:
