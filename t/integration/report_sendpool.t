@@ -116,7 +116,11 @@ rt, h = setup("kill", 4)
 proc = subprocess.Popen([reptest.REPORTER, "-c", rt.conf, "--db", h,
                          "--no-progress"] + PERIOD, stdout=subprocess.PIPE,
                         stderr=subprocess.PIPE)
-time.sleep(0.6)
+# Kill as soon as the first mails are being sent (whatever the load).
+deadline = time.time() + 30
+while not glob.glob(os.path.join(rt.out, "mail", "*.args")) and \
+        time.time() < deadline:
+    time.sleep(0.02)
 proc.send_signal(signal.SIGKILL)
 proc.wait()
 time.sleep(0.5)                        # the orphaned stand-ins finish
