@@ -73,11 +73,18 @@ def setup(name, concurrency):
     return rt, h
 
 
-def mails(rt):
+def mails(rt, killed=False):
+    """The report mails the stand-in got; after a SIGKILL (killed) a
+    stand-in may have got an empty or cut message: not a delivery."""
     got = []
     for path in glob.glob(os.path.join(rt.out, "mail", "*.eml")):
         with open(path, "rb") as fp:
-            got.append(reptest.parse_report_mail(fp.read()))
+            raw = fp.read()
+        try:
+            got.append(reptest.parse_report_mail(raw))
+        except Exception:            # AssertionError, bad gzip ...
+            if not killed:
+                raise
     return got
 
 
@@ -124,12 +131,12 @@ while not glob.glob(os.path.join(rt.out, "mail", "*.args")) and \
 proc.send_signal(signal.SIGKILL)
 proc.wait()
 time.sleep(0.5)                        # the orphaned stand-ins finish
-first = len(mails(rt))
+first = len(mails(rt, killed=True))
 tap.ok(0 < first < NDOM, "killed after %d of %d mails" % (first, NDOM))
 rc, so, se = rt.run("--db", h, *PERIOD)
 tap.is_(rc, 0, "rerun exits 0")
 by_dom = {}
-for i in mails(rt):
+for i in mails(rt, killed=True):
     by_dom.setdefault(i["domain"], []).append(
         (i["report_id"], str(i["msg"]["Message-ID"])))
 tap.is_(len(by_dom), NDOM, "every domain reported")
