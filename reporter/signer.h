@@ -21,6 +21,12 @@
  *	Returns 0, or -1 with err set (the message is unchanged).
  *
  *	The signer owns the key; signer_free() accepts NULL.
+ *
+ * BUGS
+ *	libopendkim 2.11.0~beta2 (Debian 12) loses the Ed25519 key it loads
+ *	for each signature (about 0.9 KB; fixed upstream in OpenDKIM pull
+ *	request #321): a run that signs 50,000 reports with an Ed25519 key
+ *	grows by about 45 MB.  RSA keys are freed.
  */
 #ifndef REPORTER_SIGNER_H
 #define REPORTER_SIGNER_H

@@ -93,10 +93,17 @@ def setup(name, keydata, selector):
     return rt, h
 
 
+# Under --enable-asan: libopendkim leaks each Ed25519 key it loads (see
+# the suppressions file); that is the library's, not the reporter's.  Full
+# stacks (no fast unwinding) so that the leaks inside libcrypto are traced
+# to dkim_privkey_load and nothing else is suppressed.
+ENV = dict(os.environ, ASAN_OPTIONS="fast_unwind_on_malloc=0",
+           LSAN_OPTIONS="suppressions=" + os.path.join(
+               HERE, "..", "data", "report", "lsan-opendkim.supp"))
 for kind, keydata, sel in (("ed25519", pem(ed), "ed"),
                            ("rsa", rsa_key.private, "rsa")):
     rt, h = setup(kind, keydata, sel)
-    rc, so, se = rt.run("--db", h, *PERIOD)
+    rc, so, se = rt.run("--db", h, *PERIOD, env=ENV)
     tap.is_(rc, 0, "%s: run exits 0 (%s)" % (kind, se.strip()[-300:]))
     tap.like(so, r"1 reports, 1 sent, 0 skipped, 0 failed", "%s: report "
              "sent" % kind)
