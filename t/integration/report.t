@@ -21,7 +21,6 @@ that records argv and message and fails on demand.
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -48,12 +47,7 @@ def newdir(name):
     return path
 
 
-def q(path, sql, *args):
-    db = sqlite3.connect(path)
-    try:
-        return db.execute(sql, args).fetchall()
-    finally:
-        db.close()
+q = reptest.q
 
 
 def fill_basic(path):
