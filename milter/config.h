@@ -142,6 +142,9 @@ typedef struct config {
 	char *report_sign_selector; /* ReportSigningSelector */
 	char *report_sign_domain;   /* ReportSigningDomain; "" = sender's */
 	unsigned report_max_attempts;   /* ReportMaxAttempts */
+	unsigned report_retry_backoff;  /* ReportRetryBackoff, seconds */
+	unsigned report_catchup_days;   /* ReportCatchUpDays */
+	unsigned report_send_concurrency; /* ReportSendConcurrency */
 	char *no_reports;           /* NoReportsList: domains, addresses */
 	bool failure_reports;       /* FailureReports */
 	char *failure_headers;      /* FailureReportHeaders: field names */

@@ -216,6 +216,9 @@ static const cfg_key_t config_keys[] = {
 	STR("ReportSigningDomain", "", report_sign_domain, F_EMPTY_OK,
 	    check_domain),
 	UINT("ReportMaxAttempts", "5", report_max_attempts, 1, 100),
+	UINT("ReportRetryBackoff", "3600", report_retry_backoff, 0, 86400),
+	UINT("ReportCatchUpDays", "7", report_catchup_days, 0, 366),
+	UINT("ReportSendConcurrency", "4", report_send_concurrency, 1, 64),
 	STR("NoReportsList", "", no_reports, F_EMPTY_OK, check_noreports),
 	TYPED("FailureReports", CT_BOOL, "no", failure_reports, 0),
 	STR("FailureReportHeaders", "From, Date, Subject, Message-ID, "

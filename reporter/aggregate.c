@@ -84,9 +84,15 @@ char *agg_key(const char *const fields[AGG_NFIELDS])
 	return key;
 }
 
+/* A table of at least 1,024 slots and more than twice the records, so
+ * that probing always finds a free slot; the size comes from nrecords,
+ * not from the old table (agg_sort() starts from none). */
 static void rehash(agg_report_t *rep)
 {
-	size_t n = rep->nslots ? rep->nslots * 2 : 1024, i, j;
+	size_t n = 1024, i, j;
+
+	while (n <= 2 * rep->nrecords + 1)
+		n *= 2;
 
 	free(rep->slots);
 	rep->slots = calloc(n, sizeof(*rep->slots));

@@ -88,7 +88,7 @@ static int scan_row(void *ctx, const char *domain,
 }
 
 collect_t *collect_new(repdb_t *const *dbs, size_t ndbs, time_t begin,
-    time_t end, char *err, size_t errlen)
+    time_t end, const char *tmpdir, char *err, size_t errlen)
 {
 	collect_t *c = calloc(1, sizeof(*c));
 	long long total = 0, n;
@@ -103,7 +103,7 @@ collect_t *collect_new(repdb_t *const *dbs, size_t ndbs, time_t begin,
 		total += n;
 	}
 	c->parts = partition_new((unsigned)(total / COLLECT_ROWS_PER_PART + 1),
-	    err, errlen);
+	    tmpdir, err, errlen);
 	if (c->parts == NULL)
 		goto bad;
 	for (i = 0; i < ndbs; i++)
@@ -129,6 +129,11 @@ void collect_free(collect_t *c)
 unsigned collect_parts(const collect_t *c)
 {
 	return partition_count(c->parts);
+}
+
+unsigned long long collect_tmp_bytes(const collect_t *c)
+{
+	return partition_bytes(c->parts);
 }
 
 unsigned long long collect_rows(const collect_t *c)

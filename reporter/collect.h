@@ -3,7 +3,8 @@
  * one report per policy domain, a partition of domains at a time.
  *
  * SYNOPSIS
- *	collect_t *c = collect_new(dbs, ndbs, begin, end, err, errlen);
+ *	collect_t *c = collect_new(dbs, ndbs, begin, end, tmpdir, err,
+ *	    errlen);
  *	for (i = 0; i < collect_parts(c); i++) {
  *		collect_partition(c, i, &jobs, &n);   jobs sorted by domain
  *		... each jobs[k] is the caller's (rjob_free)
@@ -15,7 +16,8 @@
  *	collect_new() reads every database once (repdb_scan(): time order,
  *	nearly sequential) and writes each row's (policy domain, record key)
  *	to a temporary partition file chosen by the domain
- *	(partition.h), about COLLECT_ROWS_PER_PART rows a partition.
+ *	(partition.h: compressed, in tmpdir), about COLLECT_ROWS_PER_PART
+ *	rows a partition.  collect_tmp_bytes() tells the bytes spilled.
  *	Several databases (a fleet) go to the same partitions, so their
  *	counts add up.
  *
@@ -42,7 +44,8 @@
 typedef struct collect collect_t;
 
 collect_t *collect_new(repdb_t *const *dbs, size_t ndbs, time_t begin,
-    time_t end, char *err, size_t errlen);
+    time_t end, const char *tmpdir, char *err, size_t errlen);
+unsigned long long collect_tmp_bytes(const collect_t *c);
 unsigned collect_parts(const collect_t *c);
 unsigned long long collect_rows(const collect_t *c);
 int collect_partition(collect_t *c, unsigned i, rjob_t ***jobs, size_t *n);

@@ -455,7 +455,8 @@ int repdb_dest_get(repdb_t *db, const char *id, const char *uri,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (sqlite3_prepare_v2(db->db, "SELECT state, attempts, detail FROM"
+	if (sqlite3_prepare_v2(db->db, "SELECT state, attempts, detail,"
+	    " coalesce(last_attempt, 0) FROM"
 	    " report_dest WHERE report_id = ?1 AND uri = ?2", -1, &st, NULL))
 		return fail(db, "prepare");
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
@@ -465,6 +466,7 @@ int repdb_dest_get(repdb_t *db, const char *id, const char *uri,
 		    (const char *)sqlite3_column_text(st, 0));
 		out->attempts = (unsigned)sqlite3_column_int(st, 1);
 		col_copy(st, 2, out->detail, sizeof(out->detail));
+		out->last_attempt = (time_t)sqlite3_column_int64(st, 3);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :

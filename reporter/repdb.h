@@ -100,6 +100,7 @@ typedef enum dest_state {
 typedef struct repdb_dest {
 	dest_state_t state;
 	unsigned attempts;
+	time_t last_attempt;         /* 0: never (read only) */
 	char detail[REPDB_DETAIL_MAX];
 } repdb_dest_t;
 

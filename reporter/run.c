@@ -2,6 +2,7 @@
  * run - one reporter run.  See run.h.
  */
 #include "run.h"
+#include "run_ctx.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "../milter/log.h"
 #include "../policy/strbuf.h"
 #include "aggregate.h"
+#include "backlog.h"
 #include "collect.h"
 #include "dest.h"
 #include "failrep.h"
@@ -20,45 +22,31 @@
 #include "npcheck.h"
 #include "repdb.h"
 #include "reportjob.h"
+#include "sendpool.h"
 #include "signer.h"
 #include "transport.h"
 #include "version.h"
 
 #define GENERATOR REPORTER_NAME " " DW_VERSION
-#define PACE_SLOTS 4096
 #define RUN_WORKERS 2           /* the dev machine has 2 cores */
 #define RUN_DEPTH 16            /* reports in flight */
+#define RUN_SEND_QUEUE 4        /* mails queued per sender thread */
 
-typedef struct pace {
-	char *domain;
-	unsigned sent;
-} pace_t;
+/* A built report while its mails are being sent: freed by the last
+ * sent_back() (left counts the sends in flight, plus one while
+ * finish_job() is still handing them out). */
+typedef struct sending {
+	rjob_t *j;
+	unsigned left;
+	bool all_final;              /* no destination left pending */
+	struct send_slot {
+		sendpool_item_t it;
+		repdb_dest_t s;
+		struct sending *sj;
+		size_t k;
+	} slot[DEST_MAX];
+} sending_t;
 
-struct run_ctx {
-	run_opts_t o;
-	repdb_t *db[RUN_MAX_DBS];
-	fxml_schemas_t *schemas;
-	dns_resolver_t *dns;
-	dns_ops_t ops;
-	psl_ctx_t *psl;
-	discovery_cfg_t disc;
-	dest_verifier_t *verifier;
-	signer_t *signer;
-	transport_t tp;
-	char sender[DEST_ADDR_MAX];
-	char submitter[FROM_DOMAIN_MAX];
-	char org_name[256];
-	pace_t pace[PACE_SLOTS];
-	run_stats_t st;
-	struct timespec t0;
-	rjob_env_t env;
-	rjob_pool_t *pool;
-};
-
-static const char *const skip_names[SKIP_COUNT] = {
-	"no rua", "not mailto", "NoReportsList",
-	"replaced by authorization record", "external not authorized"
-};
 
 /* ---- set-up --------------------------------------------------------- */
 
@@ -77,6 +65,21 @@ static void identity(run_ctx_t *r)
 	str_lower(r->submitter);
 	str_copy(r->org_name, sizeof(r->org_name), c->report_org_name[0] ?
 	    c->report_org_name : c->authserv_id);
+}
+
+/* Spill files go next to the history (partition.h), where the space for
+ * a day of it is, rather than into a /tmp that may be a small tmpfs. */
+static void temp_dir(run_ctx_t *r)
+{
+	const char *slash;
+
+	str_copy(r->tmpdir, sizeof(r->tmpdir), r->o.dbs[0]);
+	if ((slash = strrchr(r->tmpdir, '/')) == NULL)
+		str_copy(r->tmpdir, sizeof(r->tmpdir), ".");
+	else if (slash == r->tmpdir)
+		r->tmpdir[1] = '\0';
+	else
+		r->tmpdir[slash - r->tmpdir] = '\0';
 }
 
 static int open_resolver(run_ctx_t *r, char *err, size_t errlen)
@@ -140,6 +143,7 @@ run_ctx_t *run_new(const run_opts_t *opts, char *err, size_t errlen)
 	r->o = *opts;
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	identity(r);
+	temp_dir(r);
 	for (size_t i = 0; i < r->o.ndbs; i++) {
 		r->db[i] = repdb_open(r->o.dbs[i], r->o.dry_run != NULL, err,
 		    errlen);
@@ -160,6 +164,9 @@ run_ctx_t *run_new(const run_opts_t *opts, char *err, size_t errlen)
 	    r->sender, r->submitter, r->o.cfg->report_contact, GENERATOR,
 	    r->o.begin, r->o.end, r->signer, r->o.dry_run };
 	r->pool = rjob_pool_new(&r->env, RUN_WORKERS, RUN_DEPTH);
+	/* Pacing (--batch) counts messages in order: one at a time then. */
+	r->sends = sendpool_new(&r->tp, r->o.batch || r->o.dry_run ? 0 :
+	    r->o.cfg->report_send_concurrency);
 	return r;
 bad:
 	run_free(r);
@@ -170,6 +177,7 @@ void run_free(run_ctx_t *r)
 {
 	if (r == NULL)
 		return;
+	sendpool_free(r->sends);
 	rjob_pool_free(r->pool);
 	for (size_t i = 0; i < r->o.ndbs; i++)
 		repdb_close(r->db[i]);
@@ -306,70 +314,147 @@ static void attempt_failed(run_ctx_t *r, const rjob_t *j, const dest_t *d,
 	}
 }
 
-static void deliver(run_ctx_t *r, rjob_t *j, size_t k, repdb_dest_t *s)
+static void finish(run_ctx_t *r, const rjob_t *j, const char *mark);
+
+/* The mail to destination k goes to the send pool (sendpool.h); true
+ * when it went, and sent_back() settles it when it comes back.  A dry
+ * run writes the file at once. */
+static bool deliver(run_ctx_t *r, sending_t *sj, size_t k)
 {
-	const dest_t *d = &j->d[k];
-	char why[512], name[700];
+	rjob_t *j = sj->j;
+	struct send_slot *slot = &sj->slot[k];
+	char name[700];
 	const strbuf_t *msg = &j->msg[k];
-	send_status_t ss;
 
 	if (!j->have_msg[k]) {
-		attempt_failed(r, j, d, s, false, "cannot build the message");
-		return;
+		attempt_failed(r, j, &j->d[k], &slot->s, false,
+		    "cannot build the message");
+		return false;
 	}
 	if (r->o.dry_run) {
 		str_format(name, sizeof(name), "%.*s.%zu.eml",
 		    (int)(strlen(j->filename) - 7), j->filename, k);
 		if (reportjob_write(r->o.dry_run, name, msg->s, msg->len) < 0)
 			r->st.errors++;
-		s->state = DEST_SENT;
+		slot->s.state = DEST_SENT;
 		r->st.sent++;
-		return;
+		return false;
 	}
-	ss = transport_send(&r->tp, r->sender, d->addr, strbuf_str(msg),
-	    msg->len, why, sizeof(why));
-	if (ss == SEND_OK) {
-		s->state = DEST_SENT;
-		s->attempts++;
-		str_copy(s->detail, sizeof(s->detail), why);
+	slot->it = (sendpool_item_t){ .sender = r->sender,
+	    .rcpt = j->d[k].addr, .msg = strbuf_str(msg), .len = msg->len,
+	    .ctx = slot };
+	slot->sj = sj;
+	slot->k = k;
+	sj->left++;
+	sendpool_submit(r->sends, &slot->it);
+	return true;
+}
+
+/* A destination's state is final for this run: record it. */
+static void settle(run_ctx_t *r, sending_t *sj, size_t k)
+{
+	record_state(r, sj->j, &sj->j->d[k], &sj->slot[k].s);
+	if (sj->slot[k].s.state == DEST_PENDING)
+		sj->all_final = false;
+}
+
+/* One reference to the report less; the last one finishes it. */
+static void release(run_ctx_t *r, sending_t *sj)
+{
+	if (--sj->left > 0)
+		return;
+	if (sj->all_final)
+		finish(r, sj->j, sj->j->id);
+	rjob_free(sj->j);
+	free(sj);
+}
+
+/* A send came back from the pool. */
+static void sent_back(run_ctx_t *r, sendpool_item_t *it)
+{
+	struct send_slot *slot = it->ctx;
+	sending_t *sj = slot->sj;
+	rjob_t *j = sj->j;
+	const dest_t *d = &j->d[slot->k];
+
+	if (it->status == SEND_OK) {
+		slot->s.state = DEST_SENT;
+		slot->s.attempts++;
+		str_copy(slot->s.detail, sizeof(slot->s.detail), it->why);
 		r->st.sent++;
 		log_info("report %s for %s sent to %s (%zu bytes gzip, %llu "
 		    "messages)", j->id, j->rep.domain, d->addr, j->gzlen,
 		    j->rep.messages);
 		pace(r, d->domain);
-		return;
+	} else {
+		attempt_failed(r, j, d, &slot->s, it->status == SEND_PERMFAIL,
+		    it->why);
 	}
-	attempt_failed(r, j, d, s, ss == SEND_PERMFAIL, why);
+	settle(r, sj, slot->k);
+	release(r, sj);
 }
 
-static void one_destination(run_ctx_t *r, rjob_t *j, size_t k,
-    bool *all_final)
+/* Collect the sends that came back.  First wait until none is in flight
+ * (wait_all), or else until no more than RUN_SEND_QUEUE per sender thread
+ * are, so that the reports waiting for their mail stay few. */
+static void collect_sends(run_ctx_t *r, bool wait_all)
 {
+	size_t bound = RUN_SEND_QUEUE * (sendpool_threads(r->sends) + 1);
+	sendpool_item_t *it;
+
+	while (sendpool_inflight(r->sends) > (wait_all ? 0 : bound))
+		if ((it = sendpool_done(r->sends, true)) != NULL)
+			sent_back(r, it);
+	while ((it = sendpool_done(r->sends, false)) != NULL)
+		sent_back(r, it);
+}
+
+/* A retry of an earlier period waits ReportRetryBackoff after the first
+ * failed attempt, doubled for each further one, at most a day; the
+ * period the run was started for is always tried. */
+static bool backing_off(const run_ctx_t *r, const repdb_dest_t *s)
+{
+	unsigned long long wait = r->o.cfg->report_retry_backoff;
+
+	if (!r->earlier || s->attempts == 0 || wait == 0)
+		return false;
+	for (unsigned i = 1; i < s->attempts && wait < 86400; i++)
+		wait *= 2;
+	if (wait > 86400)
+		wait = 86400;
+	return time(NULL) - s->last_attempt < (time_t)wait;
+}
+
+static void one_destination(run_ctx_t *r, sending_t *sj, size_t k)
+{
+	rjob_t *j = sj->j;
 	const dest_t *d = &j->d[k];
-	repdb_dest_t s;
+	repdb_dest_t *s = &sj->slot[k].s;
 	char why[512];
 	int skip;
 
-	memset(&s, 0, sizeof(s));
-	if (!r->o.dry_run && repdb_dest_get(r->db[0], j->id, d->uri, &s) < 0)
+	if (!r->o.dry_run && repdb_dest_get(r->db[0], j->id, d->uri, s) < 0)
 		r->st.errors++;
-	if (s.state != DEST_PENDING)
+	if (s->state != DEST_PENDING)
 		return;                 /* sent, skipped or failed before */
+	if (backing_off(r, s)) {
+		r->st.deferred++;
+		sj->all_final = false;
+		return;
+	}
 	skip = skip_reason(r, j, d, why, sizeof(why));
 	if (skip < 0) {
-		attempt_failed(r, j, d, &s, false, why);
+		attempt_failed(r, j, d, s, false, why);
 	} else if (skip < SKIP_COUNT) {
-		s.state = DEST_SKIPPED;
-		str_copy(s.detail, sizeof(s.detail), why);
+		s->state = DEST_SKIPPED;
+		str_copy(s->detail, sizeof(s->detail), why);
 		r->st.skipped[skip]++;
 		log_info("report %s for %s: %s skipped: %s", j->id,
 		    j->rep.domain, d->uri, why);
-	} else {
-		deliver(r, j, k, &s);
+	} else if (deliver(r, sj, k)) {
+		return;                 /* settled by sent_back() */
 	}
-	record_state(r, j, d, &s);
-	if (s.state == DEST_PENDING)
-		*all_final = false;
+	settle(r, sj, k);
 }
 
 /* Every destination is final: note the rows for marking (done in one
@@ -405,7 +490,8 @@ static void mark_flush(run_ctx_t *r)
 	if (r->o.dry_run)
 		return;
 	for (size_t i = 0; i < r->o.ndbs; i++) {
-		if (repdb_mark_flush(r->db[i], r->o.begin, r->o.end, &n) < 0) {
+		if (repdb_mark_flush(r->db[i], r->env.begin, r->env.end,
+		    &n) < 0) {
 			log_err("%s: %s", repdb_path(r->db[i]),
 			    repdb_error(r->db[i]));
 			r->st.errors++;
@@ -413,7 +499,7 @@ static void mark_flush(run_ctx_t *r)
 		}
 		r->st.marked += (unsigned long long)n;
 	}
-	if (repdb_reports_done(r->db[0], r->o.begin, r->o.end) < 0) {
+	if (repdb_reports_done(r->db[0], r->env.begin, r->env.end) < 0) {
 		log_err("%s: %s", repdb_path(r->db[0]), repdb_error(r->db[0]));
 		r->st.errors++;
 	}
@@ -426,42 +512,69 @@ static int report_id(run_ctx_t *r, rjob_t *j)
 	int found = 0;
 
 	if (!r->o.dry_run)
-		found = repdb_report_find(r->db[0], j->rep.domain, r->o.begin,
-		    r->o.end, j->id, sizeof(j->id));
+		found = repdb_report_find(r->db[0], j->rep.domain,
+		    r->env.begin, r->env.end, j->id, sizeof(j->id));
 	if (found < 0)
 		return -1;
 	if (found) {
 		j->resumed = true;
 		return 0;
 	}
-	new_report_id(r->o.begin, j->id, sizeof(j->id));
+	new_report_id(r->env.begin, j->id, sizeof(j->id));
 	if (r->o.dry_run)
 		return 0;
 	for (size_t i = 0; i < j->nd; i++)
 		uris[i] = j->d[i].uri;
-	return repdb_report_start(r->db[0], j->id, j->rep.domain, r->o.begin,
-	    r->o.end, j->rep.messages, uris, j->nd);
+	return repdb_report_start(r->db[0], j->id, j->rep.domain,
+	    r->env.begin, r->env.end, j->rep.messages, uris, j->nd);
+}
+
+/* The report could not be built (invalid, signing, memory): one failed
+ * attempt for each destination still pending, so that a report that can
+ * never be built is given up after ReportMaxAttempts runs. */
+static void not_built(run_ctx_t *r, rjob_t *j, size_t k, bool *all_final)
+{
+	repdb_dest_t s;
+
+	memset(&s, 0, sizeof(s));
+	if (r->o.dry_run || repdb_dest_get(r->db[0], j->id, j->d[k].uri,
+	    &s) < 0 || s.state != DEST_PENDING)
+		return;
+	attempt_failed(r, j, &j->d[k], &s, false, "the report could not be "
+	    "built");
+	record_state(r, j, &j->d[k], &s);
+	if (s.state == DEST_PENDING)
+		*all_final = false;
 }
 
 /* A built report comes back from the pool: send it, record, mark. */
 static void finish_job(run_ctx_t *r, rjob_t *j)
 {
 	bool all_final = true;
+	sending_t *sj;
 
-	if (j->rc < 0) {
-		log_err("report %s for %s not sent: %s", j->id, j->rep.domain,
-		    j->err);
-		if (j->invalid)
-			r->st.invalid++;
-		else
-			r->st.errors++;
-	} else {
+	if (j->rc == 0) {
+		/* The report lives until its last send comes back. */
+		if ((sj = calloc(1, sizeof(*sj))) == NULL)
+			abort();
+		*sj = (sending_t){ .j = j, .left = 1, .all_final = true };
 		r->st.reports++;
 		for (size_t k = 0; k < j->nd; k++)
-			one_destination(r, j, k, &all_final);
-		if (all_final)
-			finish(r, j, j->id);
+			one_destination(r, sj, k);
+		release(r, sj);
+		collect_sends(r, false);
+		return;
 	}
+	log_err("report %s for %s not sent: %s", j->id, j->rep.domain,
+	    j->err);
+	if (j->invalid)
+		r->st.invalid++;
+	else
+		r->st.errors++;
+	for (size_t k = 0; k < j->nd; k++)
+		not_built(r, j, k, &all_final);
+	if (all_final)
+		finish(r, j, j->id);
 	rjob_free(j);
 }
 
@@ -475,6 +588,7 @@ static void drain(run_ctx_t *r, bool all)
 			finish_job(r, j);
 	while ((j = rjob_done(r->pool, false)) != NULL)
 		finish_job(r, j);
+	collect_sends(r, all);
 }
 
 /* One domain's records are complete: hand the report to the pool, or
@@ -509,7 +623,8 @@ done:
 	rjob_free(j);
 }
 
-int run_reports(run_ctx_t *r)
+/* One period: every domain's report, sent, recorded, rows marked. */
+static int run_period(run_ctx_t *r, time_t begin, time_t end, bool earlier)
 {
 	char err[512];
 	struct timespec t1;
@@ -518,15 +633,20 @@ int run_reports(run_ctx_t *r)
 	size_t n, k;
 	unsigned i;
 
-	if ((c = collect_new(r->db, r->o.ndbs, r->o.begin, r->o.end, err,
-	    sizeof(err))) == NULL) {
+	r->env.begin = begin;           /* the pool is idle between periods */
+	r->env.end = end;
+	r->earlier = earlier;
+	if ((c = collect_new(r->db, r->o.ndbs, r->env.begin, r->env.end,
+	    r->tmpdir, err, sizeof(err))) == NULL) {
 		log_err("%s", err);
 		return -1;
 	}
-	r->st.rows = collect_rows(c);
+	r->st.rows += collect_rows(c);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	log_info("read %llu rows into %u partitions in %.1f s", r->st.rows,
-	    collect_parts(c), (double)(t1.tv_sec - r->t0.tv_sec) +
+	log_info("read %llu rows into %u partitions (%.1f MB compressed, in "
+	    "%s) in %.1f s", collect_rows(c), collect_parts(c),
+	    (double)collect_tmp_bytes(c) / 1e6, r->tmpdir,
+	    (double)(t1.tv_sec - r->t0.tv_sec) +
 	    (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e9);
 	for (i = 0; i < collect_parts(c); i++) {
 		if (collect_partition(c, i, &jobs, &n) < 0) {
@@ -541,6 +661,44 @@ int run_reports(run_ctx_t *r)
 	drain(r, true);
 	collect_free(c);
 	mark_flush(r);
+	return 0;
+}
+
+/* Earlier periods first, oldest first (a pending report then marks its
+ * rows before a later one could count them), then the run's own. */
+int run_reports(run_ctx_t *r)
+{
+	char err[512];
+	backlog_t *bl = calloc(1, sizeof(*bl));
+	unsigned closed;
+
+	if (bl == NULL)
+		abort();
+	if (backlog_find(r->db, r->o.ndbs, r->o.begin, r->o.end,
+	    r->o.cfg->report_catchup_days, bl, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		r->st.errors++;
+		bl->n = 0;
+	}
+	for (size_t i = 0; i < bl->n; i++) {
+		log_info("earlier period %lld..%lld: retrying its reports",
+		    (long long)bl->p[i].begin, (long long)bl->p[i].end);
+		r->st.earlier++;
+		if (run_period(r, bl->p[i].begin, bl->p[i].end, true) < 0)
+			r->st.errors++;
+		if (r->o.dry_run)
+			continue;
+		if (backlog_close_orphans(r->db, r->o.ndbs, bl->p[i].begin,
+		    bl->p[i].end, &closed) < 0) {
+			log_err("%s: %s", repdb_path(r->db[0]),
+			    repdb_error(r->db[0]));
+			r->st.errors++;
+		}
+		r->st.orphans += closed;
+	}
+	free(bl);
+	if (run_period(r, r->o.begin, r->o.end, false) < 0)
+		return -1;
 	if (r->o.failure_reports) {
 		failrep_env_t fe = { r->o.cfg, r->verifier, &r->ops, &r->tp,
 		    r->signer, r->sender, r->o.cfg->authserv_id, r->o.dry_run };
@@ -548,61 +706,4 @@ int run_reports(run_ctx_t *r)
 		failrep_run(&fe, r->db, r->o.ndbs, &r->st);
 	}
 	return 0;
-}
-
-int run_expire(run_ctx_t *r)
-{
-	time_t before;
-	long long n;
-
-	if (r->o.expire_days < 0 || r->o.dry_run)
-		return 0;
-	before = time(NULL) - (time_t)r->o.expire_days * 86400;
-	for (size_t i = 0; i < r->o.ndbs; i++) {
-		if ((n = repdb_expire(r->db[i], before)) < 0) {
-			log_err("%s: %s", repdb_path(r->db[i]),
-			    repdb_error(r->db[i]));
-			r->st.errors++;
-			return -1;
-		}
-		r->st.expired += (unsigned long long)n;
-	}
-	return 0;
-}
-
-void run_summary(const run_ctx_t *r, FILE *fp)
-{
-	struct timespec t1;
-	unsigned long skipped = 0;
-	double secs;
-	strbuf_t sb;
-	int k;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (double)(t1.tv_sec - r->t0.tv_sec) +
-	    (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e9;
-	strbuf_init(&sb, 1024);
-	for (k = 0; k < SKIP_COUNT; k++)
-		skipped += r->st.skipped[k];
-	strbuf_appendf(&sb, "dmarcwarden-report: %lu domains, %lu reports, "
-	    "%lu %s, %lu skipped", r->st.domains, r->st.reports, r->st.sent,
-	    r->o.dry_run ? "written" : "sent", skipped);
-	for (k = 0, skipped = 0; k < SKIP_COUNT; k++)
-		if (r->st.skipped[k])
-			strbuf_appendf(&sb, "%s%s %lu", skipped++ ? ", " : " (",
-			    skip_names[k], r->st.skipped[k]);
-	strbuf_appendf(&sb, "%s, %lu failed, %lu to retry, %lu invalid, "
-	    "%llu rows", skipped ? ")" : "", r->st.failed, r->st.retry,
-	    r->st.invalid, r->st.rows);
-	if (r->o.failure_reports)
-		strbuf_appendf(&sb, ", failure reports %lu sent %lu skipped "
-		    "%lu deferred", r->st.fr_sent, r->st.fr_skipped,
-		    r->st.fr_deferred);
-	if (r->o.expire_days >= 0)
-		strbuf_appendf(&sb, ", %llu expired", r->st.expired);
-	if (r->st.errors)
-		strbuf_appendf(&sb, ", %lu errors", r->st.errors);
-	strbuf_appendf(&sb, ", %.1f s", secs);
-	fprintf(fp, "%s\n", strbuf_str(&sb));
-	strbuf_free(&sb);
 }

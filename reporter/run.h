@@ -16,12 +16,12 @@
  *	destination verification), the DKIM signer when configured.
  *
  *	run_reports() reads the period's reportable rows of every database
- *	once (collect.h: nearly sequential, spilled to hash partitions of
- *	domains), then one partition at a time builds one report per
+ *	once (collect.h: nearly sequential, spilled to compressed hash
+ *	partitions of domains next to the first database), then one partition at a time builds one report per
  *	policy domain (counts of several databases summed).  The XML
  *	(feedback_xml.h, validated), gzip and the mail of each report are
- *	built on RUN_WORKERS threads (reportjob.h); destinations, sending
- *	and bookkeeping happen on the calling thread.  Memory holds one
+ *	built on RUN_WORKERS threads (reportjob.h); destinations and
+ *	bookkeeping happen on the calling thread, sending on the send pool.  Memory holds one
  *	partition's domains and the reports in flight.
  *
  *	Per destination: not mailto, NoReportsList, the !size limit, or an
@@ -37,9 +37,22 @@
  *	with a destination still pending keeps its rows unmarked and its id;
  *	the next run resumes it and sends only to the destinations still
  *	pending.  Rows of a domain
- *	without any rua are marked "-".  A crash between a send and its
- *	record can only repeat that one message, under the same report id
- *	and Message-ID, so the receiver can drop it.
+ *	without any rua are marked "-".  Mails are handed to the MTA by a
+ *	pool of ReportSendConcurrency threads (sendpool.h); each result is
+ *	recorded by the calling thread as it comes back.  A crash between a
+ *	send and its record can only repeat the messages in flight (at most
+ *	ReportSendConcurrency), under the same report id and Message-ID, so
+ *	the receiver can drop them.
+ *
+ *	Earlier periods (backlog.h): before its own period, run_reports()
+ *	handles, oldest first, the periods of reports still pending and the
+ *	days of the last ReportCatchUpDays with unreported rows, in the
+ *	same way; a pending destination of such a period is retried only
+ *	after ReportRetryBackoff (doubled per attempt, at most a day) since
+ *	its last attempt.  A report that cannot be built counts an attempt
+ *	for each pending destination.  run_expire() never deletes
+ *	unreported rows and logs (and counts in the summary) those older
+ *	than the expiry.
  *
  *	Dry run (opts->dry_run = DIR): the same reports are built and the
  *	decisions made, but DIR receives FILENAME.xml.gz and one
@@ -47,7 +60,8 @@
  *	written (they are opened read-only).
  *
  *	Pacing: after every opts->batch messages to one destination domain
- *	the run sleeps opts->delay seconds.  Progress: when opts->progress,
+ *	the run sleeps opts->delay seconds; with pacing (and in a dry run)
+ *	mails go one at a time.  Progress: when opts->progress,
  *	a bar on stderr (the caller checks isatty).
  *
  *	The context owns everything it opened; run_free() accepts NULL.
@@ -87,6 +101,10 @@ typedef struct run_stats {
 	unsigned long domains, reports, sent, failed, retry, invalid;
 	unsigned long skipped[SKIP_COUNT];
 	unsigned long long rows, marked, expired;
+	unsigned long earlier;       /* earlier periods handled (backlog.h) */
+	unsigned long deferred;      /* retries waiting for their backoff */
+	unsigned long orphans;       /* pending reports closed, rows gone */
+	unsigned long long kept;     /* unreported rows past --expire-days */
 	unsigned long fr_sent, fr_skipped, fr_deferred;
 	unsigned long errors;
 } run_stats_t;

@@ -3,17 +3,26 @@
  */
 #include "signer.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <dkim.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+/* What signer_new() signs once to prove that the key works. */
+static const char trial_msg[] =
+	"From: <t@example.invalid>\r\nSubject: trial\r\n\r\ntrial\r\n";
 
 struct signer {
 	DKIM_LIB *lib;
 	unsigned char *key;
 	char *selector, *domain;
+	dkim_alg_t alg;
 };
 
 static char *read_key(const char *path, char *err, size_t errlen)
@@ -23,7 +32,8 @@ static char *read_key(const char *path, char *err, size_t errlen)
 	size_t n;
 
 	if (fp == NULL) {
-		str_format(err, errlen, "%s: cannot open", path);
+		str_format(err, errlen, "%s: cannot open: %s", path,
+		    strerror(errno));
 		return NULL;
 	}
 	if ((buf = malloc(SIGNER_KEY_MAX + 1)) == NULL)
@@ -53,15 +63,51 @@ void signer_free(signer_t *s)
 	free(s);
 }
 
+/* The key's algorithm, from OpenSSL's reading of the PEM: RSA
+ * (rsa-sha256) or Ed25519 (ed25519-sha256, RFC 8463); -1 otherwise. */
+static int key_alg(const char *pem, const char *path, char *err,
+    size_t errlen)
+{
+	BIO *bio = BIO_new_mem_buf(pem, -1);
+	EVP_PKEY *pk = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) :
+	    NULL;
+	int alg = -1, bits = 0;
+
+	if (pk == NULL) {
+		str_format(err, errlen, "%s: not a readable PEM private key",
+		    path);
+	} else if (EVP_PKEY_base_id(pk) == EVP_PKEY_ED25519) {
+		alg = DKIM_SIGN_ED25519SHA256;
+	} else if (EVP_PKEY_base_id(pk) == EVP_PKEY_RSA) {
+		bits = EVP_PKEY_bits(pk);
+		if (bits >= 1024)
+			alg = DKIM_SIGN_RSASHA256;
+		else
+			str_format(err, errlen, "%s: RSA key of %d bits (RFC "
+			    "8301: at least 1024)", path, bits);
+	} else {
+		str_format(err, errlen, "%s: neither an RSA nor an Ed25519 "
+		    "key", path);
+	}
+	EVP_PKEY_free(pk);
+	BIO_free(bio);
+	return alg;
+}
+
 signer_t *signer_new(const char *keyfile, const char *selector,
     const char *domain, char *err, size_t errlen)
 {
 	signer_t *s = calloc(1, sizeof(*s));
+	strbuf_t trial;
+	int alg;
 
 	if (s == NULL)
 		abort();
 	if ((s->key = (unsigned char *)read_key(keyfile, err, errlen)) == NULL)
 		goto bad;
+	if ((alg = key_alg((const char *)s->key, keyfile, err, errlen)) < 0)
+		goto bad;
+	s->alg = (dkim_alg_t)alg;
 	if ((s->lib = dkim_init(NULL, NULL)) == NULL) {
 		str_copy(err, errlen, "dkim_init failed");
 		goto bad;
@@ -69,10 +115,24 @@ signer_t *signer_new(const char *keyfile, const char *selector,
 	if ((s->selector = strdup(selector)) == NULL ||
 	    (s->domain = strdup(domain)) == NULL)
 		abort();
+	/* Sign once now: a key the library cannot use is a start-up
+	 * error, not one failure per report. */
+	strbuf_init(&trial, 4096);
+	strbuf_puts(&trial, trial_msg);
+	alg = signer_sign(s, "start-up", &trial, err, errlen);
+	strbuf_free(&trial);
+	if (alg < 0)
+		goto bad;
 	return s;
 bad:
 	signer_free(s);
 	return NULL;
+}
+
+const char *signer_alg_name(const signer_t *s)
+{
+	return s->alg == DKIM_SIGN_ED25519SHA256 ? "ed25519-sha256" :
+	    "rsa-sha256";
 }
 
 /* Feed the header fields (with their folding, without the final CRLF)
@@ -135,7 +195,7 @@ int signer_sign(signer_t *s, const char *jobid, strbuf_t *msg, char *err,
 	d = dkim_sign(s->lib, (const unsigned char *)jobid, NULL, s->key,
 	    (const unsigned char *)s->selector,
 	    (const unsigned char *)s->domain, DKIM_CANON_RELAXED,
-	    DKIM_CANON_RELAXED, DKIM_SIGN_RSASHA256, -1, &st);
+	    DKIM_CANON_RELAXED, s->alg, -1, &st);
 	if (d == NULL) {
 		str_format(err, errlen, "dkim_sign: %s", dkim_getresultstr(st));
 		return -1;

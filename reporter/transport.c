@@ -4,6 +4,7 @@
 #include "transport.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -79,7 +80,7 @@ static send_status_t via_sendmail(const transport_t *t, const char *sender,
 	int fds[2], status, wrc;
 	pid_t pid;
 
-	if (pipe(fds) < 0) {
+	if (pipe2(fds, O_CLOEXEC) < 0) {
 		str_format(why, whylen, "pipe: %s", strerror(errno));
 		return SEND_TEMPFAIL;
 	}

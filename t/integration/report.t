@@ -21,7 +21,6 @@ that records argv and message and fails on demand.
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -48,12 +47,7 @@ def newdir(name):
     return path
 
 
-def q(path, sql, *args):
-    db = sqlite3.connect(path)
-    try:
-        return db.execute(sql, args).fetchall()
-    finally:
-        db.close()
+q = reptest.q
 
 
 def fill_basic(path):
@@ -370,7 +364,9 @@ for k in range(NDOM):
                     header_from=dom, rua="mailto:r@%s" % dom)
 db.commit()
 db.close()
-rt5 = reptest.Reporter(d5)
+# One send at a time: then at most the one message in flight can repeat
+# (with ReportSendConcurrency N, up to N: report_sendpool.t).
+rt5 = reptest.Reporter(d5, {"ReportSendConcurrency": "1"})
 with open(os.path.join(d5, "sendmail.sleep"), "w") as fp:
     fp.write("0.15\n")
 proc = subprocess.Popen([reptest.REPORTER, "-c", rt5.conf, "--db", h5,

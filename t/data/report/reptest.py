@@ -10,6 +10,7 @@ SYNOPSIS
     counts = reptest.et_counts(xml_bytes)    # Python's own XML parser
     line = reptest.mail_dmarc(xml_bytes)     # Debian's Mail::DMARC
     line = reptest.mail_dmarc_receive(raw_mail, workdir)   # its whole path
+    rows = reptest.q(db_path, "SELECT ...", *args)   # one query's rows
 
 DESCRIPTION
     Reporter writes a config file in outdir and a fake sendmail
@@ -33,6 +34,7 @@ import glob
 import gzip
 import os
 import re
+import sqlite3
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -50,13 +52,27 @@ FAKE_SENDMAIL = """#!/bin/sh
 # fake sendmail: store the message and argv, exit as told.
 dir="%(dir)s"
 mkdir -p "$dir/mail"
+# The reporter runs several at once (ReportSendConcurrency): number the
+# message under a lock.
+while ! mkdir "$dir/mail.lock" 2>/dev/null; do sleep 0.01; done
 n=$(ls "$dir/mail" | grep -c '\\.eml$')
+: > "$dir/mail/$n.eml"
+rmdir "$dir/mail.lock"
 printf '%%s\\n' "$@" > "$dir/mail/$n.args"
 cat > "$dir/mail/$n.eml"
 if [ -f "$dir/sendmail.sleep" ]; then sleep "$(cat "$dir/sendmail.sleep")"; fi
 if [ -f "$dir/sendmail.exit" ]; then exit "$(cat "$dir/sendmail.exit")"; fi
 exit 0
 """
+
+
+def q(path, sql, *args):
+    """All rows of one query on the database at path."""
+    db = sqlite3.connect(path)
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
 
 
 class Reporter:
