@@ -104,6 +104,8 @@ typedef struct config {
 	unsigned history_buffer;    /* HistoryBufferRows */
 	char *nameservers;          /* Nameservers; "" = /etc/resolv.conf */
 	unsigned dns_timeout;       /* DNSTimeout, seconds */
+	unsigned dns_per_domain;    /* DNSLookupsPerDomain, 0 = no bound */
+	unsigned policy_cache_time; /* PolicyCacheTime, seconds, 0 = off */
 	bool dnssec;                /* DNSSEC */
 	char *trust_anchor;         /* TrustAnchorFile */
 	enforce_stage_t enforcement;  /* Enforcement monitor|quarantine|reject

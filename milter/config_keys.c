@@ -164,6 +164,8 @@ static const cfg_key_t config_keys[] = {
 	STR("Nameservers", "", nameservers, F_EMPTY_OK | F_RESTART,
 	    config_check_nameservers),
 	UINTR("DNSTimeout", "5", dns_timeout, 1, 60),
+	UINTR("DNSLookupsPerDomain", "32", dns_per_domain, 0, 100000),
+	UINTR("PolicyCacheTime", "86400", policy_cache_time, 0, 2592000),
 	TYPED("DNSSEC", CT_BOOL, "no", dnssec, F_RESTART),
 	PATHK("TrustAnchorFile", "/usr/share/dns/root.key", trust_anchor,
 	    F_EMPTY_OK | F_RESTART),

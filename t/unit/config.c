@@ -75,6 +75,8 @@ static void test_defaults(void)
 	is_int(cfg->history_buffer, 10000, "HistoryBufferRows");
 	is_str(cfg->nameservers, "", "Nameservers");
 	is_int(cfg->dns_timeout, 5, "DNSTimeout");
+	is_int(cfg->dns_per_domain, 32, "DNSLookupsPerDomain");
+	is_int(cfg->policy_cache_time, 86400, "PolicyCacheTime");
 	is_int(cfg->dnssec, false, "DNSSEC");
 	is_str(cfg->trust_anchor, "/usr/share/dns/root.key", "TrustAnchorFile");
 	is_int(cfg->enforcement, true, "Enforcement");
@@ -191,6 +193,15 @@ static const struct key_case key_cases[] = {
 	{ "DNSTimeout", " 5", "5", NULL },
 	{ "DNSTimeout", "5s", NULL, "expected a number 1..60" },
 	{ "DNSTimeout", "0x5", NULL, "expected a number 1..60" },
+	{ "DNSLookupsPerDomain", "0", "0", NULL },
+	{ "DNSLookupsPerDomain", "100000", "100000", NULL },
+	{ "DNSLookupsPerDomain", "100001", NULL,
+	    "expected a number 0..100000" },
+	{ "DNSLookupsPerDomain", "-1", NULL, "expected a number 0..100000" },
+	{ "PolicyCacheTime", "0", "0", NULL },
+	{ "PolicyCacheTime", "2592000", "2592000", NULL },
+	{ "PolicyCacheTime", "2592001", NULL, "expected a number 0..2592000" },
+	{ "PolicyCacheTime", "1d", NULL, "expected a number 0..2592000" },
 	{ "DNSSEC", "yes", "yes", NULL },
 	{ "DNSSEC", "TRUE", "yes", NULL },
 	{ "DNSSEC", "on", "yes", NULL },
