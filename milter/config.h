@@ -115,6 +115,8 @@ typedef struct config {
 	char *user;                 /* UserID; "" = do not change */
 	char *pid_file;             /* PidFile; "" = none */
 	unsigned max_signatures;    /* MaximumSignatures */
+	unsigned max_header_fields; /* MaxHeaderFields (DKIM, ARC) */
+	unsigned max_header_bytes;  /* MaxHeaderBytes (DKIM, ARC) */
 	temperror_action_t temperror_action; /* TempErrorAction */
 	char *reject_text;          /* RejectText, "%d" = domain */
 	quarantine_mode_t quarantine_mode;   /* QuarantineMode hold|header */

@@ -177,6 +177,8 @@ static const cfg_key_t config_keys[] = {
 	STR("UserID", "", user, F_EMPTY_OK | F_RESTART, config_check_user),
 	PATHK("PidFile", "", pid_file, F_EMPTY_OK | F_RESTART),
 	UINT("MaximumSignatures", "10", max_signatures, 1, EVAL_MAX_DKIM),
+	UINT("MaxHeaderFields", "1000", max_header_fields, 16, 4096),
+	UINT("MaxHeaderBytes", "262144", max_header_bytes, 4096, 1048576),
 	ENUM("TempErrorAction", "accept", temperror_action, temperror_names),
 	STR("RejectText", "DMARC policy of %d rejects this message",
 	    reject_text, 0, config_check_reject_text),

@@ -102,6 +102,8 @@ struct dkim_verify {
 	DKIM_LIB *lib;              /* this message's own (see chunk_clean) */
 	bool fixcrlf;               /* DKIM_LIBFLAGS_FIXCRLF set on lib */
 	unsigned char body_prev;    /* last body byte passed on */
+	size_t max_fields, max_bytes;   /* header limits, 0 = none */
+	size_t nfields, nbytes;     /* header fields seen and their bytes */
 	size_t nsighdr;             /* DKIM-Signature headers seen */
 	sig_header_t sighdr[EVAL_MAX_DKIM];
 	size_t nnotes;
@@ -441,6 +443,38 @@ void dkim_verify_limit(dkim_verify_t *v, unsigned max_sigs)
 		    EVAL_MAX_DKIM : max_sigs;
 }
 
+void dkim_verify_header_limits(dkim_verify_t *v, size_t max_fields,
+    size_t max_bytes)
+{
+	if (v == NULL)
+		return;
+	v->max_fields = max_fields;
+	v->max_bytes = max_bytes;
+}
+
+/* Past the header limits: give up on the message and hand libopendkim's
+ * copy of the headers back now, not at eom. */
+static bool over_limits(dkim_verify_t *v, size_t fieldlen)
+{
+	v->nfields++;
+	v->nbytes += fieldlen;
+	if (v->failed)
+		return true;
+	if (v->max_fields != 0 && v->nfields > v->max_fields)
+		str_format(v->failure, sizeof(v->failure), "more than %zu "
+		    "header fields, MaxHeaderFields", v->max_fields);
+	else if (v->max_bytes != 0 && v->nbytes > v->max_bytes)
+		str_format(v->failure, sizeof(v->failure), "header fields over "
+		    "%zu bytes, MaxHeaderBytes", v->max_bytes);
+	else
+		return false;
+	v->failed = true;
+	if (v->dkim != NULL)
+		dkim_free(v->dkim);
+	v->dkim = NULL;
+	return true;
+}
+
 int dkim_verify_header(dkim_verify_t *v, const char *name,
     const char *value)
 {
@@ -454,6 +488,8 @@ int dkim_verify_header(dkim_verify_t *v, const char *name,
 			parse_sig_header(value, &v->sighdr[v->nsighdr]);
 		v->nsighdr++;
 	}
+	if (!v->eoh_done && over_limits(v, strlen(name) + 1 + strlen(value)))
+		return -1;
 	if (v->dkim == NULL || v->failed || v->eoh_done)
 		return -1;
 	strbuf_init(&sb, DKIM_HEADER_MAX);

@@ -88,6 +88,14 @@ void dkim_verify_limit(dkim_verify_t *v, unsigned max_sigs);
  * verifier then reports what it knows at eom). */
 int dkim_verify_header(dkim_verify_t *v, const char *name,
     const char *value);
+/* Before the first header: give up on the message past max_fields
+ * header fields or max_bytes bytes of them (name ":" value; 0 = no
+ * limit).  Its signatures are then permerror, reason "more than N header
+ * fields, MaxHeaderFields" or "header fields over N bytes,
+ * MaxHeaderBytes", and libopendkim's copy of the headers is freed at
+ * once. */
+void dkim_verify_header_limits(dkim_verify_t *v, size_t max_fields,
+    size_t max_bytes);
 int dkim_verify_eoh(dkim_verify_t *v);
 int dkim_verify_body(dkim_verify_t *v, const unsigned char *p, size_t n);
 void dkim_verify_eom(dkim_verify_t *v, dkim_results_t *out);

@@ -27,9 +27,14 @@ message_t *message_new(const runtime_t *rt, generation_t *gen,
 	if (rt->dkim) {
 		m->dkim = dkim_verify_new(rt->dkim, m->qid);
 		dkim_verify_limit(m->dkim, gen->cfg->max_signatures);
+		dkim_verify_header_limits(m->dkim, gen->cfg->max_header_fields,
+		    gen->cfg->max_header_bytes);
 	}
-	if (rt->arc)
+	if (rt->arc) {
 		m->arc = arc_verify_new(rt->arc);
+		arc_verify_limits(m->arc, gen->cfg->max_header_fields,
+		    gen->cfg->max_header_bytes);
+	}
 	return m;
 }
 

@@ -86,6 +86,8 @@ static void test_defaults(void)
 	is_str(cfg->user, "", "UserID");
 	is_str(cfg->pid_file, "", "PidFile");
 	is_int(cfg->max_signatures, 10, "MaximumSignatures");
+	is_int(cfg->max_header_fields, 1000, "MaxHeaderFields");
+	is_int(cfg->max_header_bytes, 262144, "MaxHeaderBytes");
 	is_int(cfg->temperror_action, TEMPERROR_ACCEPT, "TempErrorAction");
 	is_str(cfg->reject_text, "DMARC policy of %d rejects this message",
 	    "RejectText");
@@ -239,6 +241,15 @@ static const struct key_case key_cases[] = {
 	{ "MaximumSignatures", "32", "32", NULL },
 	{ "MaximumSignatures", "33", NULL, "expected a number 1..32" },
 	{ "MaximumSignatures", "0", NULL, "expected a number 1..32" },
+	{ "MaxHeaderFields", "16", "16", NULL },
+	{ "MaxHeaderFields", "4096", "4096", NULL },
+	{ "MaxHeaderFields", "15", NULL, "expected a number 16..4096" },
+	{ "MaxHeaderFields", "4097", NULL, "expected a number 16..4096" },
+	{ "MaxHeaderBytes", "4096", "4096", NULL },
+	{ "MaxHeaderBytes", "1048576", "1048576", NULL },
+	{ "MaxHeaderBytes", "4095", NULL, "expected a number 4096..1048576" },
+	{ "MaxHeaderBytes", "1048577", NULL,
+	    "expected a number 4096..1048576" },
 	{ "TempErrorAction", "tempfail", "tempfail", NULL },
 	{ "TempErrorAction", "ACCEPT", "accept", NULL },
 	{ "TempErrorAction", "reject", NULL, "expected accept or tempfail" },
