@@ -151,7 +151,10 @@ static int open_socket(const config_t *cfg, const char *sock)
 	mode_t old = umask((mode_t)cfg->umask);
 	int rc;
 
+	/* MilterTimeout: how long libmilter waits on the MTA (read or
+	 * write) before it drops the connection; its own default is 7210 s. */
 	if (smfi_setconn((char *)sock) != MI_SUCCESS ||
+	    smfi_settimeout((int)cfg->milter_timeout) != MI_SUCCESS ||
 	    milter_register() < 0) {
 		umask(old);
 		log_err("cannot set up milter socket %s", sock);

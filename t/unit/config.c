@@ -87,6 +87,8 @@ static void test_defaults(void)
 	is_str(cfg->pid_file, "", "PidFile");
 	is_int(cfg->max_signatures, 10, "MaximumSignatures");
 	is_int(cfg->max_header_fields, 1000, "MaxHeaderFields");
+	is_int(cfg->dkim_trust_length, 0, "DKIMTrustLengthTag");
+	is_int(cfg->milter_timeout, 600, "MilterTimeout");
 	is_int(cfg->max_header_bytes, 262144, "MaxHeaderBytes");
 	is_int(cfg->temperror_action, TEMPERROR_ACCEPT, "TempErrorAction");
 	is_str(cfg->reject_text, "DMARC policy of %d rejects this message",
@@ -241,6 +243,13 @@ static const struct key_case key_cases[] = {
 	{ "MaximumSignatures", "32", "32", NULL },
 	{ "MaximumSignatures", "33", NULL, "expected a number 1..32" },
 	{ "MaximumSignatures", "0", NULL, "expected a number 1..32" },
+	{ "DKIMTrustLengthTag", "yes", "yes", NULL },
+	{ "DKIMTrustLengthTag", "off", "no", NULL },
+	{ "DKIMTrustLengthTag", "maybe", NULL, "expected yes or no" },
+	{ "MilterTimeout", "5", "5", NULL },
+	{ "MilterTimeout", "86400", "86400", NULL },
+	{ "MilterTimeout", "4", NULL, "expected a number 5..86400" },
+	{ "MilterTimeout", "86401", NULL, "expected a number 5..86400" },
 	{ "MaxHeaderFields", "16", "16", NULL },
 	{ "MaxHeaderFields", "4096", "4096", NULL },
 	{ "MaxHeaderFields", "15", NULL, "expected a number 16..4096" },
