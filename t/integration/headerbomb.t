@@ -71,7 +71,8 @@ def bomb(ip, arc=False):
     if arc:
         headers.insert(0, ("ARC-Seal", " i=1; a=rsa-sha256; cv=none; "
                            "d=victim.example; s=sel; b=AAAA"))
-    c = mc.MilterClient(d.socket_spec, timeout=300)
+    c = mc.MilterClient(d.socket_spec,
+                        timeout=300 + CONC * HEADERS // 20000)
     c.open()
     try:
         c.connect("[%s]" % ip, "4", 54321, ip, mc.connect_macros(ip))
