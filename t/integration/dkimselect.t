@@ -55,9 +55,7 @@ def daemon(name, extra):
 
 
 def authres(r):
-    vals = [v for (_i, n, v) in r.headers_inserted
-            if n.lower() == "authentication-results"]
-    return vals[0] if vals else ""
+    return r.header_value("Authentication-Results") or ""
 
 
 def send(d, msg):

@@ -88,9 +88,7 @@ d.start()
 
 
 def authres(r):
-    vals = [v for (_i, n, v) in r.headers_inserted
-            if n.lower() == "authentication-results"]
-    return vals[0] if vals else ""
+    return r.header_value("Authentication-Results") or ""
 
 
 def send(frm, ip, sign=False, timeout=60, daemon=None):

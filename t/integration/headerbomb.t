@@ -19,7 +19,6 @@ skipped in the ASan build (its shadow memory and quarantine).
 """
 
 import os
-import re
 import struct
 import sys
 import threading
@@ -56,9 +55,7 @@ BLOB = JUNK * HEADERS
 
 
 def authres(r):
-    vals = [v for (_i, n, v) in r.headers_inserted
-            if n.lower() == "authentication-results"]
-    return vals[0] if vals else ""
+    return r.header_value("Authentication-Results") or ""
 
 
 def bomb(ip, arc=False):
@@ -150,18 +147,10 @@ def status_kb(pid, field):
     return 0
 
 
-def asan_build():
-    try:
-        with open(os.path.join(harness.ROOT, "Makefile")) as f:
-            return re.search(r"^ASAN = yes", f.read(), re.M) is not None
-    except OSError:
-        return False
-
-
 peak = status_kb(d.pid(), "VmHWM")
 tap.diag("daemon peak RSS %d KB (%d x %d header fields)"
          % (peak, CONC, HEADERS))
-if asan_build():
+if harness.asan_build():
     tap.skip("ASan build: shadow memory and quarantine inflate RSS", 1)
 else:
     tap.ok(0 < peak < 64 * 1024, "daemon peak RSS %d KB < 64 MB" % peak)
