@@ -29,6 +29,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import dkimtest  # noqa: E402
+from dnslib import DNSRecord  # noqa: E402
 import harness  # noqa: E402
 import milterclient  # noqa: E402
 import tap  # noqa: E402
@@ -176,6 +177,26 @@ tap.like(authres(r), r"dmarc=pass", "first forwarder silent: legitimate mail "
          "passes")
 dns.set_zone("\n".join(BASE_ZONE[:1] + BASE_ZONE[2:] +
                        ['_dmarc.victim.example TIMEOUT']))
+
+
+def dmarc_answered():
+    """Does the test DNS still answer _dmarc.victim.example?"""
+    q = DNSRecord.question("_dmarc.victim.example", "TXT").pack()
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(0.5)
+    try:
+        s.sendto(q, ("127.0.0.1", dns.port))
+        s.recv(4096)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+deadline = time.time() + 20     # the zone reload (SIGHUP) under load
+while dmarc_answered() and time.time() < deadline:
+    time.sleep(0.2)
 time.sleep(1.5)         # the test DNS's TTL of 1 s runs out everywhere
 r = send("ceo@victim.example", BAD_IP, daemon=d2)
 ar = authres(r)
