@@ -86,10 +86,22 @@ arc_verify_t *arc_verify_new(arc_engine_t *e)
 	if (v == NULL)
 		abort();
 	v->e = e;
+	v->max_fields = ARC_HDR_MAX;
+	v->max_bytes = ARC_STORE_MAX;
 	strbuf_init(&v->store, ARC_STORE_MAX);
 	strbuf_init(&v->canon, ARC_STORE_MAX + 2 * ARC_FIELD_MAX);
 	memset(v->slot, 0xff, sizeof(v->slot));         /* all -1 */
 	return v;
+}
+
+void arc_verify_limits(arc_verify_t *v, size_t max_fields, size_t max_bytes)
+{
+	if (v == NULL)
+		return;
+	if (max_fields != 0 && max_fields < ARC_HDR_MAX)
+		v->max_fields = max_fields;
+	if (max_bytes != 0 && max_bytes < ARC_STORE_MAX)
+		v->max_bytes = max_bytes;
 }
 
 void arc_verify_set_time(arc_verify_t *v, time_t now)
@@ -166,8 +178,15 @@ static int store_field(arc_verify_t *v, const char *name, size_t nlen,
 {
 	arc_hdr_t *h;
 
-	if (v->overflow || v->nhdr == ARC_HDR_MAX ||
-	    v->store.len + nlen + vlen > ARC_STORE_MAX) {
+	if (v->overflow)
+		return -1;
+	if (v->nhdr == v->max_fields)
+		str_format(v->overflow_why, sizeof(v->overflow_why), "more "
+		    "than %zu header fields, MaxHeaderFields", v->max_fields);
+	else if (v->store.len + nlen + vlen > v->max_bytes)
+		str_format(v->overflow_why, sizeof(v->overflow_why), "header "
+		    "fields over %zu bytes, MaxHeaderBytes", v->max_bytes);
+	if (v->overflow_why[0] != '\0') {
 		v->overflow = true;
 		return -1;
 	}
@@ -315,7 +334,7 @@ static void note_arc(arc_verify_t *v, int kind, int idx, const char *value,
 		return;
 	}
 	if (idx < 0) {
-		set_broken(v, "headers too large");
+		set_broken(v, "%s", v->overflow_why);
 		return;
 	}
 	if (kind == ARC_AAR) {
@@ -480,7 +499,7 @@ int arc_verify_eoh(arc_verify_t *v)
 	if (v->narc == 0)
 		return 0;
 	if (v->overflow)
-		set_broken(v, "headers too large");
+		set_broken(v, "%s", v->overflow_why);
 	if (v->broken[0] == '\0')
 		check_structure(v);
 	if (v->broken[0] != '\0')

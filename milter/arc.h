@@ -17,8 +17,9 @@
  *	as it appears after the colon (leading space included), folded lines
  *	joined with CRLF.  Every header field is kept until eom (an AMS may
  *	sign any of them) in one bounded store: at most 1 MB and 4096
- *	fields (arc_impl.h); past that, a message with ARC sets fails
- *	("headers too large").  ARC header fields are recognised as they
+ *	fields (arc_impl.h), lower with arc_verify_limits() (the daemon's
+ *	MaxHeaderFields, MaxHeaderBytes); past that, a message with ARC sets
+ *	fails ("more than N header fields, MaxHeaderFields").  ARC header fields are recognised as they
  *	arrive (bounded: more than 3 * ARC_MAX_INSTANCES of them, one longer
  *	than 16 KB, duplicates, gaps, or an instance outside 1..50 make the
  *	chain fail, RFC 8617 5.1.1/5.2).  At eoh the chain's structure is
@@ -130,6 +131,12 @@ arc_engine_t *arc_engine_new_ops(const dns_ops_t *ops, char *err,
 void arc_engine_free(arc_engine_t *e);
 
 arc_verify_t *arc_verify_new(arc_engine_t *e);
+/* Before the first header: keep at most max_fields header fields and
+ * max_bytes bytes of them (0, or more than the built-in 4096 fields and
+ * 1 MB: the built-in limit); past that, a message with ARC sets fails,
+ * reason "more than N header fields, MaxHeaderFields" or "header fields
+ * over N bytes, MaxHeaderBytes". */
+void arc_verify_limits(arc_verify_t *v, size_t max_fields, size_t max_bytes);
 /* Verify as of this time (t=, x= checks) instead of time(NULL). */
 void arc_verify_set_time(arc_verify_t *v, time_t now);
 int arc_verify_header(arc_verify_t *v, const char *name, const char *value);

@@ -27,6 +27,7 @@ struct arc_bodyhash {
 	bool wsp;                       /* withheld whitespace (relaxed) */
 	bool any;                       /* something was hashed */
 	bool done;
+	unsigned long long length;      /* canonical bytes so far */
 	size_t staged;
 	unsigned char stage[STAGE_LEN];
 };
@@ -47,6 +48,11 @@ arc_bodyhash_t *arc_bodyhash_new(arc_canon_t canon)
 	return bh;
 }
 
+unsigned long long arc_bodyhash_length(const arc_bodyhash_t *bh)
+{
+	return bh ? bh->length : 0;
+}
+
 void arc_bodyhash_free(arc_bodyhash_t *bh)
 {
 	if (bh == NULL)
@@ -64,6 +70,7 @@ static void stage_flush(arc_bodyhash_t *bh)
 
 static void emit(arc_bodyhash_t *bh, const unsigned char *p, size_t n)
 {
+	bh->length += n;
 	if (n == 0)
 		return;
 	bh->any = true;

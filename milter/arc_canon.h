@@ -33,7 +33,9 @@
  *	           lines are dropped, and a non-empty body ends with CRLF
  *	           (an empty body hashes as nothing).
  *	A CR not followed by LF is ordinary text.  There is no l= support:
- *	ARC forbids it, and DKIM (libopendkim) does not use this module.
+ *	ARC forbids it; DKIM (libopendkim) uses this module only to learn
+ *	the canonical body's length, arc_bodyhash_length(), to tell whether
+ *	content follows a signature's l= (dkim.c).
  *
  *	Headers.  arc_canon_header() appends the canonical form of one
  *	header field to sb: name and value are as the milter delivers them
@@ -77,6 +79,9 @@ void arc_bodyhash_update(arc_bodyhash_t *bh, const unsigned char *p,
 void arc_bodyhash_final(arc_bodyhash_t *bh,
     unsigned char digest[ARC_DIGEST_LEN]);
 void arc_bodyhash_free(arc_bodyhash_t *bh);
+/* Bytes of canonical body hashed so far; after final, the whole
+ * canonical body's length (DKIM l= is measured in these). */
+unsigned long long arc_bodyhash_length(const arc_bodyhash_t *bh);
 
 int arc_canon_header(strbuf_t *sb, arc_canon_t canon, const char *name,
     size_t namelen, const char *value, size_t valuelen, bool crlf);

@@ -13,7 +13,7 @@
  *	links to the previous one of the same name (prev_same): selecting
  *	fields for h= bottom-up is then O(1) per entry, whatever the number
  *	of fields.  Past either limit the store stops growing and a chain,
- *	if there is one, fails ("headers too large").
+ *	if there is one, fails (the reason names the limit).
  */
 #ifndef MILTER_ARC_IMPL_H
 #define MILTER_ARC_IMPL_H
@@ -67,6 +67,8 @@ struct arc_verify {
 	arc_hdr_t *hdr;
 	size_t nhdr, hcap;
 	bool overflow;
+	char overflow_why[80];          /* which limit */
+	size_t max_fields, max_bytes;   /* store limits (arc_verify_limits) */
 	size_t narc;                    /* ARC fields seen */
 	int slot[ARC_MAX_INSTANCES + 1][3];     /* field index, -1 */
 	unsigned maxi;

@@ -105,9 +105,10 @@ static void authres_dmarc(strbuf_t *sb, const verdict_t *v)
 
 	strbuf_appendf(sb, ";\n\tdmarc=%s", dmarc_result_name(v->result));
 	if (v->policy.status == POLICY_FOUND)
-		strbuf_appendf(sb, " (p=%s sp=%s dis=%s)",
+		strbuf_appendf(sb, " (p=%s sp=%s dis=%s%s)",
 		    dmarc_policy_name(rec->p), dmarc_policy_name(rec->sp),
-		    dmarc_policy_name(v->applied));
+		    dmarc_policy_name(v->applied), v->policy.from_cache ?
+		    "; policy from cache" : "");
 	else
 		authres_comment(sb, v->reason);
 	strbuf_puts(sb, " header.from=");

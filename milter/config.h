@@ -104,6 +104,9 @@ typedef struct config {
 	unsigned history_buffer;    /* HistoryBufferRows */
 	char *nameservers;          /* Nameservers; "" = /etc/resolv.conf */
 	unsigned dns_timeout;       /* DNSTimeout, seconds */
+	unsigned milter_timeout;    /* MilterTimeout, seconds */
+	unsigned dns_per_domain;    /* DNSLookupsPerDomain, 0 = no bound */
+	unsigned policy_cache_time; /* PolicyCacheTime, seconds, 0 = off */
 	bool dnssec;                /* DNSSEC */
 	char *trust_anchor;         /* TrustAnchorFile */
 	enforce_stage_t enforcement;  /* Enforcement monitor|quarantine|reject
@@ -113,6 +116,9 @@ typedef struct config {
 	char *user;                 /* UserID; "" = do not change */
 	char *pid_file;             /* PidFile; "" = none */
 	unsigned max_signatures;    /* MaximumSignatures */
+	bool dkim_trust_length;     /* DKIMTrustLengthTag */
+	unsigned max_header_fields; /* MaxHeaderFields (DKIM, ARC) */
+	unsigned max_header_bytes;  /* MaxHeaderBytes (DKIM, ARC) */
 	temperror_action_t temperror_action; /* TempErrorAction */
 	char *reject_text;          /* RejectText, "%d" = domain */
 	quarantine_mode_t quarantine_mode;   /* QuarantineMode hold|header */

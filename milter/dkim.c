@@ -59,6 +59,9 @@
 
 #include "../policy/strbuf.h"
 #include "dkim.h"
+#include "dkim_length.h"
+#include "dkim_select.h"
+#include "dkim_tags.h"
 #include "keycache.h"
 
 #define DKIM_HEADER_MAX (256 * 1024)    /* one header field, name+value */
@@ -85,12 +88,6 @@ typedef struct key_note {
 	char keyname[DKIM_KEYNAME_MAX];  /* s._domainkey.d, or "" */
 } key_note_t;
 
-/* A DKIM-Signature header as we saw it (fallback reporting). */
-typedef struct sig_header {
-	char domain[FROM_DOMAIN_MAX];
-	char selector[SELECTOR_MAX];
-} sig_header_t;
-
 struct dkim_verify {
 	dkim_engine_t *e;
 	DKIM *dkim;                 /* NULL when dkim_verify() failed */
@@ -102,8 +99,13 @@ struct dkim_verify {
 	DKIM_LIB *lib;              /* this message's own (see chunk_clean) */
 	bool fixcrlf;               /* DKIM_LIBFLAGS_FIXCRLF set on lib */
 	unsigned char body_prev;    /* last body byte passed on */
+	size_t max_fields, max_bytes;   /* header limits, 0 = none */
+	bool strict_length;         /* l= with content after it: policy */
+	char from_domain[FROM_DOMAIN_MAX];  /* preferred past max_sigs */
+	dkim_length_t length;       /* canonical body lengths, for l= */
+	size_t nfields, nbytes;     /* header fields seen and their bytes */
 	size_t nsighdr;             /* DKIM-Signature headers seen */
-	sig_header_t sighdr[EVAL_MAX_DKIM];
+	dkim_sig_header_t sighdr[EVAL_MAX_DKIM];
 	size_t nnotes;
 	key_note_t notes[DKIM_NOTES_MAX];
 };
@@ -164,51 +166,6 @@ static const key_note_t *note_tempfailed(const dkim_verify_t *v,
 		    strcasecmp(v->notes[i].keyname, keyname) == 0)
 			return &v->notes[i];
 	return NULL;
-}
-
-/* Copy a tag value with folding whitespace removed, made printable. */
-static void copy_tag(char *dst, size_t size, const char *src, size_t n)
-{
-	char tmp[FROM_DOMAIN_MAX + 64];
-	size_t i, j = 0;
-
-	for (i = 0; i < n && j + 1 < sizeof(tmp); i++)
-		if (!isspace((unsigned char)src[i]))
-			tmp[j++] = src[i];
-	str_printable(dst, size, tmp, j);
-}
-
-/* Bounded tag=value scan of a DKIM-Signature value for d= and s=. */
-static void parse_sig_header(const char *value, sig_header_t *h)
-{
-	const char *p = value, *semi, *eq, *name, *end;
-	size_t namelen;
-
-	h->domain[0] = h->selector[0] = '\0';
-	while (*p != '\0') {
-		semi = strchr(p, ';');
-		end = semi ? semi : p + strlen(p);
-		eq = memchr(p, '=', (size_t)(end - p));
-		if (eq != NULL) {
-			name = p;
-			while (name < eq && isspace((unsigned char)*name))
-				name++;
-			namelen = (size_t)(eq - name);
-			while (namelen > 0 &&
-			    isspace((unsigned char)name[namelen - 1]))
-				namelen--;
-			if (namelen == 1 && name[0] == 'd')
-				copy_tag(h->domain, sizeof(h->domain), eq + 1,
-				    (size_t)(end - eq - 1));
-			else if (namelen == 1 && name[0] == 's')
-				copy_tag(h->selector, sizeof(h->selector),
-				    eq + 1, (size_t)(end - eq - 1));
-		}
-		if (semi == NULL)
-			break;
-		p = semi + 1;
-	}
-	str_lower(h->domain);
 }
 
 /* ---- callbacks ---------------------------------------------------------- */
@@ -276,6 +233,29 @@ static DKIM_CBSTAT key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf,
 	}
 }
 
+/* More signatures than the limit: those aligned with From first
+ * (dkim_select.h), in place. */
+static void prefer_aligned(dkim_verify_t *v, DKIM_SIGINFO **sigs,
+    size_t n)
+{
+	const char **dom = calloc(n, sizeof(*dom));
+	DKIM_SIGINFO **copy = calloc(n, sizeof(*copy));
+	size_t *order = calloc(n, sizeof(*order)), i;
+
+	if (dom == NULL || copy == NULL || order == NULL)
+		abort();
+	for (i = 0; i < n; i++) {
+		dom[i] = (const char *)dkim_sig_getdomain(sigs[i]);
+		copy[i] = sigs[i];
+	}
+	dkim_select_order(dom, n, v->from_domain, order);
+	for (i = 0; i < n; i++)
+		sigs[i] = copy[order[i]];
+	free(dom);
+	free(copy);
+	free(order);
+}
+
 /* Ignore signatures past the engine's limit: no DNS, no crypto. */
 static DKIM_CBSTAT prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 {
@@ -284,6 +264,8 @@ static DKIM_CBSTAT prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 
 	if (v == NULL)
 		return DKIM_CBSTAT_CONTINUE;
+	if (nsigs > (int)v->max_sigs && v->from_domain[0] != '\0')
+		prefer_aligned(v, sigs, (size_t)nsigs);
 	for (i = (int)v->max_sigs; i < nsigs; i++)
 		dkim_sig_ignore(sigs[i]);
 	return DKIM_CBSTAT_CONTINUE;
@@ -441,6 +423,38 @@ void dkim_verify_limit(dkim_verify_t *v, unsigned max_sigs)
 		    EVAL_MAX_DKIM : max_sigs;
 }
 
+void dkim_verify_header_limits(dkim_verify_t *v, size_t max_fields,
+    size_t max_bytes)
+{
+	if (v == NULL)
+		return;
+	v->max_fields = max_fields;
+	v->max_bytes = max_bytes;
+}
+
+/* Past the header limits: give up on the message and hand libopendkim's
+ * copy of the headers back now, not at eom. */
+static bool over_limits(dkim_verify_t *v, size_t fieldlen)
+{
+	v->nfields++;
+	v->nbytes += fieldlen;
+	if (v->failed)
+		return true;
+	if (v->max_fields != 0 && v->nfields > v->max_fields)
+		str_format(v->failure, sizeof(v->failure), "more than %zu "
+		    "header fields, MaxHeaderFields", v->max_fields);
+	else if (v->max_bytes != 0 && v->nbytes > v->max_bytes)
+		str_format(v->failure, sizeof(v->failure), "header fields over "
+		    "%zu bytes, MaxHeaderBytes", v->max_bytes);
+	else
+		return false;
+	v->failed = true;
+	if (v->dkim != NULL)
+		dkim_free(v->dkim);
+	v->dkim = NULL;
+	return true;
+}
+
 int dkim_verify_header(dkim_verify_t *v, const char *name,
     const char *value)
 {
@@ -451,9 +465,11 @@ int dkim_verify_header(dkim_verify_t *v, const char *name,
 		return -1;
 	if (strcasecmp(name, DKIM_SIGNHEADER) == 0) {
 		if (v->nsighdr < EVAL_MAX_DKIM)
-			parse_sig_header(value, &v->sighdr[v->nsighdr]);
+			dkim_tags_sig_header(value, &v->sighdr[v->nsighdr]);
 		v->nsighdr++;
 	}
+	if (!v->eoh_done && over_limits(v, strlen(name) + 1 + strlen(value)))
+		return -1;
 	if (v->dkim == NULL || v->failed || v->eoh_done)
 		return -1;
 	strbuf_init(&sb, DKIM_HEADER_MAX);
@@ -475,6 +491,18 @@ int dkim_verify_header(dkim_verify_t *v, const char *name,
 	return 0;
 }
 
+void dkim_verify_prefer(dkim_verify_t *v, const char *from_domain)
+{
+	if (v != NULL && from_domain != NULL)
+		str_copy(v->from_domain, sizeof(v->from_domain), from_domain);
+}
+
+void dkim_verify_strict_length(dkim_verify_t *v, bool strict)
+{
+	if (v != NULL)
+		v->strict_length = strict;
+}
+
 int dkim_verify_eoh(dkim_verify_t *v)
 {
 	DKIM_STAT st;
@@ -489,6 +517,8 @@ int dkim_verify_eoh(dkim_verify_t *v)
 		set_failure(v, "end of headers", st);
 		return -1;
 	}
+	if (v->strict_length)
+		dkim_length_setup(&v->length, v->dkim, v->max_sigs);
 	return 0;
 }
 
@@ -542,6 +572,7 @@ int dkim_verify_body(dkim_verify_t *v, const unsigned char *p, size_t n)
 		return -1;
 	if (n == 0)
 		return 0;
+	dkim_length_body(&v->length, p, n);
 	if (v->dkim == NULL || v->failed)
 		return -1;
 	if (!v->eoh_done && dkim_verify_eoh(v) < 0)
@@ -625,11 +656,11 @@ static void sig_details(DKIM *dkim, DKIM_SIGINFO *sig, dkim_sig_result_t *r)
 	str_printable(r->selector, sizeof(r->selector), s ? s : "",
 	    s ? strlen(s) : 0);
 	s = (const char *)dkim_sig_gettagvalue(sig, 0, (u_char *)"a");
-	copy_tag(r->algorithm, sizeof(r->algorithm), s ? s : "",
+	dkim_tag_copy(r->algorithm, sizeof(r->algorithm), s ? s : "",
 	    s ? strlen(s) : 0);
 	str_lower(r->algorithm);
 	s = (const char *)dkim_sig_gettagvalue(sig, 0, (u_char *)"b");
-	copy_tag(r->bhash8, 9, s ? s : "", s ? strlen(s) : 0);
+	dkim_tag_copy(r->bhash8, 9, s ? s : "", s ? strlen(s) : 0);
 	s = (const char *)dkim_sig_gettagvalue(sig, 0, (u_char *)"i");
 	if (s != NULL && dkim_sig_getidentity(dkim, sig, (u_char *)ident,
 	    sizeof(ident)) == DKIM_STAT_OK)
@@ -672,6 +703,7 @@ static void sig_result(dkim_verify_t *v, DKIM_SIGINFO *sig, size_t idx,
 	int err = dkim_sig_geterror(sig), bh = dkim_sig_getbh(sig);
 	key_note_t *note = note_for(v, sig);
 	const char *why = "", *ignored;
+	long long l = 0;
 
 	sig_details(v->dkim, sig, r);
 	if ((flags & DKIM_SIGFLAG_IGNORE) && idx >= v->max_sigs) {
@@ -692,6 +724,13 @@ static void sig_result(dkim_verify_t *v, DKIM_SIGINFO *sig, size_t idx,
 		    AUTH_PASS;
 	} else if ((flags & DKIM_SIGFLAG_PASSED) && bh == DKIM_SIGBH_MATCH) {
 		r->result = rfc8301(r, &why);
+		if (r->result == AUTH_PASS && v->strict_length &&
+		    dkim_length_check(&v->length, v->dkim, sig, &l)) {
+			r->result = AUTH_POLICY;
+			str_format(r->reason, sizeof(r->reason), "unsigned "
+			    "content after l=%lld", l);
+			return;
+		}
 	} else if (v->failed) {
 		r->result = AUTH_PERMERROR;
 		why = v->failure;
@@ -753,6 +792,7 @@ void dkim_verify_eom(dkim_verify_t *v, dkim_results_t *out)
 				set_failure(v, "end of message", st);
 		}
 	}
+	dkim_length_finish(&v->length);
 	if (v->dkim == NULL ||
 	    dkim_getsiglist(v->dkim, &sigs, &nsigs) != DKIM_STAT_OK ||
 	    sigs == NULL || nsigs <= 0) {
@@ -777,5 +817,6 @@ void dkim_verify_free(dkim_verify_t *v)
 		dkim_free(v->dkim);
 	if (v->lib != NULL)
 		lib_give(v->e, v->lib, v->fixcrlf);
+	dkim_length_clear(&v->length);
 	free(v);
 }

@@ -15,7 +15,8 @@
  *	body is streamed into libopendkim's canonicalizers and never held.
  *	Key lookups go through the shared resolver (libopendkim's key lookup
  *	hook), so DKIM keys share the cache and timeout with everything else.
- *	At most max_sigs signatures are verified (MaximumSignatures); further
+ *	At most max_sigs signatures are verified (MaximumSignatures), those
+ *	aligned with the From domain first (dkim_verify_prefer()); further
  *	signatures are reported with result permerror ("too many").
  *	RFC 8301: rsa-sha1 and RSA keys under 1024 bits fail.  ed25519-sha256
  *	(RFC 8463) is verified where libopendkim supports it.
@@ -36,7 +37,9 @@
  *	8301)", "weak key (RFC 8301)"); temperror (key lookup timeout or
  *	SERVFAIL); permerror (signature syntax, key NXDOMAIN/NODATA, revoked
  *	or undecodable key, k= not matching a=, too many signatures).
- *	neutral and policy are not produced.  max_sigs 0 or above
+ *	policy: a signature with l= that verifies while content follows the
+ *	signed length, unless dkim_verify_strict_length(v, false).  neutral
+ *	is not produced.  max_sigs 0 or above
  *	EVAL_MAX_DKIM means EVAL_MAX_DKIM.  `ignored` counts signatures
  *	past max_sigs (they are still listed, as permerror, while sig[] has
  *	room).  keybits is 256 for ed25519.  body_hash_only marks a fail
@@ -96,6 +99,22 @@ void dkim_verify_limit(dkim_verify_t *v, unsigned max_sigs);
  * verifier then reports what it knows at eom). */
 int dkim_verify_header(dkim_verify_t *v, const char *name,
     const char *value);
+/* Before the first header: give up on the message past max_fields
+ * header fields or max_bytes bytes of them (name ":" value; 0 = no
+ * limit).  Its signatures are then permerror, reason "more than N header
+ * fields, MaxHeaderFields" or "header fields over N bytes,
+ * MaxHeaderBytes", and libopendkim's copy of the headers is freed at
+ * once. */
+void dkim_verify_header_limits(dkim_verify_t *v, size_t max_fields,
+    size_t max_bytes);
+/* Before eoh: a signature with l= that verifies while content follows
+ * the signed length (dkim_length.h) gets result policy, reason
+ * "unsigned content after l=N", instead of pass (DKIMTrustLengthTag no). */
+void dkim_verify_strict_length(dkim_verify_t *v, bool strict);
+/* Before eoh: with more signatures than max_sigs, verify those whose d=
+ * aligns with from_domain first (dkim_select.h); results are then listed
+ * in that order. */
+void dkim_verify_prefer(dkim_verify_t *v, const char *from_domain);
 int dkim_verify_eoh(dkim_verify_t *v);
 int dkim_verify_body(dkim_verify_t *v, const unsigned char *p, size_t n);
 void dkim_verify_eom(dkim_verify_t *v, dkim_results_t *out);

@@ -21,6 +21,22 @@
  *	and the callback drops its own reference later.  ub_cancel() is
  *	called without our lock held, so it cannot deadlock with a callback.
  *
+ *	Several forwarders are several contexts, so that we choose which one
+ *	an attempt goes to (dns_resolve()); libunbound's own choice among the
+ *	forwarders of one context is random within an RTT band.  The
+ *	dispatcher polls every context's descriptor.
+ *
+ *	Time-outs: libunbound backs off its retransmit timer per time-out and
+ *	then lets only one probe at a time through to the forwarder (the
+ *	"down" state of unbound.conf(5) infra-keep-probing), whatever name
+ *	timed out; many messages from domains whose DNS never answers would
+ *	so make every lookup fail.  Each of our attempts is cancelled after
+ *	try_ms, and infra-cache-min-rtt keeps libunbound's timer a second
+ *	above that, so libunbound never sees a time-out; retransmission is
+ *	ours (a fresh query).  outgoing-range is raised from libunbound's
+ *	default (a few dozen ports, after which queries wait for a port) to
+ *	1024 ports per context, opened only while queries are out.
+ *
  *	Options chosen for a mail filter talking to forwarders: queries to
  *	127.0.0.1 allowed (local resolver or test server), no 0x20 case
  *	randomisation (some authoritative servers do not echo case), no
@@ -43,6 +59,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,20 +67,29 @@
 
 #include "../policy/strbuf.h"
 #include "dnscache.h"
+#include "dnslimit.h"
 
 #define DNS_DEFAULT_TIMEOUT_MS 5000
+#define DNS_MAX_ATTEMPTS 3
 #define DNS_NS_TOKEN_MAX 128
 #define DNS_NAME_MAX 253
 
 struct dns_resolver {
-	struct ub_ctx *ctx;
-	unsigned timeout_ms;
+	struct ub_ctx *ctx[DNS_MAX_FORWARDERS];  /* one per forwarder */
+	unsigned nctx;
+	unsigned preferred;		/* ctx that answered last */
+	unsigned timeout_ms;		/* one lookup, all attempts */
+	unsigned attempts;		/* of try_ms each */
+	unsigned try_ms;
 	pthread_t dispatcher;
 	bool dispatcher_running;
 	int stop_pipe[2];
-	pthread_mutex_t lock;		/* requests' state and the stats */
+	pthread_mutex_t lock;		/* requests' state, preferred, stats */
 	dns_stats_t stats;
 	dnscache_t *cache;		/* answers, in front of libunbound */
+	dnscache_t *fallback;		/* last good _dmarc answers, or NULL */
+	dnslimit_t *limit;		/* lookups in flight per domain */
+	unsigned per_domain;		/* its bound */
 };
 
 typedef struct dns_request {
@@ -121,24 +147,30 @@ static void dns_callback(void *arg, int err, struct ub_result *result)
 static void *dns_dispatch(void *arg)
 {
 	dns_resolver_t *r = arg;
-	struct pollfd pfd[2];
+	struct pollfd pfd[DNS_MAX_FORWARDERS + 1];
+	unsigned i, n = r->nctx;
 
-	pfd[0].fd = ub_fd(r->ctx);
-	pfd[1].fd = r->stop_pipe[0];
+	for (i = 0; i < n; i++)
+		pfd[i].fd = ub_fd(r->ctx[i]);
+	pfd[n].fd = r->stop_pipe[0];
 	for (;;) {
-		pfd[0].events = pfd[1].events = POLLIN;
-		pfd[0].revents = pfd[1].revents = 0;
-		if (poll(pfd, 2, -1) < 0) {
+		for (i = 0; i <= n; i++) {
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
+		}
+		if (poll(pfd, n + 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (pfd[1].revents)
+		if (pfd[n].revents)
 			break;
-		if (pfd[0].revents & POLLIN)
-			ub_process(r->ctx);
-		else if (pfd[0].revents)	/* POLLERR/POLLHUP: unusable */
-			break;
+		for (i = 0; i < n; i++) {
+			if (pfd[i].revents & POLLIN)
+				ub_process(r->ctx[i]);
+			else if (pfd[i].revents)  /* POLLERR/POLLHUP */
+				return NULL;
+		}
 	}
 	return NULL;
 }
@@ -161,56 +193,102 @@ static void dns_count(dns_resolver_t *r, unsigned long *counter)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* Earlier of two deadlines. */
+static const struct timespec *dns_earlier(const struct timespec *a,
+    const struct timespec *b)
+{
+	if (a->tv_sec != b->tv_sec)
+		return a->tv_sec < b->tv_sec ? a : b;
+	return a->tv_nsec < b->tv_nsec ? a : b;
+}
+
 /*
- * Submit one query and wait for it.  Returns 0 with *out set (free with
- * ub_resolve_free), or -1 with reason filled in.
+ * One attempt: submit to context i and wait until the request is done or
+ * until *until.  Returns 1 when done (*err, *out set), 0 when it timed out
+ * and was cancelled, -1 when it could not be submitted (*err set).
  */
-static int dns_resolve(dns_resolver_t *r, const char *name, int rrtype,
-    struct ub_result **out, char *reason, size_t reasonlen)
+static int dns_attempt(dns_resolver_t *r, unsigned i, const char *name,
+    int rrtype, const struct timespec *until, int *err,
+    struct ub_result **out)
 {
 	dns_request_t *req = dns_request_new(r);
-	struct timespec deadline;
-	int id = 0, rc, err;
+	int id = 0, rc;
 
-	*out = NULL;
-	rc = ub_resolve_async(r->ctx, name, rrtype, 1 /* IN */, req,
+	rc = ub_resolve_async(r->ctx[i], name, rrtype, 1 /* IN */, req,
 	    dns_callback, &id);
 	if (rc != 0) {
 		pthread_mutex_lock(&r->lock);
 		dns_request_release(req, 2);
 		pthread_mutex_unlock(&r->lock);
-		str_format(reason, reasonlen, "resolver: %s", ub_strerror(rc));
+		*err = rc;
 		return -1;
 	}
-	dns_deadline(&deadline, r->timeout_ms);
 	pthread_mutex_lock(&r->lock);
 	while (!req->done) {
-		if (pthread_cond_timedwait(&req->cond, &r->lock,
-		    &deadline) == ETIMEDOUT && !req->done)
+		if (pthread_cond_timedwait(&req->cond, &r->lock, until) ==
+		    ETIMEDOUT && !req->done)
 			break;
 	}
 	if (req->done) {
-		err = req->err;
+		*err = req->err;
 		*out = req->result;
 		req->result = NULL;
+		if (*err == 0 && *out != NULL)
+			r->preferred = i;
 		dns_request_release(req, 1);
 		pthread_mutex_unlock(&r->lock);
-		if (err != 0 || *out == NULL) {
-			str_format(reason, reasonlen, "resolver: %s",
-			    ub_strerror(err));
-			return -1;
-		}
-		return 0;
+		return 1;
 	}
-	r->stats.timeouts++;
 	pthread_mutex_unlock(&r->lock);
-	rc = ub_cancel(r->ctx, id);
+	/* Cancelled before libunbound's own retransmit timer (its minimum
+	 * RTT is above try_ms), so the forwarder is never marked down for
+	 * a name that is slow. */
+	rc = ub_cancel(r->ctx[i], id);
 	pthread_mutex_lock(&r->lock);
 	/* Cancelled: the callback's reference is ours to drop too. */
 	dns_request_release(req, rc == UB_NOERROR ? 2 : 1);
 	pthread_mutex_unlock(&r->lock);
-	str_copy(reason, reasonlen, "timeout");
-	return -1;
+	return 0;
+}
+
+/*
+ * Resolve one name: up to r->attempts attempts of r->try_ms each, within
+ * r->timeout_ms in all, starting with the forwarder that answered last
+ * and moving to the next one after each silent attempt.  Returns 0 with
+ * *out set (free with ub_resolve_free), or -1 with reason filled in.
+ */
+static int dns_resolve(dns_resolver_t *r, const char *name, int rrtype,
+    struct ub_result **out, char *reason, size_t reasonlen)
+{
+	struct timespec deadline, until;
+	unsigned k, first;
+	int rc = 0, err = 0;
+
+	*out = NULL;
+	pthread_mutex_lock(&r->lock);
+	first = r->preferred;
+	pthread_mutex_unlock(&r->lock);
+	dns_deadline(&deadline, r->timeout_ms);
+	for (k = 0; k < r->attempts; k++) {
+		dns_deadline(&until, r->try_ms);
+		rc = dns_attempt(r, (first + k) % r->nctx, name, rrtype,
+		    dns_earlier(&until, &deadline), &err, out);
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0) {
+		dns_count(r, &r->stats.timeouts);
+		str_copy(reason, reasonlen, "timeout");
+		return -1;
+	}
+	if (err != 0 || *out == NULL) {
+		if (*out)
+			ub_resolve_free(*out);
+		*out = NULL;
+		str_format(reason, reasonlen, "resolver: %s", ub_strerror(err));
+		return -1;
+	}
+	return 0;
 }
 
 static const char *dns_rcode_name(int rcode)
@@ -303,10 +381,39 @@ static void dns_map_result(dns_resolver_t *r, const struct ub_result *ub,
 	}
 }
 
+/* Names whose last good answer may stand in for a temporary failure:
+ * DMARC policy records (TXT at _dmarc.*). */
+static bool dns_keeps_fallback(const dns_resolver_t *r, const char *name,
+    int rrtype)
+{
+	return r->fallback != NULL && rrtype == DNS_T_TXT &&
+	    strncasecmp(name, "_dmarc.", 7) == 0;
+}
+
+/* res is a temporary failure: replace it with the last good answer when
+ * one is kept for the name. */
+static dnsops_status_t dns_fallback(dns_resolver_t *r, const char *name,
+    int rrtype, dns_result_t *res)
+{
+	char why[DNS_REASON_MAX];
+
+	str_copy(why, sizeof(why), res->reason);
+	if (!dns_keeps_fallback(r, name, rrtype) ||
+	    !dnscache_get(r->fallback, name, rrtype, res))
+		return res->status;
+	res->stale = true;
+	str_format(res->reason, sizeof(res->reason), "%s, answer from cache",
+	    why);
+	dns_count(r, &r->stats.stale);
+	return res->status;
+}
+
 dnsops_status_t dns_lookup(dns_resolver_t *r, const char *name, int rrtype,
     dns_result_t *res)
 {
 	struct ub_result *ub;
+	dnslimit_slot_t slot;
+	int rc;
 
 	memset(res, 0, sizeof(*res));
 	res->rrtype = rrtype;
@@ -318,14 +425,25 @@ dnsops_status_t dns_lookup(dns_resolver_t *r, const char *name, int rrtype,
 	dns_count(r, &r->stats.queries);
 	if (dnscache_get(r->cache, name, rrtype, res))
 		return res->status;
-	if (dns_resolve(r, name, rrtype, &ub, res->reason,
-	    sizeof(res->reason)) < 0) {
-		res->status = DNSOPS_TEMPFAIL;
-		return res->status;
+	res->status = DNSOPS_TEMPFAIL;
+	if (!dnslimit_enter(r->limit, name, &slot)) {
+		str_format(res->reason, sizeof(res->reason), "%u lookups in "
+		    "flight for %.64s", r->per_domain, slot.domain);
+		dns_count(r, &r->stats.limited);
+		return dns_fallback(r, name, rrtype, res);
 	}
+	rc = dns_resolve(r, name, rrtype, &ub, res->reason,
+	    sizeof(res->reason));
+	dnslimit_leave(r->limit, &slot);
+	if (rc < 0)
+		return dns_fallback(r, name, rrtype, res);
 	dns_map_result(r, ub, res);
 	ub_resolve_free(ub);
+	if (res->status == DNSOPS_TEMPFAIL)
+		return dns_fallback(r, name, rrtype, res);
 	dnscache_put(r->cache, name, rrtype, res);
+	if (dns_keeps_fallback(r, name, rrtype))
+		dnscache_put(r->fallback, name, rrtype, res);
 	return res->status;
 }
 
@@ -377,31 +495,6 @@ static int dns_add_forwarder(struct ub_ctx *ctx, const char *tok,
 	return 0;
 }
 
-static int dns_set_forwarders(struct ub_ctx *ctx, const char *list,
-    char *err, size_t errlen)
-{
-	static const char seps[] = " ,\t\r\n";
-	const char *p = list;
-	size_t n;
-	int rc;
-
-	if (list == NULL || list[strspn(list, seps)] == '\0') {
-		if ((rc = ub_ctx_resolvconf(ctx, "/etc/resolv.conf")) != 0) {
-			str_format(err, errlen, "/etc/resolv.conf: %s",
-			    ub_strerror(rc));
-			return -1;
-		}
-		return 0;
-	}
-	while (*(p += strspn(p, seps)) != '\0') {
-		n = strcspn(p, seps);
-		if (dns_add_forwarder(ctx, p, n, err, errlen) < 0)
-			return -1;
-		p += n;
-	}
-	return 0;
-}
-
 /*
  * Make libunbound read its files now rather than at the first query, so
  * that a bad trust anchor is reported at start-up and nothing is read
@@ -421,8 +514,8 @@ static int dns_finalize(struct ub_ctx *ctx, char *err, size_t errlen)
 	return 0;
 }
 
-static int dns_configure(struct ub_ctx *ctx, const dns_cfg_t *cfg,
-    char *err, size_t errlen)
+static int dns_configure(struct ub_ctx *ctx, const dns_resolver_t *r,
+    const dns_cfg_t *cfg, char *err, size_t errlen)
 {
 	static const char *const opts[][2] = {
 		{"do-not-query-localhost:", "no"},
@@ -430,10 +523,13 @@ static int dns_configure(struct ub_ctx *ctx, const dns_cfg_t *cfg,
 		{"qname-minimisation:", "no"},
 		{"infra-keep-probing:", "yes"},
 		{"infra-host-ttl:", "60"},
+		{"outgoing-range:", "1024"},
+		{"num-queries-per-thread:", "1024"},
 		{"local-zone:", "test. transparent"},
 		{"unblock-lan-zones:", "yes"},
 		{"insecure-lan-zones:", "yes"},
 	};
+	char min_rtt[16];
 	FILE *fp;
 	size_t i;
 	int rc;
@@ -445,6 +541,15 @@ static int dns_configure(struct ub_ctx *ctx, const dns_cfg_t *cfg,
 			return -1;
 		}
 	}
+	/* libunbound's retransmit timer stays above our attempts, which are
+	 * cancelled first: it never counts a time-out against a forwarder. */
+	str_format(min_rtt, sizeof(min_rtt), "%u", r->try_ms + 1000);
+	if ((rc = ub_ctx_set_option(ctx, "infra-cache-min-rtt:", min_rtt))
+	    != 0) {
+		str_format(err, errlen, "unbound infra-cache-min-rtt: %s",
+		    ub_strerror(rc));
+		return -1;
+	}
 	if (!cfg->dnssec) {
 		if ((rc = ub_ctx_set_option(ctx, "module-config:",
 		    "iterator")) != 0) {
@@ -452,52 +557,118 @@ static int dns_configure(struct ub_ctx *ctx, const dns_cfg_t *cfg,
 			    ub_strerror(rc));
 			return -1;
 		}
-	} else {
-		if (cfg->trust_anchor == NULL || *cfg->trust_anchor == '\0') {
-			str_copy(err, errlen, "dnssec needs a trust anchor file");
-			return -1;
-		}
-		if ((fp = fopen(cfg->trust_anchor, "r")) == NULL) {
-			str_format(err, errlen, "trust anchor %s: %s",
-			    cfg->trust_anchor, strerror(errno));
-			return -1;
-		}
-		fclose(fp);
-		if ((rc = ub_ctx_add_ta_file(ctx, cfg->trust_anchor)) != 0) {
-			str_format(err, errlen, "trust anchor %s: %s",
-			    cfg->trust_anchor, ub_strerror(rc));
-			return -1;
-		}
+		return 0;
 	}
-	if (dns_set_forwarders(ctx, cfg->nameservers, err, errlen) < 0)
+	if (cfg->trust_anchor == NULL || *cfg->trust_anchor == '\0') {
+		str_copy(err, errlen, "dnssec needs a trust anchor file");
 		return -1;
-	return dns_finalize(ctx, err, errlen);
+	}
+	if ((fp = fopen(cfg->trust_anchor, "r")) == NULL) {
+		str_format(err, errlen, "trust anchor %s: %s",
+		    cfg->trust_anchor, strerror(errno));
+		return -1;
+	}
+	fclose(fp);
+	if ((rc = ub_ctx_add_ta_file(ctx, cfg->trust_anchor)) != 0) {
+		str_format(err, errlen, "trust anchor %s: %s",
+		    cfg->trust_anchor, ub_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* A new context with our options, in r->ctx[r->nctx++]. */
+static struct ub_ctx *dns_ctx_add(dns_resolver_t *r, const dns_cfg_t *cfg,
+    char *err, size_t errlen)
+{
+	struct ub_ctx *ctx;
+	int rc;
+
+	if (r->nctx >= DNS_MAX_FORWARDERS) {
+		str_format(err, errlen, "more than %d nameservers",
+		    DNS_MAX_FORWARDERS);
+		return NULL;
+	}
+	if ((ctx = ub_ctx_create()) == NULL) {
+		str_copy(err, errlen, "cannot create libunbound context");
+		return NULL;
+	}
+	r->ctx[r->nctx++] = ctx;
+	if ((rc = ub_ctx_async(ctx, 1)) != 0) {
+		str_format(err, errlen, "ub_ctx_async: %s", ub_strerror(rc));
+		return NULL;
+	}
+	if (dns_configure(ctx, r, cfg, err, errlen) < 0)
+		return NULL;
+	return ctx;
+}
+
+/* One context per listed forwarder, tried in turn; with none listed, one
+ * context with the forwarders of /etc/resolv.conf. */
+static int dns_set_forwarders(dns_resolver_t *r, const dns_cfg_t *cfg,
+    char *err, size_t errlen)
+{
+	static const char seps[] = " ,\t\r\n";
+	const char *p = cfg->nameservers;
+	struct ub_ctx *ctx;
+	size_t n;
+	int rc;
+
+	if (p == NULL || p[strspn(p, seps)] == '\0') {
+		if ((ctx = dns_ctx_add(r, cfg, err, errlen)) == NULL)
+			return -1;
+		if ((rc = ub_ctx_resolvconf(ctx, "/etc/resolv.conf")) != 0) {
+			str_format(err, errlen, "/etc/resolv.conf: %s",
+			    ub_strerror(rc));
+			return -1;
+		}
+		return dns_finalize(ctx, err, errlen);
+	}
+	while (*(p += strspn(p, seps)) != '\0') {
+		n = strcspn(p, seps);
+		if ((ctx = dns_ctx_add(r, cfg, err, errlen)) == NULL ||
+		    dns_add_forwarder(ctx, p, n, err, errlen) < 0 ||
+		    dns_finalize(ctx, err, errlen) < 0)
+			return -1;
+		p += n;
+	}
+	return 0;
+}
+
+/* DNSTimeout split into attempts of at least a second, at most three. */
+static void dns_set_timing(dns_resolver_t *r, unsigned timeout_ms)
+{
+	r->timeout_ms = timeout_ms ? timeout_ms : DNS_DEFAULT_TIMEOUT_MS;
+	r->attempts = r->timeout_ms / 1000;
+	if (r->attempts < 1)
+		r->attempts = 1;
+	if (r->attempts > DNS_MAX_ATTEMPTS)
+		r->attempts = DNS_MAX_ATTEMPTS;
+	r->try_ms = r->timeout_ms / r->attempts;
 }
 
 dns_resolver_t *dns_resolver_new(const dns_cfg_t *cfg, char *err,
     size_t errlen)
 {
 	dns_resolver_t *r;
-	int rc;
+	unsigned i;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		abort();
 	r->stop_pipe[0] = r->stop_pipe[1] = -1;
 	pthread_mutex_init(&r->lock, NULL);
-	r->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms
-	    : DNS_DEFAULT_TIMEOUT_MS;
+	dns_set_timing(r, cfg->timeout_ms);
 	r->cache = dnscache_new();
-	if ((r->ctx = ub_ctx_create()) == NULL) {
-		str_copy(err, errlen, "cannot create libunbound context");
+	if (cfg->policy_cache_s > 0)
+		r->fallback = dnscache_new_fallback(cfg->policy_cache_s);
+	r->per_domain = cfg->per_domain_lookups;
+	r->limit = dnslimit_new(r->per_domain);
+	if (dns_set_forwarders(r, cfg, err, errlen) < 0)
 		goto fail;
-	}
-	if ((rc = ub_ctx_async(r->ctx, 1)) != 0) {
-		str_format(err, errlen, "ub_ctx_async: %s", ub_strerror(rc));
-		goto fail;
-	}
-	if (dns_configure(r->ctx, cfg, err, errlen) < 0)
-		goto fail;
-	if (ub_fd(r->ctx) < 0 || pipe(r->stop_pipe) < 0) {
+	for (i = 0; i < r->nctx; i++)
+		if (ub_fd(r->ctx[i]) < 0)
+			break;
+	if (i < r->nctx || pipe(r->stop_pipe) < 0) {
 		str_copy(err, errlen, "cannot set up resolver descriptors");
 		goto fail;
 	}
@@ -514,6 +685,8 @@ fail:
 
 void dns_resolver_free(dns_resolver_t *r)
 {
+	unsigned i;
+
 	if (r == NULL)
 		return;
 	if (r->dispatcher_running) {
@@ -521,13 +694,15 @@ void dns_resolver_free(dns_resolver_t *r)
 			abort();
 		pthread_join(r->dispatcher, NULL);
 	}
-	if (r->ctx)
-		ub_ctx_delete(r->ctx);
+	for (i = 0; i < r->nctx; i++)
+		ub_ctx_delete(r->ctx[i]);
 	if (r->stop_pipe[0] >= 0)
 		close(r->stop_pipe[0]);
 	if (r->stop_pipe[1] >= 0)
 		close(r->stop_pipe[1]);
 	dnscache_free(r->cache);
+	dnscache_free(r->fallback);
+	dnslimit_free(r->limit);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }

@@ -19,7 +19,24 @@
  *	through libunbound's worker thread.
  *
  *	Resolver: cfg->nameservers ("ADDR[@PORT]" separated by spaces or
- *	commas) are used as forwarders; when empty, /etc/resolv.conf.  With
+ *	commas, at most DNS_MAX_FORWARDERS) are used as forwarders, each in
+ *	its own libunbound context; when empty, one context with the
+ *	forwarders of /etc/resolv.conf.  A lookup makes up to three attempts
+ *	(cfg->timeout_ms split into parts of at least a second), the first to
+ *	the forwarder that answered last, each next one to the next
+ *	forwarder; an attempt without answer is cancelled before libunbound's
+ *	own retransmit timer runs out, so a time-out never marks a forwarder
+ *	down and one domain's dead DNS cannot fail other domains' lookups.
+ *
+ *	Bounds: at most cfg->per_domain_lookups lookups in flight per
+ *	registrable domain (dnslimit.h); one more fails at once with
+ *	DNSOPS_TEMPFAIL, reason "N lookups in flight for DOMAIN".  With
+ *	cfg->policy_cache_s, the last good answer for each TXT name starting
+ *	with "_dmarc." is kept that long (dnscache_new_fallback(), 1024
+ *	names) and served, marked stale, when a later lookup of the name
+ *	fails temporarily; the reason then ends in ", answer from cache".
+ *
+ *	With
  *	cfg->dnssec a trust anchor file is loaded and bogus answers are
  *	temporary failures whose reason names the cause (why_bogus, and the
  *	Extended DNS Error code where libunbound reports one).
@@ -56,6 +73,7 @@
 #define DNS_T_AAAA 28
 
 #define DNS_MAX_RR 64      /* records kept per answer */
+#define DNS_MAX_FORWARDERS 16
 
 typedef struct dns_resolver dns_resolver_t;
 
@@ -64,6 +82,8 @@ typedef struct dns_cfg {
 	unsigned timeout_ms;       /* per query, default 5000 */
 	bool dnssec;
 	const char *trust_anchor;  /* file, when dnssec */
+	unsigned per_domain_lookups; /* in flight per domain, 0 = no bound */
+	unsigned policy_cache_s;   /* keep _dmarc answers, 0 = do not */
 } dns_cfg_t;
 
 /* One answer: raw RDATA of each record (wire format, as libunbound gives
@@ -78,6 +98,8 @@ typedef struct dns_result {
 	bool secure;               /* DNSSEC validated */
 	char reason[DNS_REASON_MAX];
 	bool truncated;            /* more than DNS_MAX_RR records */
+	bool stale;                /* the last good answer, served after a
+	                              temporary failure (policy_cache_s) */
 } dns_result_t;
 
 dns_resolver_t *dns_resolver_new(const dns_cfg_t *cfg, char *err,
@@ -92,6 +114,8 @@ dnsops_status_t dns_lookup(dns_resolver_t *r, const char *name, int rrtype,
 /* Counters for logging and stats. */
 typedef struct dns_stats {
 	unsigned long queries, timeouts, servfail, bogus;
+	unsigned long limited;     /* refused: too many in flight */
+	unsigned long stale;       /* last good answers served */
 } dns_stats_t;
 void dns_resolver_stats(dns_resolver_t *r, dns_stats_t *out);
 

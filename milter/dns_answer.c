@@ -72,6 +72,7 @@ dnsops_status_t dns_txt(dns_resolver_t *r, const char *name,
 	}
 	if (res.truncated)
 		out->truncated = true;
+	out->stale = res.stale;
 	dns_result_free(&res);
 	return DNSOPS_OK;
 }

@@ -24,6 +24,7 @@ typedef struct dnscache_entry {
 
 struct dnscache {
 	pthread_mutex_t lock;
+	unsigned keep_s;                /* fallback table: seconds kept */
 	dnscache_entry_t slot[DNSCACHE_SLOTS];
 };
 
@@ -85,6 +86,14 @@ dnscache_t *dnscache_new(void)
 	return c;
 }
 
+dnscache_t *dnscache_new_fallback(unsigned keep_s)
+{
+	dnscache_t *c = dnscache_new();
+
+	c->keep_s = keep_s;
+	return c;
+}
+
 void dnscache_free(dnscache_t *c)
 {
 	size_t i;
@@ -127,9 +136,12 @@ void dnscache_put(dnscache_t *c, const char *name, int rrtype,
 	char key[DNSCACHE_NAME_MAX];
 	dnscache_entry_t *e, old;
 	size_t i, bytes = 0;
-	unsigned ttl = res->ttl;
+	unsigned ttl;
 
-	if (c == NULL || name == NULL || ttl == 0 || res->truncated ||
+	if (c == NULL)
+		return;
+	ttl = c->keep_s ? c->keep_s : res->ttl;
+	if (name == NULL || ttl == 0 || res->truncated ||
 	    (res->status != DNSOPS_OK && res->status != DNSOPS_NODATA &&
 	    res->status != DNSOPS_NXDOMAIN) || !make_key(name, key))
 		return;
@@ -137,7 +149,7 @@ void dnscache_put(dnscache_t *c, const char *name, int rrtype,
 		bytes += res->len[i];
 	if (bytes > DNSCACHE_ENTRY_MAX)
 		return;
-	if (ttl > DNSCACHE_TTL_MAX)
+	if (ttl > DNSCACHE_TTL_MAX && c->keep_s == 0)
 		ttl = DNSCACHE_TTL_MAX;
 	e = &c->slot[slot_of(key, rrtype)];
 	pthread_mutex_lock(&c->lock);

@@ -32,6 +32,12 @@
  *	records total more than DNSCACHE_ENTRY_MAX bytes are not stored, so
  *	the table never holds more than about SLOTS * ENTRY_MAX bytes.
  *	Thread-safe (one mutex; copies are made under it).
+ *
+ *	dnscache_new_fallback(keep_s) makes a table of the same kind whose
+ *	entries are kept for keep_s seconds whatever their TTL (answers with
+ *	TTL 0 included): the resolver stores the last good answer for names
+ *	whose answers it may serve after a temporary failure (see dns.h),
+ *	and reads it only then.
  */
 #ifndef MILTER_DNSCACHE_H
 #define MILTER_DNSCACHE_H
@@ -47,6 +53,7 @@
 typedef struct dnscache dnscache_t;
 
 dnscache_t *dnscache_new(void);
+dnscache_t *dnscache_new_fallback(unsigned keep_s);
 void dnscache_free(dnscache_t *c);
 bool dnscache_get(dnscache_t *c, const char *name, int rrtype,
     dns_result_t *res);

@@ -223,7 +223,10 @@ int listener_open(const config_t *cfg, const char *spec)
 		log_err("%s", err);
 		return -1;
 	}
+	/* MilterTimeout: how long libmilter waits on the MTA (read or
+	 * write) before it drops the connection; its own default is 7210 s. */
 	if (smfi_setconn((char *)spec) != MI_SUCCESS ||
+	    smfi_settimeout((int)cfg->milter_timeout) != MI_SUCCESS ||
 	    milter_register() < 0) {
 		log_err("cannot set up milter socket %s", spec);
 		return -1;

@@ -87,6 +87,8 @@ static int runtime_start(runtime_t *rt, config_t *cfg, const char *path)
 		.timeout_ms = cfg->dns_timeout * 1000,
 		.dnssec = cfg->dnssec,
 		.trust_anchor = cfg->trust_anchor,
+		.per_domain_lookups = cfg->dns_per_domain,
+		.policy_cache_s = cfg->policy_cache_time,
 	};
 
 	memset(rt, 0, sizeof(*rt));

@@ -27,9 +27,15 @@ message_t *message_new(const runtime_t *rt, generation_t *gen,
 	if (rt->dkim) {
 		m->dkim = dkim_verify_new(rt->dkim, m->qid);
 		dkim_verify_limit(m->dkim, gen->cfg->max_signatures);
+		dkim_verify_header_limits(m->dkim, gen->cfg->max_header_fields,
+		    gen->cfg->max_header_bytes);
+		dkim_verify_strict_length(m->dkim, !gen->cfg->dkim_trust_length);
 	}
-	if (rt->arc)
+	if (rt->arc) {
 		m->arc = arc_verify_new(rt->arc);
+		arc_verify_limits(m->arc, gen->cfg->max_header_fields,
+		    gen->cfg->max_header_bytes);
+	}
 	return m;
 }
 
@@ -209,6 +215,8 @@ void message_header(message_t *m, const char *name, const char *value,
 
 void message_eoh(message_t *m)
 {
+	if (m->dkim && m->from.ndomains == 1)
+		dkim_verify_prefer(m->dkim, m->from.domain[0]);
 	if (m->dkim)
 		dkim_verify_eoh(m->dkim);
 	if (m->arc)

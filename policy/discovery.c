@@ -29,6 +29,7 @@ typedef struct walk {
 	int last;                   /* last step with found, -1 if none */
 	unsigned queries;
 	bool tempfail;
+	bool *from_cache;           /* set when an answer was stale, or NULL */
 	char *reason;               /* where notes go, may be NULL */
 	size_t reasonlen;
 } walk_t;
@@ -139,6 +140,12 @@ static int walk_query(walk_t *w, const dns_ops_t *dns, const char *name)
 		txt_answer_free(&ans);
 		w->tempfail = true;
 		return -1;
+	}
+	if (ans.stale) {
+		str_printable(why, sizeof(why), ans.reason, strlen(ans.reason));
+		reason_add(w->reason, w->reasonlen, "TXT %s: %s", qname, why);
+		if (w->from_cache)
+			*w->from_cache = true;
 	}
 	if (st == DNSOPS_OK) {
 		s->st = dmarc_record_select(&ans, &s->rec, s->err,
@@ -278,6 +285,7 @@ static void lookup_treewalk(const char *author, const dns_ops_t *dns,
 	memset(&w, 0, sizeof(w));
 	w.reason = out->reason;
 	w.reasonlen = sizeof(out->reason);
+	w.from_cache = &out->from_cache;
 	if (tree_walk(author, dns, &w) < 0) {
 		out->queries = w.queries;
 		out->status = POLICY_TEMPERROR;
@@ -324,6 +332,7 @@ static void lookup_psl(const char *author, const psl_ctx_t *psl,
 	memset(&w, 0, sizeof(w));
 	w.reason = out->reason;
 	w.reasonlen = sizeof(out->reason);
+	w.from_cache = &out->from_cache;
 	w.last = -1;
 	for (i = 0; i < nnames; i++) {
 		if (walk_query(&w, dns, names[i]) < 0) {

@@ -46,6 +46,10 @@
  *	("applies no DMARC processing", RFC 9989 4.10.1), rec holds it.
  *	With a valid rua it is applied as p=none (POLICY_FOUND).
  *
+ *	A TXT answer marked stale (the resolver served a kept earlier
+ *	answer after a temporary failure) counts as an answer; from_cache
+ *	is then set and reason says so.
+ *
  *	A TXT temporary failure at any step stops the lookup with
  *	POLICY_TEMPERROR (the walk cannot tell the org domain either); the
  *	other fields then hold what was known.  `queries` counts the TXT
@@ -97,6 +101,8 @@ typedef struct policy_lookup {
 	char policy_domain[FROM_DOMAIN_MAX]; /* where rec was found */
 	char org_domain[FROM_DOMAIN_MAX];    /* of the author domain */
 	bool policy_is_author;  /* rec found at _dmarc.<author_domain> */
+	bool from_cache;        /* an answer of the walk was the resolver's
+	                           kept earlier one (dnsops.h: stale) */
 	dmarc_record_t rec;
 	unsigned queries;
 	char reason[DISCOVERY_REASON_MAX];   /* none/temperror cause, and

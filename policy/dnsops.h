@@ -44,6 +44,8 @@ typedef struct txt_answer {
 	size_t len[TXT_MAX_RECORDS];
 	bool oversize;   /* at least one record was cut */
 	bool truncated;  /* more than TXT_MAX_RECORDS records */
+	bool stale;      /* a kept earlier answer, served because the lookup
+	                    failed temporarily (reason says why) */
 	char reason[DNS_REASON_MAX];
 } txt_answer_t;
 

@@ -13,7 +13,7 @@
 resolve_t *resolve_new(const char *nameservers, unsigned timeout_ms,
     char *err, size_t errlen)
 {
-	dns_cfg_t cfg = { nameservers, timeout_ms, false, NULL };
+	dns_cfg_t cfg = { nameservers, timeout_ms, false, NULL, 0, 0 };
 	resolve_t *r = calloc(1, sizeof(*r));
 
 	if (r == NULL)

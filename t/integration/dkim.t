@@ -215,6 +215,20 @@ one(m + b'unsigned tail\r\n', 'l= signature with appended text: pass, flagged',
     'pass', l='1')
 one(m.replace(b'this is a  test.\r\n', b''),
     'l= larger than the body: fail', 'fail')
+# -L: the daemon's default (DKIMTrustLengthTag no)
+one(m, 'strict l=: nothing after the signed length: pass', 'pass', None,
+    '-L')
+one(m + b'unsigned tail\r\n', 'strict l=: appended text: policy',
+    'policy', 'unsigned content after l=', '-L')
+m = signed(k2048, 's2048', length=True, canon='relaxed/relaxed')
+one(m.replace(b'test.\r\n', b'test.  \t\r\n') + b'\r\n\r\n',
+    'strict l=, relaxed: trailing blanks and empty lines are not content: '
+    'pass', 'pass', None, '-L')
+one(m + b'more\r\n', 'strict l=, relaxed: appended text: policy', 'policy',
+    'unsigned content after l=', '-L')
+m = signed(k2048, 's2048', length=True, canon='relaxed/simple')
+one(m + b'\r\n', 'strict l=, simple: an empty line appended is not content '
+    '(simple drops trailing empty lines): pass', 'pass', None, '-L')
 
 # --- ed25519 (RFC 8463) ----------------------------------------------------
 one(signed(ked, 'ed'), 'ed25519-sha256 passes', 'pass',
@@ -255,6 +269,20 @@ ok([x['result'] for x in sigs[:2]] == ['permerror', 'permerror'],
 asked = [q[0].lower() for q in dns.queries[before:]]
 ok(not any(a.startswith(('s1024.', 's2048.')) for a in asked),
    'no key lookup for ignored signatures')
+# MaximumSignatures prefers signatures aligned with From: three from
+# example.org on top of example.com's own, one verified.
+m = signed(k2048, 's2048')
+for i in range(3):
+    m = dkimtest.sign(m, k1024, 's2', 'example.org')
+sigs, ignored, _ = verify(m, '-m', '1')
+ok(len(sigs) == 4 and ignored == 3 and sigs[0]['d'] == 'example.org',
+   'max 1, no From given: the first signature (example.org) is verified')
+sigs, ignored, _ = verify(m, '-m', '1', '-F', 'news.' + D)
+ok(len(sigs) == 4 and ignored == 3 and sigs[0]['d'] == D and
+   sigs[0]['result'] == 'pass',
+   'max 1, From news.%s: the aligned signature is verified first, pass' % D)
+ok([x['reason'] for x in sigs[1:]] == ['too many signatures'] * 3,
+   '... the three example.org ones are "too many signatures"')
 m = msg
 for i in range(40):
     m = dkimtest.sign(m, k1024, 's1024', D)

@@ -10,6 +10,7 @@ SYNOPSIS
     r = milterclient.send_message(d.socket_spec, ...)
     d.reload(); d.stop(); d.stderr_text()
     harness.require_daemon()                   # tap.skip_all when not built
+    harness.asan_build()                       # built with --enable-asan?
 
 DESCRIPTION
     outdir(name) empties and creates ROOT/t/out/NAME (gitignored) and
@@ -231,6 +232,16 @@ def make_vars():
             if m and m.group(1) not in out:
                 out[m.group(1)] = m.group(2).strip()
     return out
+
+
+def asan_build():
+    """True when ./configure --enable-asan built the tree (RSS checks
+    are meaningless there: shadow memory, quarantine)."""
+    try:
+        with open(os.path.join(ROOT, "Makefile")) as f:
+            return re.search(r"^ASAN = yes", f.read(), re.M) is not None
+    except OSError:
+        return False
 
 
 def require_daemon():

@@ -3,7 +3,7 @@
  *
  * SYNOPSIS
  *	dkimverify -n 127.0.0.1@PORT [-m MAXSIGS] [-t TIMEOUT_MS]
- *	    [-c CHUNK] [-v] FILE
+ *	    [-c CHUNK] [-L] [-F FROMDOMAIN] [-v] FILE
  *
  * DESCRIPTION
  *	Reads a message (LF or CRLF line ends; "-" for stdin), hands it to
@@ -19,7 +19,10 @@
  *	    RESULT d=DOMAIN s=SELECTOR a=ALG bits=N l=0|1 i=IDENTITY
  *	        b=BHASH8 reason=REASON
  *
- *	and a last line "count=N ignored=M".  Keys are looked up through
+ *	and a last line "count=N ignored=M".  -L: content after a
+ *	signature's l= makes it policy (dkim_verify_strict_length; the
+ *	daemon's default).  -F: past MAXSIGS, verify signatures aligned
+ *	with FROMDOMAIN first (dkim_verify_prefer).  Keys are looked up through
  *	the shared resolver (milter/dns.c) at the given nameserver.
  *
  * DIAGNOSTICS
@@ -176,7 +179,8 @@ int main(int argc, char **argv)
 	dns_cfg_t cfg = { .nameservers = NULL, .timeout_ms = 2000 };
 	unsigned max_sigs = 10;
 	size_t chunk = 4096, body;
-	int c, verbose = 0, rc = 2;
+	int c, verbose = 0, strict = 0, rc = 2;
+	const char *from = NULL;
 	char err[256] = "";
 	dns_resolver_t *r = NULL;
 	dkim_engine_t *e = NULL;
@@ -184,7 +188,7 @@ int main(int argc, char **argv)
 	dkim_results_t *res;
 	strbuf_t msg;
 
-	while ((c = getopt(argc, argv, "n:m:t:c:v")) != -1) {
+	while ((c = getopt(argc, argv, "n:m:t:c:vLF:")) != -1) {
 		switch (c) {
 		case 'n': cfg.nameservers = optarg; break;
 		case 'm': max_sigs = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -192,6 +196,8 @@ int main(int argc, char **argv)
 			break;
 		case 'c': chunk = strtoul(optarg, NULL, 10); break;
 		case 'v': verbose = 1; break;
+		case 'L': strict = 1; break;
+		case 'F': from = optarg; break;
 		default: return usage();
 		}
 	}
@@ -210,6 +216,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	v = dkim_verify_new(e, "dkimverify");
+	dkim_verify_strict_length(v, strict != 0);
+	dkim_verify_prefer(v, from);
 	body = feed_headers(v, strbuf_str(&msg), msg.len);
 	feed_body(v, strbuf_str(&msg) + body, msg.len - body, chunk);
 	dkim_verify_eom(v, res);

@@ -158,7 +158,7 @@ static dnsops_status_t query(dns_resolver_t *r, int type, const char *name)
 
 int main(int argc, char **argv)
 {
-	dns_cfg_t cfg = {NULL, 5000, false, NULL};
+	dns_cfg_t cfg = {NULL, 5000, false, NULL, 0, 0};
 	dns_resolver_t *r;
 	char err[256];
 	int c, type;

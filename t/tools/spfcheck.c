@@ -67,7 +67,7 @@ static int batch(spf_checker_t *c)
 
 int main(int argc, char **argv)
 {
-	dns_cfg_t cfg = { NULL, 5000, false, NULL };
+	dns_cfg_t cfg = { NULL, 5000, false, NULL, 0, 0 };
 	dns_resolver_t *r;
 	spf_checker_t *c;
 	spf_outcome_t o;

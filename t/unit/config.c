@@ -75,6 +75,8 @@ static void test_defaults(void)
 	is_int(cfg->history_buffer, 10000, "HistoryBufferRows");
 	is_str(cfg->nameservers, "", "Nameservers");
 	is_int(cfg->dns_timeout, 5, "DNSTimeout");
+	is_int(cfg->dns_per_domain, 32, "DNSLookupsPerDomain");
+	is_int(cfg->policy_cache_time, 86400, "PolicyCacheTime");
 	is_int(cfg->dnssec, false, "DNSSEC");
 	is_str(cfg->trust_anchor, "/usr/share/dns/root.key", "TrustAnchorFile");
 	is_int(cfg->enforcement, true, "Enforcement");
@@ -84,6 +86,10 @@ static void test_defaults(void)
 	is_str(cfg->user, "", "UserID");
 	is_str(cfg->pid_file, "", "PidFile");
 	is_int(cfg->max_signatures, 10, "MaximumSignatures");
+	is_int(cfg->max_header_fields, 1000, "MaxHeaderFields");
+	is_int(cfg->dkim_trust_length, 0, "DKIMTrustLengthTag");
+	is_int(cfg->milter_timeout, 600, "MilterTimeout");
+	is_int(cfg->max_header_bytes, 262144, "MaxHeaderBytes");
 	is_int(cfg->temperror_action, TEMPERROR_ACCEPT, "TempErrorAction");
 	is_str(cfg->reject_text, "DMARC policy of %d rejects this message",
 	    "RejectText");
@@ -191,6 +197,15 @@ static const struct key_case key_cases[] = {
 	{ "DNSTimeout", " 5", "5", NULL },
 	{ "DNSTimeout", "5s", NULL, "expected a number 1..60" },
 	{ "DNSTimeout", "0x5", NULL, "expected a number 1..60" },
+	{ "DNSLookupsPerDomain", "0", "0", NULL },
+	{ "DNSLookupsPerDomain", "100000", "100000", NULL },
+	{ "DNSLookupsPerDomain", "100001", NULL,
+	    "expected a number 0..100000" },
+	{ "DNSLookupsPerDomain", "-1", NULL, "expected a number 0..100000" },
+	{ "PolicyCacheTime", "0", "0", NULL },
+	{ "PolicyCacheTime", "2592000", "2592000", NULL },
+	{ "PolicyCacheTime", "2592001", NULL, "expected a number 0..2592000" },
+	{ "PolicyCacheTime", "1d", NULL, "expected a number 0..2592000" },
 	{ "DNSSEC", "yes", "yes", NULL },
 	{ "DNSSEC", "TRUE", "yes", NULL },
 	{ "DNSSEC", "on", "yes", NULL },
@@ -228,6 +243,22 @@ static const struct key_case key_cases[] = {
 	{ "MaximumSignatures", "32", "32", NULL },
 	{ "MaximumSignatures", "33", NULL, "expected a number 1..32" },
 	{ "MaximumSignatures", "0", NULL, "expected a number 1..32" },
+	{ "DKIMTrustLengthTag", "yes", "yes", NULL },
+	{ "DKIMTrustLengthTag", "off", "no", NULL },
+	{ "DKIMTrustLengthTag", "maybe", NULL, "expected yes or no" },
+	{ "MilterTimeout", "5", "5", NULL },
+	{ "MilterTimeout", "86400", "86400", NULL },
+	{ "MilterTimeout", "4", NULL, "expected a number 5..86400" },
+	{ "MilterTimeout", "86401", NULL, "expected a number 5..86400" },
+	{ "MaxHeaderFields", "16", "16", NULL },
+	{ "MaxHeaderFields", "4096", "4096", NULL },
+	{ "MaxHeaderFields", "15", NULL, "expected a number 16..4096" },
+	{ "MaxHeaderFields", "4097", NULL, "expected a number 16..4096" },
+	{ "MaxHeaderBytes", "4096", "4096", NULL },
+	{ "MaxHeaderBytes", "1048576", "1048576", NULL },
+	{ "MaxHeaderBytes", "4095", NULL, "expected a number 4096..1048576" },
+	{ "MaxHeaderBytes", "1048577", NULL,
+	    "expected a number 4096..1048576" },
 	{ "TempErrorAction", "tempfail", "tempfail", NULL },
 	{ "TempErrorAction", "ACCEPT", "accept", NULL },
 	{ "TempErrorAction", "reject", NULL, "expected accept or tempfail" },

@@ -314,7 +314,7 @@ static void test_config(void)
 	static const char *bad[] = {"not-an-address", "127.0.0.1@0",
 	    "127.0.0.1@65536", "127.0.0.1@", "127.0.0.1@53x", "1.2.3.4,,junk",
 	    "::1@-5"};
-	dns_cfg_t cfg = {NULL, 500, false, NULL};
+	dns_cfg_t cfg = {NULL, 500, false, NULL, 0, 0};
 	dns_resolver_t *r;
 	char err[256], anchor[128];
 	FILE *fp;
@@ -354,7 +354,7 @@ static void test_config(void)
 static void test_dnssec(void)
 {
 	char anchor[128], err[256];
-	dns_cfg_t cfg = {nameserver, 2000, true, anchor};
+	dns_cfg_t cfg = {nameserver, 2000, true, anchor, 0, 0};
 	dns_resolver_t *r;
 	dns_result_t res;
 	dns_stats_t st;
@@ -475,7 +475,7 @@ static void *race_worker(void *arg)
 
 static void test_race(void)
 {
-	dns_cfg_t cfg = {nameserver, 100, false, NULL};
+	dns_cfg_t cfg = {nameserver, 100, false, NULL, 0, 0};
 	pthread_t th[CONC_THREADS];
 	dns_stats_t st;
 	char err[256];
@@ -500,7 +500,7 @@ static void test_race(void)
 
 int main(int argc, char **argv)
 {
-	dns_cfg_t cfg = {NULL, 500, false, NULL};
+	dns_cfg_t cfg = {NULL, 500, false, NULL, 0, 0};
 	dns_resolver_t *r;
 	char err[256];
 

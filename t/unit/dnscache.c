@@ -2,7 +2,8 @@
  * Unit tests for milter/dnscache: what is stored (OK, NODATA, NXDOMAIN
  * with a TTL) and what is not (temporary failures, TTL 0, truncated or
  * oversized answers, unusable names), case-insensitive names, expiry,
- * the TTL cap, independent copies, slot replacement and threads.
+ * the TTL cap, independent copies, slot replacement and threads; the
+ * fallback table (time kept instead of TTL).
  */
 #include "../../milter/dnscache.h"
 #include "../../policy/strbuf.h"
@@ -141,6 +142,43 @@ static void test_expiry(dnscache_t *c)
 	dns_result_free(&in);
 }
 
+/* The fallback table keeps answers for its own time, TTL 0 included,
+ * beyond the cap, and still refuses temporary failures. */
+static void test_fallback(void)
+{
+	dnscache_t *f = dnscache_new_fallback(2);
+	dns_result_t in, out;
+
+	make(&in, "_dmarc.f.example", DNSOPS_OK, 0, 1);
+	dnscache_put(f, "_dmarc.f.example", DNS_T_TXT, &in);
+	ok(dnscache_get(f, "_dmarc.f.example", DNS_T_TXT, &out) &&
+	    out.count == 1, "fallback: TTL 0 answer kept");
+	dns_result_free(&out);
+	usleep(1100 * 1000);
+	ok(dnscache_get(f, "_dmarc.f.example", DNS_T_TXT, &out),
+	    "fallback: still there after its TTL (kept 2 s)");
+	dns_result_free(&out);
+	usleep(1100 * 1000);
+	ok(!dnscache_get(f, "_dmarc.f.example", DNS_T_TXT, &out),
+	    "fallback: gone after the time kept");
+	dns_result_free(&in);
+	make(&in, "_dmarc.t.example", DNSOPS_TEMPFAIL, 60, 0);
+	dnscache_put(f, "_dmarc.t.example", DNS_T_TXT, &in);
+	ok(!dnscache_get(f, "_dmarc.t.example", DNS_T_TXT, &out),
+	    "fallback: temporary failure not kept");
+	dns_result_free(&in);
+	dnscache_free(f);
+	f = dnscache_new_fallback(86400 * 7);
+	make(&in, "_dmarc.w.example", DNSOPS_OK, 5, 1);
+	dnscache_put(f, "_dmarc.w.example", DNS_T_TXT, &in);
+	ok(dnscache_get(f, "_dmarc.w.example", DNS_T_TXT, &out) &&
+	    out.ttl > DNSCACHE_TTL_MAX, "fallback: a week, not capped (%u)",
+	    out.ttl);
+	dns_result_free(&out);
+	dns_result_free(&in);
+	dnscache_free(f);
+}
+
 /* Many more names than slots: every hit is the right answer. */
 static void test_replacement(dnscache_t *c)
 {
@@ -219,6 +257,7 @@ int main(void)
 	test_refused(c);
 	test_expiry(c);
 	test_replacement(c);
+	test_fallback();
 	dnscache_free(c);
 	dnscache_free(NULL);
 	test_threads();
