@@ -132,6 +132,7 @@ static void add_row(analysis_t *a, const arow_t *r, long long first_day)
 	s->own_sig_failed += r->own_sig_failed ? n : 0;
 	s->foreign_pass += r->foreign_pass ? n : 0;
 	s->spf_own_failed += r->spf_own_failed ? n : 0;
+	s->relaxed_pass += r->relaxed_pass ? n : 0;
 	s->forwarded += r->reasons & REASON_FORWARDED ? n : 0;
 	s->listed += r->reasons & REASON_LIST ? n : 0;
 	s->quarantined += strcmp(r->disposition, "quarantine") == 0 ? n : 0;
@@ -159,6 +160,20 @@ static void pct_text(char *buf, size_t size, unsigned long long part,
 {
 	str_format(buf, size, "%.1f%%", whole ? 100.0 * (double)part /
 	    (double)whole : 0.0);
+}
+
+static void misaligned(source_t *s)
+{
+	s->cls = CLASS_MISALIGNED;
+	if (s->relaxed_pass * 2 >= s->foreign_pass)
+		str_format(s->why, sizeof(s->why), "authenticates as %s, in the "
+		    "organization of %s, but the published strict alignment "
+		    "(adkim=s / aspf=s) requires the exact domain",
+		    s->foreign_domain, s->header_from);
+	else
+		str_format(s->why, sizeof(s->why), "authenticates as %s, not "
+		    "aligned with %s (e.g. an ESP using its own domain)",
+		    s->foreign_domain, s->header_from);
 }
 
 /* The rules of analysis.h, in order. */
@@ -194,12 +209,15 @@ static void classify(source_t *s, const char *domain)
 		    "reported as forwarded by the receiver" : "our DKIM "
 		    "signature broken in transit and SPF fails: forwarded and "
 		    "modified");
-	} else if (s->foreign_pass >= half) {
-		s->cls = CLASS_MISALIGNED;
-		str_format(s->why, sizeof(s->why), "authenticates as %s, not "
-		    "aligned with %s (e.g. an ESP using its own domain)",
-		    s->foreign_domain, s->header_from);
+	} else if (s->foreign_pass >= half || (s->dmarc_pass == 0 &&
+	    s->foreign_pass > 0)) {
+		misaligned(s);
+	} else if (s->dmarc_pass > 0) {
+		s->cls = CLASS_AUTHORIZED;
+		str_format(s->why, sizeof(s->why), "DMARC passes for only part "
+		    "of its mail (aligned SPF %s, aligned DKIM %s)", p1, p2);
 	} else {
+		/* said only when nothing passed, for any domain */
 		s->cls = CLASS_SPOOF;
 		str_copy(s->why, sizeof(s->why), "no SPF or DKIM pass for any "
 		    "domain: unknown sender or spoofing");

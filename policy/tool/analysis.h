@@ -15,12 +15,16 @@
  *	A dataset holds the records about DOMAIN and its subdomains
  *	(header_from equal to it or below it) whose report interval ends
  *	after `from` and begins before `to`.  For each record it derives,
- *	with relaxed alignment by the Public Suffix List (libpsl, offline):
- *	dmarc pass (policy_evaluated dkim or spf pass), whether a DKIM
+ *	with the alignment mode the domain published (adkim/aspf as the
+ *	report or the history row gives it; relaxed when absent), relaxed
+ *	alignment comparing organizational domains by the Public Suffix List
+ *	(libpsl, offline): dmarc pass (policy_evaluated dkim or spf pass),
+ *	whether a DKIM
  *	signature of the author's organizational domain was present and
  *	failed ("own signature broken"), whether SPF or DKIM passed for a
  *	domain not aligned with the author domain ("foreign pass", keeping
- *	that domain), whether SPF was checked for an aligned domain and did
+ *	that domain; "relaxed pass" when that domain is in the author's
+ *	organization but strict alignment was published), whether SPF was checked for an aligned domain and did
  *	not pass, and the override reasons the receiver gave.  Records
  *	beyond DATASET_MAX_ROWS are refused (err says so).
  *
@@ -40,8 +44,13 @@
  *	    trusted_forwarder, or have our own signature broken;
  *	    authorized but misaligned when at least half authenticate
  *	    (SPF or DKIM pass) as another domain: typically an ESP signing
- *	    with its own domain and using its own bounce domain;
- *	    unknown/spoof otherwise (nothing authenticates).
+ *	    with its own domain and using its own bounce domain, or the
+ *	    owner's own mail authenticated as a subdomain (or parent) while
+ *	    adkim=s / aspf=s require the exact domain;
+ *	    otherwise authorized when some of its mail passes DMARC, and
+ *	    authorized but misaligned when some authenticates as any domain;
+ *	    unknown/spoof only when nothing passed at all (no DMARC pass, no
+ *	    SPF or DKIM pass for any domain).
  *
  *	Days are UTC days of the middle of each report interval; day[] is
  *	dense from the first to the last day with data (at most
@@ -94,6 +103,10 @@ typedef struct arow {
 	char disposition[RUA_WORD_MAX]; /* what the receiver applied */
 	bool dkim_aligned, spf_aligned; /* policy_evaluated pass */
 	bool own_sig_failed, foreign_pass, spf_own_failed;
+	bool adkim_strict, aspf_strict; /* published adkim=s / aspf=s */
+	bool relaxed_pass;              /* passed for the author's organization
+	                                 * but not for the exact domain that
+	                                 * strict alignment requires */
 	char foreign_domain[RUA_DOMAIN_MAX];
 	char spf_domain[RUA_DOMAIN_MAX];
 	char spf_result[RUA_WORD_MAX];
@@ -121,6 +134,7 @@ typedef struct source {
 	char group[RUA_DOMAIN_MAX];     /* provider: PTR registrable domain */
 	unsigned long long total, dmarc_pass, spf_aligned, dkim_aligned;
 	unsigned long long own_sig_failed, foreign_pass, spf_own_failed;
+	unsigned long long relaxed_pass;
 	unsigned long long forwarded, listed, quarantined, rejected;
 	unsigned long long subdomain;   /* header_from below the domain */
 	src_class_t cls;

@@ -495,6 +495,42 @@ def history_messages():
                     'dkim_aligned': 0, 'result': 'none'})
     return out
 
+def simple_report(org, report_id, domain, begin, records, policy=None,
+                  ns=None, end=None):
+    """One report as bytes, for small targeted tests.  records: dicts with
+    ip, count, and optional disposition ('none'), pdkim/pspf ('fail'),
+    header_from (domain), dkim/spf: lists of (domain, result).  policy:
+    extra policy_published elements as {name: value} (p defaults to
+    none)."""
+    pol = {'p': 'none'}
+    pol.update(policy or {})
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<feedback%s>' % (' xmlns="%s"' % ns if ns else ''),
+           '<report_metadata><org_name>%s</org_name><email>%s</email>'
+           '<report_id>%s</report_id><date_range><begin>%d</begin>'
+           '<end>%d</end></date_range></report_metadata>'
+           % (escape(org), 'noreply@' + escape(org), escape(report_id),
+              begin, end if end is not None else begin + 86399),
+           '<policy_published><domain>%s</domain>%s</policy_published>'
+           % (domain, ''.join('<%s>%s</%s>' % (k, v, k)
+                              for k, v in pol.items()))]
+    for r in records:
+        out.append(
+            '<record><row><source_ip>%s</source_ip><count>%d</count>'
+            '<policy_evaluated><disposition>%s</disposition><dkim>%s</dkim>'
+            '<spf>%s</spf></policy_evaluated></row><identifiers>'
+            '<header_from>%s</header_from></identifiers><auth_results>%s%s'
+            '</auth_results></record>'
+            % (r['ip'], r['count'], r.get('disposition', 'none'),
+               r.get('pdkim', 'fail'), r.get('pspf', 'fail'),
+               r.get('header_from', domain),
+               ''.join('<dkim><domain>%s</domain><result>%s</result></dkim>'
+                       % a for a in r.get('dkim', [])),
+               ''.join('<spf><domain>%s</domain><result>%s</result></spf>'
+                       % a for a in r.get('spf', []))))
+    out.append('</feedback>')
+    return ('\n'.join(out) + '\n').encode()
+
 
 def main():
     if len(sys.argv) != 2:
