@@ -66,8 +66,10 @@ static void store_xml(job_t *j, const char *data, size_t len)
 		j->st->records += m.nrecords;
 		j->st->messages += m.messages;
 		say(j, "stored %s report %s for %s (%s, %zu records, %llu "
-		    "messages)", m.org_name, m.report_id, m.domain,
-		    rua_format_name(m.format), m.nrecords, m.messages);
+		    "messages)%s%s%s", m.org_name, m.report_id, m.domain,
+		    rua_format_name(m.format), m.nrecords, m.messages,
+		    m.nwarnings ? "; warning: " : "", m.warning,
+		    m.nwarnings > 1 ? " (and more)" : "");
 		break;
 	case 0:
 		j->st->duplicates++;

@@ -58,6 +58,18 @@ static int inflate_into(const unsigned char *src, size_t len, int wbits,
 	return 0;
 }
 
+/* Line ends, blanks and NULs some mailers append to a gzip attachment. */
+static int only_padding(const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != '\r' && p[i] != '\n' && p[i] != ' ' && p[i] != '\t' &&
+		    p[i] != '\0')
+			return 0;
+	return 1;
+}
+
 int unpack_gunzip(const char *data, size_t len, strbuf_t *out, char *err,
     size_t errlen)
 {
@@ -70,6 +82,8 @@ int unpack_gunzip(const char *data, size_t len, strbuf_t *out, char *err,
 		return -1;
 	}
 	while (pos < len) {
+		if (only_padding(p + pos, len - pos))
+			break;      /* CRLF or NULs after the last member */
 		if (len - pos < 2 || p[pos] != 0x1f || p[pos + 1] != 0x8b) {
 			str_copy(err, errlen, "trailing garbage after gzip data");
 			return -1;

@@ -16,7 +16,8 @@
  *
  *	unpack_gunzip() inflates one or more concatenated gzip members
  *	(zlib, RFC 1952).  Truncated or corrupt data, trailing garbage and
- *	output past the cap are errors.
+ *	output past the cap are errors; line ends, blanks and NULs after the
+ *	last member (a trailing CRLF added by some mailers) are ignored.
  *
  *	unpack_zip() reads a zip archive (PKWARE APPNOTE) without any zip
  *	library: the end-of-central-directory record, then every central

@@ -131,6 +131,12 @@ static void test_gzip(void)
 	ok(unpack_gunzip((char *)two, n + 4, &out, err, sizeof(err)) < 0 &&
 	    strstr(err, "trailing garbage"), "trailing garbage refused");
 	strbuf_free(&out);
+	memcpy(two + n, "\r\n\0 \n", 5);
+	strbuf_init(&out, 1024);
+	ok(unpack_gunzip((char *)two, n + 5, &out, err, sizeof(err)) == 0 &&
+	    strcmp(strbuf_str(&out), text) == 0, "trailing CRLF, blank and NUL "
+	    "after the last member ignored");
+	strbuf_free(&out);
 	zeros = calloc(1, 1 << 20);
 	big = malloc(1 << 16);
 	bn = deflate_buf(zeros, 1 << 20, 16 + MAX_WBITS, big, 1 << 16);
