@@ -22,6 +22,7 @@ typedef struct job {
 	const char *label;    /* where the current bytes came from */
 	int nesting;
 	int dbfail;
+	unpack_budget_t budget;   /* of the current input file */
 } job_t;
 
 static void say(const job_t *j, const char *fmt, ...)
@@ -161,10 +162,53 @@ static void mbox(job_t *j, const char *data, size_t len)
 	}
 }
 
+/* A gzip stream, within the file's decompression budget. */
+static void gunzip(job_t *j, const char *data, size_t len)
+{
+	size_t cap = j->o->max_xml < j->budget.bytes ? j->o->max_xml :
+	    j->budget.bytes;
+	char err[UNPACK_ERR_MAX];
+	strbuf_t out;
+
+	if (j->budget.members == 0) {
+		rejected(j, "too many archive members in one file (decompression "
+		    "budget; refused: possible zip bomb)");
+		return;
+	}
+	j->budget.members--;
+	if (cap == 0) {
+		rejected(j, "the decompression budget of this file is spent "
+		    "(refused: possible zip bomb)");
+		return;
+	}
+	strbuf_init(&out, cap);
+	if (unpack_gunzip(data, len, &out, err, sizeof(err)) < 0) {
+		if (out.truncated && cap < j->o->max_xml)
+			str_format(err, sizeof(err), "decompressed size exceeds "
+			    "what is left of the decompression budget of this "
+			    "file (%zu bytes; refused: possible zip bomb)", cap);
+		rejected(j, err);
+	} else {
+		blob(j, strbuf_str(&out), out.len);
+	}
+	/* what was inflated counts, refused or not; a stream stopped at the
+	 * budget spends it */
+	j->budget.bytes -= out.truncated && cap < j->o->max_xml ? cap :
+	    out.len;
+	strbuf_free(&out);
+}
+
+static void budget_for(job_t *j, size_t len)
+{
+	j->budget.bytes = INGEST_BUDGET_XMLS * j->o->max_xml +
+	    INGEST_BUDGET_RATIO * len;
+	j->budget.members = INGEST_BUDGET_MEMBERS + len /
+	    INGEST_BUDGET_BYTES_PER_MEMBER;
+}
+
 static int blob(job_t *j, const char *data, size_t len)
 {
 	char err[UNPACK_ERR_MAX];
-	strbuf_t out;
 
 	if (j->nesting > INGEST_MAX_NESTING) {
 		rejected(j, "containers nested too deeply");
@@ -175,16 +219,11 @@ static int blob(job_t *j, const char *data, size_t len)
 		store_xml(j, data, len);
 		break;
 	case UNPACK_GZIP:
-		strbuf_init(&out, j->o->max_xml);
-		if (unpack_gunzip(data, len, &out, err, sizeof(err)) < 0)
-			rejected(j, err);
-		else
-			blob(j, strbuf_str(&out), out.len);
-		strbuf_free(&out);
+		gunzip(j, data, len);
 		break;
 	case UNPACK_ZIP:
-		if (unpack_zip(data, len, j->o->max_xml, zip_member_cb, j, err,
-		    sizeof(err)) < 0)
+		if (unpack_zip(data, len, j->o->max_xml, &j->budget,
+		    zip_member_cb, j, err, sizeof(err)) < 0)
 			rejected(j, err);
 		break;
 	case UNPACK_MBOX:
@@ -203,8 +242,9 @@ static int blob(job_t *j, const char *data, size_t len)
 int ingest_blob(rua_store_t *s, const char *data, size_t len,
     const char *label, const ingest_opts_t *o, ingest_stats_t *st)
 {
-	job_t j = { s, o, st, label, 0, 0 };
+	job_t j = { s, o, st, label, 0, 0, { 0, 0 } };
 
+	budget_for(&j, len);
 	return blob(&j, data, len);
 }
 
@@ -233,6 +273,7 @@ static int read_file(job_t *j, const char *path)
 		    j->o->max_input);
 		rejected(j, why);
 	} else {
+		budget_for(j, buf.len);
 		rc = blob(j, strbuf_str(&buf), buf.len);
 	}
 	close(fd);
@@ -283,7 +324,7 @@ static int walk(job_t *j, const char *path, int depth)
 int ingest_path(rua_store_t *s, const char *path, const ingest_opts_t *o,
     ingest_stats_t *st)
 {
-	job_t j = { s, o, st, path, 0, 0 };
+	job_t j = { s, o, st, path, 0, 0, { 0, 0 } };
 
 	return walk(&j, path, 0);
 }

@@ -18,8 +18,13 @@
  *	are opened recursively (an email's zip attachment, a gzip inside a
  *	zip, ...) at most INGEST_MAX_NESTING deep; every decompressed or
  *	decoded report is capped at o->max_xml bytes, checked while
- *	inflating.  Each report is parsed (rua_xml.h) and stored
- *	(rua_store.h).
+ *	inflating.  One decompression budget covers all nesting levels of
+ *	one input file (unpack.h): INGEST_BUDGET_XMLS * max_xml plus
+ *	INGEST_BUDGET_RATIO times the file's size in decompressed bytes, and
+ *	INGEST_BUDGET_MEMBERS plus one per INGEST_BUDGET_BYTES_PER_MEMBER
+ *	bytes of the file in zip members and gzip streams; what exceeds it
+ *	is refused (so a small hostile file does a bounded amount of work).
+ *	Each report is parsed (rua_xml.h) and stored (rua_store.h).
  *
  *	One line per report or failure goes to o->out, naming the file and
  *	the member or message inside it:
@@ -43,6 +48,10 @@
 #define INGEST_MAX_DEPTH 8
 #define INGEST_MAX_NESTING 4
 #define INGEST_LABEL_MAX 1024
+#define INGEST_BUDGET_XMLS 1
+#define INGEST_BUDGET_RATIO 32
+#define INGEST_BUDGET_MEMBERS 64
+#define INGEST_BUDGET_BYTES_PER_MEMBER 256
 
 typedef struct ingest_opts {
 	size_t max_input;   /* bytes read from one file */
