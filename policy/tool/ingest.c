@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -281,6 +282,27 @@ static int read_file(job_t *j, const char *path)
 	return rc;
 }
 
+/* Files a mail server keeps in a Maildir next to the mail: Dovecot's
+ * index, cache, log and uid lists, the folder marker, Courier's. */
+static bool maildir_control(const char *name)
+{
+	static const char *const exact[] = { "dovecot-uidlist",
+		"dovecot-keywords", "dovecot-uidvalidity", "maildirfolder",
+		"subscriptions", "courierimapuiddb", "courierimapkeywords",
+		"courierimapacl", NULL };
+	static const char *const prefix[] = { "dovecot.", "dovecot-uidvalidity.",
+		"dovecot-uidlist.", NULL };
+	size_t i;
+
+	for (i = 0; exact[i]; i++)
+		if (strcmp(name, exact[i]) == 0)
+			return true;
+	for (i = 0; prefix[i]; i++)
+		if (strncmp(name, prefix[i], strlen(prefix[i])) == 0)
+			return true;
+	return false;
+}
+
 static int walk(job_t *j, const char *path, int depth)
 {
 	struct dirent **names;
@@ -313,6 +335,7 @@ static int walk(job_t *j, const char *path, int depth)
 		const char *e = names[i]->d_name;
 
 		if (rc == 0 && e[0] != '.' && strcmp(e, "tmp") != 0 &&
+		    !maildir_control(e) &&
 		    str_format(child, sizeof(child), "%s/%s", path, e) >= 0)
 			rc = walk(j, child, depth + 1);
 		free(names[i]);

@@ -10,9 +10,11 @@
  *
  * DESCRIPTION
  *	ingest_path() takes a file or a directory.  Directories are walked
- *	(at most INGEST_MAX_DEPTH levels; names starting with '.' and
- *	Maildir tmp/ folders are skipped), so a Maildir (cur/, new/) works
- *	as it is.  Each regular file is read (at most o->max_input bytes)
+ *	(at most INGEST_MAX_DEPTH levels; names starting with '.', Maildir
+ *	tmp/ folders and the control files mail servers keep in a Maildir --
+ *	dovecot-uidlist, dovecot-keywords, dovecot.index*, dovecot.list.*,
+ *	dovecot-uidvalidity*, maildirfolder, subscriptions, courierimap* --
+ *	are skipped), so a Maildir (cur/, new/) works as it is.  Each regular file is read (at most o->max_input bytes)
  *	and its content sniffed, whatever its name: gzip, zip, XML, an mbox
  *	(split at "From " lines), or one email (RFC 5322, MIME).  Containers
  *	are opened recursively (an email's zip attachment, a gzip inside a

@@ -156,7 +156,10 @@ tap.like(o, r'error: badspf\.example: SPF syntax:', 'strict SPF syntax error')
 tap.is_(rc, 1, 'SPF syntax error: exit 1')
 
 rc, o = check('slow.example')
-tap.is_(rc, 1, 'DNS timeout: exit 1')
+tap.is_(rc, 2, 'DNS timeout: exit 2 (could not check), not 1 (invalid)')
+tap.like(o, r'Result: UNKNOWN: DNS failures, the setup could not be checked',
+         'DNS timeout: the setup is not called invalid')
+tap.unlike(o, r'ERROR', 'DNS timeout: no ERROR line')
 tap.like(o, r'_dmarc\.slow\.example: DNS failure \(timeout\)',
          'timeout reported as a DNS failure')
 
