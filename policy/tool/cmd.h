@@ -36,7 +36,7 @@ enum {
 	CMD_OPT_DNS = 1 << 4,        /* --nameservers, --timeout, --no-dns */
 	CMD_OPT_OUT = 1 << 5,        /* -o FILE */
 	CMD_OPT_ADVICE = 1 << 6,     /* thresholds, --record, --config */
-	CMD_OPT_LIMITS = 1 << 7,     /* --max-size, --max-xml */
+	CMD_OPT_LIMITS = 1 << 7,     /* --max-size, --max-xml, --rescan */
 	CMD_OPT_QUIET = 1 << 8,      /* -q */
 };
 
@@ -44,7 +44,7 @@ typedef struct cmd_opts {
 	const char *db, *history, *out, *nameservers, *record;
 	unsigned days;
 	long long now;
-	bool json, no_dns, quiet;
+	bool json, no_dns, quiet, rescan;
 	unsigned timeout_ms;
 	unsigned long long max_size, max_xml;
 	advise_cfg_t thresholds;

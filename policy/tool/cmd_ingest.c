@@ -32,15 +32,16 @@ int cmd_ingest(int argc, char **argv)
 	}
 	io.max_input = o.max_size;
 	io.max_xml = o.max_xml;
+	io.rescan = o.rescan;
 	io.out = stdout;
 	for (i = o.first_arg; i < argc && rc == 0; i++)
 		rc = ingest_path(s, argv[i], &io, &st);
 	rua_store_close(s);
 	if (!o.quiet)
 		printf("ingest: %u files, %u reports stored (%llu records, %llu "
-		    "messages), %u duplicates, %u rejected\n", st.files,
-		    st.stored, st.records, st.messages, st.duplicates,
-		    st.rejected);
+		    "messages), %u duplicates, %u rejected, %u files unchanged "
+		    "since ingested (skipped)\n", st.files, st.stored, st.records,
+		    st.messages, st.duplicates, st.rejected, st.unchanged);
 	if (rc < 0)
 		return CMD_USAGE;
 	return st.rejected ? CMD_FINDING : CMD_OK;

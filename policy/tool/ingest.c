@@ -249,19 +249,36 @@ int ingest_blob(rua_store_t *s, const char *data, size_t len,
 	return blob(&j, data, len);
 }
 
+static long long mtime_ns(const struct stat *sb)
+{
+	return (long long)sb->st_mtim.tv_sec * 1000000000LL +
+	    sb->st_mtim.tv_nsec;
+}
+
 static int read_file(job_t *j, const char *path)
 {
 	strbuf_t buf;
 	char chunk[65536], why[160];
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK), rc = 0;
+	unsigned rejected_before = j->st->rejected;
+	struct stat sb;
+	bool known;
 
-	j->st->files++;
 	if (fd < 0) {
+		j->st->files++;
 		str_format(why, sizeof(why), "cannot open: %s", strerror(errno));
 		rejected(j, why);
 		return 0;
 	}
+	known = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+	if (known && !j->o->rescan && rua_store_file_seen(j->store, path,
+	    (long long)sb.st_size, mtime_ns(&sb))) {
+		j->st->unchanged++;
+		close(fd);
+		return 0;
+	}
+	j->st->files++;
 	strbuf_init(&buf, j->o->max_input);
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
 		if (strbuf_append(&buf, chunk, (size_t)n) < 0)
@@ -277,6 +294,10 @@ static int read_file(job_t *j, const char *path)
 		budget_for(j, buf.len);
 		rc = blob(j, strbuf_str(&buf), buf.len);
 	}
+	if (rc == 0 && known && j->st->rejected == rejected_before &&
+	    rua_store_file_done(j->store, path, (long long)sb.st_size,
+	    mtime_ns(&sb)) < 0)
+		say(j, "warning: could not remember the file as ingested");
 	close(fd);
 	strbuf_free(&buf);
 	return rc;

@@ -36,6 +36,12 @@
  *	A bad file never stops the batch.  The untrusted parts of a line
  *	(org name, report id, member names) are printable.
  *
+ *	A regular file read whole without any rejection is remembered in
+ *	the database (path, size, modification time; rua_store.h); later
+ *	runs skip it silently while it is unchanged (counted in
+ *	st->unchanged), unless o->rescan.  Files with a rejection are read
+ *	again next time.
+ *
  * DIAGNOSTICS
  *	Counters in ingest_stats_t; ingest_path() returns 0, or -1 when the
  *	database failed (the caller should stop).
@@ -43,6 +49,7 @@
 #ifndef PTOOL_INGEST_H
 #define PTOOL_INGEST_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "rua_store.h"
@@ -59,12 +66,14 @@ typedef struct ingest_opts {
 	size_t max_input;   /* bytes read from one file */
 	size_t max_xml;     /* bytes of one (decompressed) report */
 	FILE *out;          /* per-file messages; NULL for none */
+	bool rescan;        /* read files already ingested, unchanged */
 } ingest_opts_t;
 
-#define INGEST_OPTS_DEFAULT { 64u << 20, 32u << 20, NULL }
+#define INGEST_OPTS_DEFAULT { 64u << 20, 32u << 20, NULL, false }
 
 typedef struct ingest_stats {
 	unsigned files, stored, duplicates, rejected;
+	unsigned unchanged;     /* files skipped: ingested before, unchanged */
 	unsigned long long records, messages;
 } ingest_stats_t;
 

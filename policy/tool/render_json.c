@@ -103,6 +103,7 @@ static void jadvice(FILE *f, const view_t *v)
 	    a->ready ? "true" : "false", a->final ? "true" : "false",
 	    a->days_with_data, a->reporters, a->days_at_stage);
 	jkey(f, "policy_origin"); jstr(f, v->cur.found ? v->cur.origin : "");
+	fputc(',', f); jkey(f, "policy_note"); jstr(f, v->policy_note);
 	fprintf(f, ",\"thresholds\":{\"min_days\":%u,\"min_reporters\":%u,"
 	    "\"min_pass\":%.2f,\"max_unexplained\":%.2f,\"max_indirect\":%.2f,"
 	    "\"ramp_pct\":%u,\"stage_days\":%u,\"min_source_volume\":%llu},",

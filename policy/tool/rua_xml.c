@@ -10,6 +10,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <openssl/evp.h>
 
 #include "../domain.h"
 #include "../strbuf.h"
@@ -571,15 +572,57 @@ static int check_root(rua_doc_t *d, xmlNode *root, char *err, size_t errlen)
 	return 0;
 }
 
+/* The report's content, whoever sent it under whatever name: the
+ * policy domain, the interval and every record, one line each. */
+static void digest_record(EVP_MD_CTX *md, const rua_record_t *r)
+{
+	char line[2048];
+	size_t i;
+	int n;
+
+	n = snprintf(line, sizeof(line), "%s|%llu|%s|%d|%d|%s|%s|%s", r->source_ip,
+	    r->count, r->disposition, r->dkim_pass, r->spf_pass, r->header_from,
+	    r->envelope_from, r->envelope_to);
+	EVP_DigestUpdate(md, line, n > 0 ? (size_t)n : 0);
+	for (i = 0; i < r->nauth; i++) {
+		n = snprintf(line, sizeof(line), "|%c:%s:%s:%s:%s", r->auth[i].kind,
+		    r->auth[i].domain, r->auth[i].selector, r->auth[i].scope,
+		    r->auth[i].result);
+		EVP_DigestUpdate(md, line, n > 0 ? (size_t)n : 0);
+	}
+	for (i = 0; i < r->nreason; i++)
+		EVP_DigestUpdate(md, r->reason[i].type, strlen(r->reason[i].type));
+	EVP_DigestUpdate(md, "\n", 1);
+}
+
+static void digest_end(EVP_MD_CTX *md, rua_meta_t *m)
+{
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned len = 0, i;
+
+	EVP_DigestFinal_ex(md, h, &len);
+	for (i = 0; i < len && 2 * i + 2 < sizeof(m->digest); i++)
+		snprintf(m->digest + 2 * i, 3, "%02x", h[i]);
+}
+
 static int check_records(rua_doc_t *d, xmlNode *root, rua_meta_t *m,
     char *err, size_t errlen)
 {
 	rua_record_t *r = malloc(sizeof(*r));
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	char head[RUA_NAME_MAX + RUA_DOMAIN_MAX + 64];
 	xmlNode *n;
 	int rc = 0;
 
-	if (r == NULL)
+	if (r == NULL || md == NULL || EVP_DigestInit_ex(md, EVP_sha256(),
+	    NULL) != 1)
 		abort();
+	/* the reporter by its address (by its name only without one) */
+	str_format(head, sizeof(head), "%s%s|%s|%lld|%lld\n", m->email[0] ?
+	    "" : "org:", m->email[0] ? m->email : m->org_name, m->domain,
+	    m->begin, m->end);
+	str_lower(head);
+	EVP_DigestUpdate(md, head, strlen(head));
 	for (n = root->children; n && rc == 0; n = n->next) {
 		if (!is_elem(d, n, "record"))
 			continue;
@@ -593,8 +636,11 @@ static int check_records(rua_doc_t *d, xmlNode *root, rua_meta_t *m,
 		    errlen)) == 0) {
 			m->nrecords++;
 			m->messages += r->count;
+			digest_record(md, r);
 		}
 	}
+	digest_end(md, m);
+	EVP_MD_CTX_free(md);
 	free(r);
 	if (rc == 0 && m->nrecords == 0) {
 		str_copy(err, errlen, "report holds no <record>");

@@ -47,6 +47,13 @@
  *	record RUA_MAX_AUTH auth results (more are dropped and counted in
  *	rec->auth_dropped) and RUA_MAX_REASONS override reasons.
  *
+ *	meta->digest is the SHA-256 (hex) of the report's content as read:
+ *	the reporter's email address (its org_name when it has none), the
+ *	policy domain, the interval and every record field -- not the
+ *	org_name, report id or policy_published, so a copy re-sent under
+ *	another name or id is recognised, while two receivers reporting the
+ *	same figures are not confused.
+ *
  *	Text is trimmed and made printable; domains are lower-cased
  *	without a trailing dot.  The document handle owns the parsed tree;
  *	meta and records are plain values.
@@ -92,6 +99,7 @@ typedef struct rua_meta {
 	int pct;                              /* -1 when absent */
 	size_t nrecords;
 	unsigned long long messages;          /* sum of counts */
+	char digest[65];                      /* SHA-256 of the content */
 	unsigned nwarnings;                   /* values dropped or fixed */
 	char warning[RUA_ERR_MAX];            /* the first of them */
 } rua_meta_t;

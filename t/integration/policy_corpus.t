@@ -52,8 +52,14 @@ for kind, pat in (('gzip', r'\.xml\.gz: stored google\.com'),
                   ('RFC 7489 format', r'stored Yahoo report .*\(rfc7489')):
     tap.like(so, pat, 'ingested from %s' % kind)
 rc, so, se = run(['ingest', '--db', db, os.path.join(out, 'corpus')])
+tap.like(so, r'ingest: 0 files, 0 reports stored .*, 0 duplicates, 0 '
+         r'rejected, \d+ files unchanged since ingested \(skipped\)',
+         'second ingest: every file remembered, none read again')
+rc, so, se = run(['ingest', '--rescan', '--db', db,
+                  os.path.join(out, 'corpus')])
 tap.like(so, r', 0 reports stored .*, %d duplicates, 0 rejected'
-         % (corpus.reports + 1), 'second ingest: everything is a duplicate')
+         % (corpus.reports + 1), 'ingest --rescan: everything is a '
+         'duplicate')
 
 
 def report_json(domain, extra=()):
