@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <libpsl.h>
 
 #include "../strbuf.h"
@@ -288,19 +289,95 @@ int analysis_run(const dataset_t *ds, analysis_t *a)
 	return 0;
 }
 
+/* The network of an address: its /24 (IPv4) or /48 (IPv6). */
+static void network_of(const char *ip, const char *why, char *out,
+    size_t size)
+{
+	unsigned char b[16];
+	char text[INET6_ADDRSTRLEN];
+	bool v6 = strchr(ip, ':') != NULL;
+
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, ip, b) != 1) {
+		str_format(out, size, "%s %s", ip, why);
+		return;
+	}
+	memset(b + (v6 ? 6 : 3), 0, v6 ? 10 : 1);
+	inet_ntop(v6 ? AF_INET6 : AF_INET, b, text, sizeof(text));
+	str_format(out, size, "%s/%d %s", text, v6 ? 48 : 24, why);
+}
+
+static int cmp_group(const void *pa, const void *pb)
+{
+	const src_group_t *a = pa, *b = pb;
+
+	if (a->total != b->total)
+		return a->total > b->total ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+static int cmp_group_name(const void *pa, const void *pb)
+{
+	return strcmp(((const src_group_t *)pa)->name,
+	    ((const src_group_t *)pb)->name);
+}
+
+static int cmp_group_key(const void *key, const void *elem)
+{
+	return strcmp(key, ((const src_group_t *)elem)->name);
+}
+
+/* One src_group_t per distinct group name, largest first. */
+static void make_groups(analysis_t *a)
+{
+	src_group_t *g = calloc(a->nsrc + 1, sizeof(*g)), *k;
+	size_t i, n = 0;
+
+	if (g == NULL)
+		abort();
+	for (i = 0; i < a->nsrc; i++)
+		str_copy(g[i].name, sizeof(g[i].name), a->src[i].group);
+	qsort(g, a->nsrc, sizeof(*g), cmp_group_name);
+	for (i = 0; i < a->nsrc; i++)
+		if (n == 0 || strcmp(g[n - 1].name, g[i].name) != 0)
+			g[n++] = g[i];
+	for (i = a->nsrc; i-- > 0;) {        /* first: the largest source */
+		const source_t *s = &a->src[i];
+
+		if ((k = bsearch(s->group, g, n, sizeof(*g), cmp_group_key)) ==
+		    NULL)
+			continue;
+		k->nsrc++;
+		k->total += s->total;
+		k->dmarc_pass += s->dmarc_pass;
+		k->classes |= 1u << s->cls;
+		k->first = i;
+	}
+	qsort(g, n, sizeof(*g), cmp_group);
+	free(a->groups);
+	a->groups = g;
+	a->ngroups = n;
+}
+
 void analysis_ptr(analysis_t *a, analysis_ptr_fn ptr, void *ctx)
 {
 	size_t i;
+	int rc;
 
 	for (i = 0; i < a->nsrc; i++) {
 		source_t *s = &a->src[i];
 
-		if (i < ANALYSIS_MAX_PTR && ptr && ptr(ctx, s->ip, s->ptr,
-		    sizeof(s->ptr)) == 0 && s->ptr[0])
+		rc = i < ANALYSIS_MAX_PTR && ptr ? ptr(ctx, s->ip, s->ptr,
+		    sizeof(s->ptr)) : -1;
+		if (rc < 0)
+			s->ptr[0] = '\0';
+		s->ptr_confirmed = rc == 1 && s->ptr[0];
+		if (s->ptr_confirmed)
 			analysis_org_domain(s->ptr, s->group, sizeof(s->group));
 		else
-			str_copy(s->group, sizeof(s->group), "(no PTR)");
+			network_of(s->ip, s->ptr[0] ? "(PTR not confirmed)" :
+			    "(no PTR)", s->group, sizeof(s->group));
 	}
+	make_groups(a);
 }
 
 void analysis_free(analysis_t *a)
@@ -309,7 +386,9 @@ void analysis_free(analysis_t *a)
 		return;
 	free(a->src);
 	free(a->row_src);
+	free(a->groups);
 	a->src = NULL;
 	a->row_src = NULL;
-	a->nsrc = 0;
+	a->groups = NULL;
+	a->nsrc = a->ngroups = 0;
 }

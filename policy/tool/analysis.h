@@ -59,7 +59,13 @@
  *
  *	analysis_ptr() looks up the PTR name of at most ANALYSIS_MAX_PTR
  *	sources (largest first) and groups sources by the registrable domain
- *	of that name ("provider"); without a PTR the group is "(no PTR)".
+ *	of that name ("provider") when the name is forward-confirmed (its
+ *	A/AAAA records include the address: anyone can make the PTR of their
+ *	own address say google.com); other sources are grouped by network,
+ *	"192.0.2.0/24" or "2001:db8:1::/48", marked "(no PTR)" or
+ *	"(PTR not confirmed)".  groups[] then holds one entry per group with
+ *	its sources, volume, DMARC passes and classes, largest first, so a
+ *	report of thousands of sources can be read by provider.
  *
  *	Everything is owned by the structures and freed by *_free (NULL-safe).
  */
@@ -131,7 +137,8 @@ typedef struct dataset {
 typedef struct source {
 	char ip[RUA_IP_MAX];
 	char ptr[RUA_DOMAIN_MAX];       /* '' unknown */
-	char group[RUA_DOMAIN_MAX];     /* provider: PTR registrable domain */
+	char group[RUA_DOMAIN_MAX];     /* provider or network */
+	bool ptr_confirmed;             /* ptr forward-confirmed */
 	unsigned long long total, dmarc_pass, spf_aligned, dkim_aligned;
 	unsigned long long own_sig_failed, foreign_pass, spf_own_failed;
 	unsigned long long relaxed_pass;
@@ -156,6 +163,14 @@ typedef struct day_stat {
 	unsigned long long by_class[CLASS_COUNT];
 } day_stat_t;
 
+typedef struct src_group {
+	char name[RUA_DOMAIN_MAX];
+	size_t nsrc;
+	unsigned long long total, dmarc_pass;
+	unsigned classes;               /* bit mask of src_class_t */
+	size_t first;                   /* its largest source in src[] */
+} src_group_t;
+
 typedef struct analysis {
 	const dataset_t *ds;
 	size_t nsrc;
@@ -166,6 +181,8 @@ typedef struct analysis {
 	unsigned long long total, dmarc_pass;
 	unsigned long long class_total[CLASS_COUNT];
 	unsigned long long class_sources[CLASS_COUNT];
+	size_t ngroups;
+	src_group_t *groups;            /* after analysis_ptr(), largest first */
 } analysis_t;
 
 int dataset_load_reports(sqlite3 *db, const char *domain, long long from,
@@ -175,7 +192,8 @@ int dataset_load_history(sqlite3 *db, const char *domain, long long from,
 void dataset_free(dataset_t *ds);
 
 int analysis_run(const dataset_t *ds, analysis_t *a);
-/* ptr() returns 0 with name filled, -1 when there is none. */
+/* ptr() returns 1 with a forward-confirmed name, 0 with a name that is
+ * not confirmed, -1 when there is none. */
 typedef int (*analysis_ptr_fn)(void *ctx, const char *ip, char *name,
     size_t size);
 void analysis_ptr(analysis_t *a, analysis_ptr_fn ptr, void *ctx);

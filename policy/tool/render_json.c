@@ -162,6 +162,20 @@ void render_report_json(FILE *f, const view_t *v, int with_advice)
 		fputs(i ? "," : "", f);
 		jsource(f, &v->a.src[i], days);
 	}
+	fputs("],\"groups\":[", f);
+	for (i = 0; i < v->a.ngroups; i++) {
+		const src_group_t *g = &v->a.groups[i];
+
+		fputs(i ? ",{" : "{", f);
+		jkey(f, "name"); jstr(f, g->name);
+		fprintf(f, ",\"sources\":%zu,\"messages\":%llu,\"dmarc_pass\":"
+		    "%llu,\"classes\":[", g->nsrc, g->total, g->dmarc_pass);
+		for (c = 0; c < CLASS_COUNT; c++)
+			if (g->classes & (1u << c))
+				fprintf(f, "%s\"%s\"", g->classes & ((1u << c) - 1) ?
+				    "," : "", class_name(c));
+		fputs("]}", f);
+	}
 	fputc(']', f);
 	jdays(f, v);
 	if (v->ds.history)

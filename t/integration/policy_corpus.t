@@ -109,7 +109,8 @@ src = dict((s['ip'], s) for s in j['sources'])
 tap.is_(src['192.0.2.10']['ptr'], 'mail.example.com', 'PTR name looked up')
 tap.is_(src['198.51.100.20']['group'], 'example.net',
         'provider group is the PTR name\'s registrable domain')
-tap.is_(src['198.18.0.66']['group'], '(no PTR)', 'no PTR: own group')
+tap.is_(src['198.18.0.66']['group'], '198.18.0.0/24 (no PTR)',
+        'no PTR: grouped by its network')
 tap.is_(src['198.51.100.20']['authenticated_as'], 'esp.example.net',
         'misaligned ESP: the domain it authenticates as')
 tap.is_(src['203.0.113.5']['spf_aligned_rate'], 0.0,

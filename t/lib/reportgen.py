@@ -156,6 +156,8 @@ class Corpus:
             if ptr:
                 rev = '.'.join(reversed(ip.split('.'))) + '.in-addr.arpa'
                 lines.append('%s PTR %s' % (rev, ptr))
+                # forward-confirmed (FCrDNS), as real providers' names are
+                lines.append('%s A %s' % (ptr, ip))
         return '\n'.join(lines) + '\n'
 
 
