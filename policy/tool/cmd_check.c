@@ -19,6 +19,7 @@
 #include "../domain.h"
 #include "../strbuf.h"
 #include "analysis.h"
+#include "check_syntax.h"
 #include "resolve.h"
 #include "spfwalk.h"
 
@@ -84,6 +85,23 @@ static void show_notes(check_t *c, bool error, const char *rec,
 		p += n;
 		p += strspn(p, "; ");
 	}
+}
+
+/* Every syntax problem of the record, not only the first few that
+ * dmarc_record_parse() keeps (check_syntax.h). */
+static void every_note(check_t *c, const char *rec, const char *err)
+{
+	char (*notes)[DMARC_ERR_MAX] = calloc(CHECK_MAX_NOTES, sizeof(*notes));
+	size_t i, n;
+
+	if (notes == NULL)
+		abort();
+	n = check_syntax_notes(rec, strlen(rec), err, notes, CHECK_MAX_NOTES);
+	for (i = 0; i < n; i++)
+		show_notes(c, true, rec, notes[i]);
+	if (n == 0)
+		show_notes(c, true, rec, err);
+	free(notes);
 }
 
 static void explain(const dmarc_record_t *r)
@@ -216,7 +234,7 @@ static void check_dmarc(check_t *c, policy_lookup_t *pl)
 			printf("  syntax: %s\n", err[0] ? "usable, with errors "
 			    "(receivers ignore the bad parts)" : "valid");
 			if (err[0])
-				show_notes(c, true, rec, err);
+				every_note(c, rec, err);
 			if (r.policy_invalid)
 				problem(c, true, "invalid policy value: applied as "
 				    "p=none");
@@ -225,7 +243,7 @@ static void check_dmarc(check_t *c, policy_lookup_t *pl)
 		default:
 			problem(c, true, "the record is invalid and applies no "
 			    "policy");
-			show_notes(c, true, rec, err);
+			every_note(c, rec, err);
 		}
 	}
 	txt_answer_free(&a);
