@@ -167,9 +167,9 @@ static void misaligned(source_t *s)
 {
 	s->cls = CLASS_MISALIGNED;
 	if (s->relaxed_pass * 2 >= s->foreign_pass)
-		str_format(s->why, sizeof(s->why), "authenticates as %s, in the "
-		    "organization of %s, but the published strict alignment "
-		    "(adkim=s / aspf=s) requires the exact domain",
+		str_format(s->why, sizeof(s->why), "authenticates as %s, in "
+		    "the organization of %s, but the published strict "
+		    "alignment (adkim=s / aspf=s) requires the exact domain",
 		    s->foreign_domain, s->header_from);
 	else
 		str_format(s->why, sizeof(s->why), "authenticates as %s, not "

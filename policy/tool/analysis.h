@@ -19,13 +19,14 @@
  *	report or the history row gives it; relaxed when absent), relaxed
  *	alignment comparing organizational domains by the Public Suffix List
  *	(libpsl, offline): dmarc pass (policy_evaluated dkim or spf pass),
- *	whether a DKIM
- *	signature of the author's organizational domain was present and
- *	failed ("own signature broken"), whether SPF or DKIM passed for a
+ *	whether a DKIM signature of the author's organizational domain was
+ *	present and failed ("own signature broken"), whether SPF or DKIM passed
+ *	for a
  *	domain not aligned with the author domain ("foreign pass", keeping
  *	that domain; "relaxed pass" when that domain is in the author's
- *	organization but strict alignment was published), whether SPF was checked for an aligned domain and did
- *	not pass, and the override reasons the receiver gave.  Records
+ *	organization but strict alignment was published), whether SPF was
+ *	checked for an aligned domain and did not pass, and the override reasons
+ *	the receiver gave.  Records
  *	beyond DATASET_MAX_ROWS are refused (err says so).
  *
  *	Classification of a source (one IP address), by message volume n,
@@ -182,7 +183,7 @@ typedef struct analysis {
 	unsigned long long class_total[CLASS_COUNT];
 	unsigned long long class_sources[CLASS_COUNT];
 	size_t ngroups;
-	src_group_t *groups;            /* after analysis_ptr(), largest first */
+	src_group_t *groups;            /* by analysis_ptr(), largest first */
 } analysis_t;
 
 int dataset_load_reports(sqlite3 *db, const char *domain, long long from,

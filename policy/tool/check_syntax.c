@@ -66,11 +66,23 @@ static bool whole_record_note(const char *s, size_t n)
 static bool known_tag(const char *name, size_t n)
 {
 	static const char *const tags[] = { "v", "p", "sp", "np", "adkim",
-		"aspf", "pct", "fo", "rf", "ri", "rua", "ruf", "t", "psd", NULL };
+		"aspf", "pct", "fo", "rf", "ri", "rua", "ruf", "t", "psd",
+		NULL };
 	size_t i;
 
 	for (i = 0; tags[i]; i++)
 		if (strlen(tags[i]) == n && strncasecmp(name, tags[i], n) == 0)
+			return true;
+	return false;
+}
+
+static bool seen_before(char (*seen)[8], size_t nseen, const char *name,
+    size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < nseen; i++)
+		if (strlen(seen[i]) == n && strncasecmp(seen[i], name, n) == 0)
 			return true;
 	return false;
 }
@@ -105,7 +117,7 @@ size_t check_syntax_notes(const char *rec, size_t len, const char *full_err,
 	char seen[CHECK_MAX_NOTES][8], dup[DMARC_ERR_MAX];
 	const char *semi = memchr(rec, ';', len);
 	size_t vend = semi ? (size_t)(semi - rec) + 1 : len;
-	size_t nseen = 0, pos, start, end, name, i;
+	size_t nseen = 0, pos, start, end, name, n;
 
 	for (pos = vend; pos < len; pos = end + 1) {
 		for (start = pos; start < len && (rec[start] == ' ' ||
@@ -118,20 +130,18 @@ size_t check_syntax_notes(const char *rec, size_t len, const char *full_err,
 			;
 		if (start == end)
 			continue;
-		if (known_tag(rec + start, name - start)) {
-			for (i = 0; i < nseen && (strlen(seen[i]) != name - start ||
-			    strncasecmp(seen[i], rec + start, name - start)); i++)
-				;
-			if (i < nseen) {
+		n = name - start;
+		if (known_tag(rec + start, n)) {
+			if (seen_before(seen, nseen, rec + start, n)) {
 				str_format(dup, sizeof(dup), "duplicate tag %.*s at "
-				    "offset %zu: the record is invalid",
-				    (int)(name - start), rec + start, start);
+				    "offset %zu: the record is invalid", (int)n,
+				    rec + start, start);
 				add(&ns, dup, strlen(dup));
 				continue;
 			}
 			if (nseen < CHECK_MAX_NOTES)
 				str_ncopy(seen[nseen++], sizeof(seen[0]),
-				    rec + start, name - start);
+				    rec + start, n);
 		}
 		one_tag(&ns, rec, vend, start, end);
 	}

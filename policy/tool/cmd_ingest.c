@@ -40,8 +40,9 @@ int cmd_ingest(int argc, char **argv)
 	if (!o.quiet)
 		printf("ingest: %u files, %u reports stored (%llu records, %llu "
 		    "messages), %u duplicates, %u rejected, %u files unchanged "
-		    "since ingested (skipped)\n", st.files, st.stored, st.records,
-		    st.messages, st.duplicates, st.rejected, st.unchanged);
+		    "since ingested (skipped)\n", st.files, st.stored,
+		    st.records, st.messages, st.duplicates, st.rejected,
+		    st.unchanged);
 	if (rc < 0)
 		return CMD_USAGE;
 	return st.rejected ? CMD_FINDING : CMD_OK;

@@ -172,8 +172,8 @@ static void gunzip(job_t *j, const char *data, size_t len)
 	strbuf_t out;
 
 	if (j->budget.members == 0) {
-		rejected(j, "too many archive members in one file (decompression "
-		    "budget; refused: possible zip bomb)");
+		rejected(j, "too many archive members in one file "
+		    "(decompression budget; refused: possible zip bomb)");
 		return;
 	}
 	j->budget.members--;
@@ -185,9 +185,10 @@ static void gunzip(job_t *j, const char *data, size_t len)
 	strbuf_init(&out, cap);
 	if (unpack_gunzip(data, len, &out, err, sizeof(err)) < 0) {
 		if (out.truncated && cap < j->o->max_xml)
-			str_format(err, sizeof(err), "decompressed size exceeds "
-			    "what is left of the decompression budget of this "
-			    "file (%zu bytes; refused: possible zip bomb)", cap);
+			str_format(err, sizeof(err), "decompressed size "
+			    "exceeds what is left of the decompression budget "
+			    "of this file (%zu bytes; refused: possible zip "
+			    "bomb)", cap);
 		rejected(j, err);
 	} else {
 		blob(j, strbuf_str(&out), out.len);
@@ -311,8 +312,8 @@ static bool maildir_control(const char *name)
 		"dovecot-keywords", "dovecot-uidvalidity", "maildirfolder",
 		"subscriptions", "courierimapuiddb", "courierimapkeywords",
 		"courierimapacl", NULL };
-	static const char *const prefix[] = { "dovecot.", "dovecot-uidvalidity.",
-		"dovecot-uidlist.", NULL };
+	static const char *const prefix[] = { "dovecot.",
+		"dovecot-uidvalidity.", "dovecot-uidlist.", NULL };
 	size_t i;
 
 	for (i = 0; exact[i]; i++)

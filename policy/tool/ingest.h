@@ -14,8 +14,9 @@
  *	tmp/ folders and the control files mail servers keep in a Maildir --
  *	dovecot-uidlist, dovecot-keywords, dovecot.index*, dovecot.list.*,
  *	dovecot-uidvalidity*, maildirfolder, subscriptions, courierimap* --
- *	are skipped), so a Maildir (cur/, new/) works as it is.  Each regular file is read (at most o->max_input bytes)
- *	and its content sniffed, whatever its name: gzip, zip, XML, an mbox
+ *	are skipped), so a Maildir (cur/, new/) works as it is.  Each regular
+ *	file is read (at most o->max_input bytes) and its content sniffed,
+ *	whatever its name: gzip, zip, XML, an mbox
  *	(split at "From " lines), or one email (RFC 5322, MIME).  Containers
  *	are opened recursively (an email's zip attachment, a gzip inside a
  *	zip, ...) at most INGEST_MAX_NESTING deep; every decompressed or

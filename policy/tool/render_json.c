@@ -172,8 +172,8 @@ void render_report_json(FILE *f, const view_t *v, int with_advice)
 		    "%llu,\"classes\":[", g->nsrc, g->total, g->dmarc_pass);
 		for (c = 0; c < CLASS_COUNT; c++)
 			if (g->classes & (1u << c))
-				fprintf(f, "%s\"%s\"", g->classes & ((1u << c) - 1) ?
-				    "," : "", class_name(c));
+				fprintf(f, "%s\"%s\"", g->classes &
+				    ((1u << c) - 1) ? "," : "", class_name(c));
 		fputs("]}", f);
 	}
 	fputc(']', f);

@@ -65,8 +65,9 @@ static void sources(FILE *f, const view_t *v)
 		    s->why, s->group, s->nreporters, s->ndays);
 	}
 	if (v->a.nsrc > TEXT_MAX_SOURCES)
-		fprintf(f, "... and %zu smaller sources (%llu messages, %.1f%%): "
-		    "see the providers below; --json lists every source\n",
+		fprintf(f, "... and %zu smaller sources (%llu messages, "
+		    "%.1f%%): see the providers below; --json lists every "
+		    "source\n",
 		    v->a.nsrc - TEXT_MAX_SOURCES, rest, view_pct(rest,
 		    v->a.total));
 	fputc('\n', f);
@@ -104,7 +105,8 @@ static void providers(FILE *f, const view_t *v)
 	}
 	if (v->a.ngroups > TEXT_MAX_GROUPS)
 		fprintf(f, "... and %zu smaller groups (%llu sources, %llu "
-		    "messages)\n", v->a.ngroups - TEXT_MAX_GROUPS, rest_src, rest);
+		    "messages)\n", v->a.ngroups - TEXT_MAX_GROUPS, rest_src,
+		    rest);
 	fputc('\n', f);
 }
 
@@ -170,7 +172,7 @@ static void impact(FILE *f, const view_t *v)
 		const impact_t *im = &adv->impact[i];
 		const source_t *s = &v->a.src[im->src];
 
-		/* every legitimate source; spoofers beyond a screenful summed */
+		/* every legitimate source; spoofers past a screenful summed */
 		if (!class_legitimate(s->cls) && ++shown > TEXT_MAX_SOURCES) {
 			more++;
 			more_day += im->quarantine + im->reject;
@@ -182,8 +184,8 @@ static void impact(FILE *f, const view_t *v)
 		fprintf(f, "  %15s fix: %s\n", "", im->fix);
 	}
 	if (more)
-		fprintf(f, "  ... and %zu more unknown/spoof sources (%.2f/day)\n",
-		    more, more_day);
+		fprintf(f, "  ... and %zu more unknown/spoof sources "
+		    "(%.2f/day)\n", more, more_day);
 	fputc('\n', f);
 }
 

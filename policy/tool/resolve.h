@@ -14,10 +14,12 @@
  *	or ip6.arpa name, queries PTR and returns the first name, lower-case
  *	without the trailing dot, then forward-confirms it (FCrDNS: the
  *	name's A or AAAA records must include the address); it matches
- *	analysis_ptr_fn (ctx is the resolve_t).  After RESOLVE_MAX_PTR_FAILURES temporary failures in a
- *	row (no network, a dead resolver) it stops querying and returns -1
- *	at once, so a report is not held up by one timeout per source.  resolve_count() returns a DNS lookup's record count
- *	and status for the SPF walker (A, AAAA, MX, TXT by type number).
+ *	analysis_ptr_fn (ctx is the resolve_t).  After
+ *	RESOLVE_MAX_PTR_FAILURES temporary failures in a row (no network, a dead
+ *	resolver) it stops querying and returns -1
+ *	at once, so a report is not held up by one timeout per source.
+ *	resolve_count() returns a DNS lookup's record count and status for the
+ *	SPF walker (A, AAAA, MX, TXT by type number).
  *
  * DIAGNOSTICS
  *	resolve_new() returns NULL with err set.  resolve_ptr() returns 1

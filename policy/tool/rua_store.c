@@ -87,8 +87,9 @@ static int store_additions(sqlite3 *db, char *err, size_t errlen)
 		has_digest = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if ((!has_digest && sqlite3_exec(db, "ALTER TABLE reports ADD COLUMN "
-	    "digest TEXT NOT NULL DEFAULT ''", NULL, NULL, NULL) != SQLITE_OK) ||
-	    sqlite3_exec(db, additions_sql, NULL, NULL, NULL) != SQLITE_OK)
+	    "digest TEXT NOT NULL DEFAULT ''", NULL, NULL, NULL) !=
+	    SQLITE_OK) || sqlite3_exec(db, additions_sql, NULL, NULL,
+	    NULL) != SQLITE_OK)
 		return db_error(db, "updating the schema", err, errlen);
 	return 0;
 }
@@ -142,8 +143,8 @@ static int store_prepare(rua_store_t *s, char *err, size_t errlen)
 		("INSERT INTO auth (record, seq, kind, domain, selector, scope,"
 		" result) VALUES (?,?,?,?,?,?,?)"),
 		"INSERT INTO reasons (record, seq, type, comment) VALUES (?,?,?,?)",
-		"SELECT source, org_name, report_id FROM reports WHERE digest = ?"
-		" AND digest != '' LIMIT 1",
+		"SELECT source, org_name, report_id FROM reports"
+		" WHERE digest = ? AND digest != '' LIMIT 1",
 		"SELECT 1 FROM files WHERE path = ? AND size = ? AND mtime = ?",
 		"INSERT OR REPLACE INTO files (path, size, mtime, ingested)"
 		" VALUES (?,?,?,?)",

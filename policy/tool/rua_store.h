@@ -39,7 +39,8 @@
  *	is already there (dup then names the source it came from, and for
  *	a content match the stored report's org_name and report_id), -1 on
  *	a database error.  rua_store_file_seen() says whether path was
- *	recorded with this size and mtime by rua_store_file_done().  rua_store_open() with create false refuses a missing file.
+ *	recorded with this size and mtime by rua_store_file_done().
+ *	rua_store_open() with create false refuses a missing file.
  *	A database whose user_version is not ours is refused.
  *
  *	rua_store_default_path(): $DMARCWARDEN_POLICY_DB if set; for root

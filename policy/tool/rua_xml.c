@@ -295,8 +295,8 @@ static int parse_policy(ctx_t *c, xmlNode *root, rua_meta_t *m)
 	    opt_word(c, pp, "sp", m->sp, sizeof(m->sp), policy_words) < 0 ||
 	    opt_word(c, pp, "np", m->np, sizeof(m->np), policy_words) < 0 ||
 	    opt_word(c, pp, "adkim", m->adkim, sizeof(m->adkim),
-	    align_words) < 0 || opt_word(c, pp, "aspf", m->aspf, sizeof(m->aspf),
-	    align_words) < 0 || opt_word(c, pp, "testing", m->testing,
+	    align_words) < 0 || opt_word(c, pp, "aspf", m->aspf,
+	    sizeof(m->aspf), align_words) < 0 || opt_word(c, pp, "testing", m->testing,
 	    sizeof(m->testing), yn_words) < 0 || opt_word(c, pp,
 	    "discovery_method", m->discovery, sizeof(m->discovery),
 	    discovery_words) < 0 || get_text(c, pp, "fo", m->fo,
@@ -580,18 +580,20 @@ static void digest_record(EVP_MD_CTX *md, const rua_record_t *r)
 	size_t i;
 	int n;
 
-	n = snprintf(line, sizeof(line), "%s|%llu|%s|%d|%d|%s|%s|%s", r->source_ip,
-	    r->count, r->disposition, r->dkim_pass, r->spf_pass, r->header_from,
-	    r->envelope_from, r->envelope_to);
+	n = snprintf(line, sizeof(line), "%s|%llu|%s|%d|%d|%s|%s|%s",
+	    r->source_ip, r->count, r->disposition, r->dkim_pass, r->spf_pass,
+	    r->header_from, r->envelope_from, r->envelope_to);
 	EVP_DigestUpdate(md, line, n > 0 ? (size_t)n : 0);
 	for (i = 0; i < r->nauth; i++) {
-		n = snprintf(line, sizeof(line), "|%c:%s:%s:%s:%s", r->auth[i].kind,
-		    r->auth[i].domain, r->auth[i].selector, r->auth[i].scope,
-		    r->auth[i].result);
+		const rua_auth_t *a = &r->auth[i];
+
+		n = snprintf(line, sizeof(line), "|%c:%s:%s:%s:%s", a->kind,
+		    a->domain, a->selector, a->scope, a->result);
 		EVP_DigestUpdate(md, line, n > 0 ? (size_t)n : 0);
 	}
 	for (i = 0; i < r->nreason; i++)
-		EVP_DigestUpdate(md, r->reason[i].type, strlen(r->reason[i].type));
+		EVP_DigestUpdate(md, r->reason[i].type,
+		    strlen(r->reason[i].type));
 	EVP_DigestUpdate(md, "\n", 1);
 }
 

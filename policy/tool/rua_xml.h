@@ -25,8 +25,9 @@
  *	"http://dmarc.org/dmarc-xml/0.1" (format RUA_FORMAT_RFC7489) or
  *	"urn:ietf:params:xml:ns:dmarc-2.0" (RUA_FORMAT_RFC9990); without a
  *	namespace, a <version> of 2.x, or an np, testing or
- *	discovery_method in a policy_published without pct, means RFC 9990.  Elements must be in the root's
- *	namespace.  Required: report_metadata with org_name (an empty one,
+ *	discovery_method in a policy_published without pct, means RFC 9990.
+ *	Elements must be in the root's namespace.  Required: report_metadata
+ *	with org_name (an empty one,
  *	valid per the XSD, is replaced by the domain of <email>, with a
  *	warning), report_id and date_range (begin <= end, integers);
  *	policy_published with domain and p; at least one record, each with

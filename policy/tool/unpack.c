@@ -65,8 +65,7 @@ static int only_padding(const unsigned char *p, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		if (p[i] != '\r' && p[i] != '\n' && p[i] != ' ' && p[i] != '\t' &&
-		    p[i] != '\0')
+		if (p[i] != '\0' && strchr("\r\n \t", p[i]) == NULL)
 			return 0;
 	return 1;
 }
@@ -219,7 +218,7 @@ static int zip_member(const unsigned char *p, const zip_entry_t *e,
 	    err, errlen) < 0) {
 		char why[UNPACK_ERR_MAX];
 
-		b->bytes -= out->len;     /* inflated, if refused, all the same */
+		b->bytes -= out->len;   /* inflated: refused, yet counted */
 
 		str_copy(why, sizeof(why), err);
 		str_format(err, errlen, "zip member %s: %s%s", e->name, why,
@@ -305,8 +304,8 @@ static long zip_directory(const unsigned char *p, size_t len, zip_entry_t *e,
 		return -1;
 	}
 	for (i = 0; i < count; i++)
-		if (zip_entry_read(p, (size_t)eocd, &pos, &e[i], err, errlen) < 0 ||
-		    zip_locate(p, cdir, &e[i], err, errlen) < 0)
+		if (zip_entry_read(p, (size_t)eocd, &pos, &e[i], err,
+		    errlen) < 0 || zip_locate(p, cdir, &e[i], err, errlen) < 0)
 			return -1;
 	/* zip_locate() bounded every entry by the central directory */
 	if (zip_no_overlap(e, count, err, errlen) < 0)

@@ -104,6 +104,13 @@ static int load_hdom(view_t *v, sqlite3 *db, char *err, size_t errlen)
 	return 0;
 }
 
+static const char *text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : "";
+}
+
 /* The policy of the newest stored report about the domain, whatever
  * its age: what the domain published last, when the window is empty. */
 static void last_policy(view_t *v, sqlite3 *db)
@@ -119,19 +126,15 @@ static void last_policy(view_t *v, sqlite3 *db)
 	sqlite3_bind_text(st, 1, v->o->domain, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		c->found = true;
-		str_copy(c->p, sizeof(c->p), (const char *)sqlite3_column_text(st,
-		    0));
-		str_copy(c->sp, sizeof(c->sp), (const char *)
-		    sqlite3_column_text(st, 1));
-		str_copy(c->np, sizeof(c->np), (const char *)
-		    sqlite3_column_text(st, 2));
+		str_copy(c->p, sizeof(c->p), text(st, 0));
+		str_copy(c->sp, sizeof(c->sp), text(st, 1));
+		str_copy(c->np, sizeof(c->np), text(st, 2));
 		c->pct = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 :
 		    sqlite3_column_int(st, 3);
-		c->testing = strcmp((const char *)sqlite3_column_text(st, 4),
-		    "y") == 0;
+		c->testing = strcmp(text(st, 4), "y") == 0;
 		view_date(sqlite3_column_int64(st, 5), day, sizeof(day));
-		str_format(c->origin, sizeof(c->origin), "the last stored report "
-		    "(%s)", day);
+		str_format(c->origin, sizeof(c->origin), "the last stored "
+		    "report (%s)", day);
 	}
 	sqlite3_finalize(st);
 }

@@ -297,31 +297,8 @@ def unpack():
     a TAB-folded, RFC 2231 named attachment, an mbox, nesting."""
     import base64
     import gzip
-    import io
-    import struct
-    import zipfile
-    import zlib
+    from reportgen import overlapping_zip as overlapping, zip_of as zipped
     xml = RUA_2
-
-    def zipped(members):
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as z:
-            for name, data in members:
-                z.writestr(name, data)
-        return buf.getvalue()
-
-    def overlapping(kernel, n):
-        data = zlib.compress(kernel, 9)[2:-4]
-        crc = zlib.crc32(kernel)
-        local = struct.pack('<IHHHHHIIIHH', 0x04034b50, 20, 0, 8, 0, 0, crc,
-                            len(data), len(kernel), 1, 0) + b'k'
-        cd = b''.join(struct.pack('<IHHHHHHIIIHHHHHII', 0x02014b50, 20, 20,
-                                  0, 8, 0, 0, crc, len(data), len(kernel), 1,
-                                  0, 0, 0, 0, 0, 0) + b'%d' % (i % 10)
-                      for i in range(n))
-        return (local + data + cd + struct.pack(
-            '<IHHHHIIH', 0x06054b50, 0, 0, n, n, len(cd),
-            len(local) + len(data), 0))
 
     gz = gzip.compress(xml, mtime=0)
     mail = (b'From: r@example.net\r\nContent-Type: multipart/mixed;\r\n'

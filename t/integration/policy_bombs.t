@@ -11,19 +11,16 @@ file finishes quickly: under 2 s on the plain build (asserted loosely,
 printed as diagnostics).  A valid report after them is still stored."""
 
 import gzip
-import io
 import os
-import struct
 import sys
 import time
-import zipfile
-import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
 import harness  # noqa: E402
 import reportgen  # noqa: E402
 import tap  # noqa: E402
+from reportgen import overlapping_zip, zip_of  # noqa: E402
 from reportgen import run, simple_report  # noqa: E402
 
 if not os.access(reportgen.TOOL, os.X_OK):
@@ -33,34 +30,6 @@ out = harness.outdir('policy_bombs')
 db = os.path.join(out, 'reports.db')
 MAX_XML = 32 << 20                       # the default --max-xml
 PAYLOAD = b'<feedback>' + b' ' * (MAX_XML - 30) + b'</feedback>'
-
-
-def overlapping_zip(kernel, entries=64, method=8):
-    """One local header and compressed kernel, `entries` central
-    directory entries all pointing at it."""
-    data = zlib.compress(kernel, 9)[2:-4] if method == 8 else kernel
-    crc = zlib.crc32(kernel)
-    name = b'bomb.xml'
-    local = struct.pack('<IHHHHHIIIHH', 0x04034b50, 20, 0, method, 0, 0,
-                        crc, len(data), len(kernel), len(name), 0) + name
-    blob = local + data
-    cd = b''
-    for i in range(entries):
-        n = b'r%02d.xml' % i
-        cd += struct.pack('<IHHHHHHIIIHHHHHII', 0x02014b50, 20, 20, 0,
-                          method, 0, 0, crc, len(data), len(kernel), len(n),
-                          0, 0, 0, 0, 0, 0) + n
-    eocd = struct.pack('<IHHHHIIH', 0x06054b50, 0, 0, entries, entries,
-                       len(cd), len(blob), 0)
-    return blob + cd + eocd
-
-
-def zip_of(members):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as z:
-        for name, data in members:
-            z.writestr(name, data)
-    return buf.getvalue()
 
 
 gz_bomb = gzip.compress(PAYLOAD, 9, mtime=0)

@@ -50,9 +50,11 @@ import io
 import mailbox
 import os
 import random
+import struct
 import subprocess
 import sys
 import zipfile
+import zlib
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -496,6 +498,35 @@ def history_messages():
                     'spf_result': 'none', 'spf_aligned': 0,
                     'dkim_aligned': 0, 'result': 'none'})
     return out
+
+def zip_of(members):
+    """A zip archive (deflate) of (name, bytes) members."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as z:
+        for name, data in members:
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def overlapping_zip(kernel, entries=64, method=8):
+    """A hostile zip: one local header and (deflated or stored) kernel,
+    `entries` central directory entries all pointing at it."""
+    data = zlib.compress(kernel, 9)[2:-4] if method == 8 else kernel
+    crc = zlib.crc32(kernel)
+    name = b'bomb.xml'
+    local = struct.pack('<IHHHHHIIIHH', 0x04034b50, 20, 0, method, 0, 0,
+                        crc, len(data), len(kernel), len(name), 0) + name
+    blob = local + data
+    cd = b''
+    for i in range(entries):
+        n = b'r%02d.xml' % i
+        cd += struct.pack('<IHHHHHHIIIHHHHHII', 0x02014b50, 20, 20, 0,
+                          method, 0, 0, crc, len(data), len(kernel), len(n),
+                          0, 0, 0, 0, 0, 0) + n
+    eocd = struct.pack('<IHHHHIIH', 0x06054b50, 0, 0, entries, entries,
+                       len(cd), len(blob), 0)
+    return blob + cd + eocd
+
 
 def simple_report(org, report_id, domain, begin, records, policy=None,
                   ns=None, end=None):
