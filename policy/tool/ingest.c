@@ -263,6 +263,7 @@ static int read_file(job_t *j, const char *path)
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK), rc = 0;
 	unsigned rejected_before = j->st->rejected;
+	char *key = realpath(path, NULL);   /* "./x" and "/home/u/x" alike */
 	struct stat sb;
 	bool known;
 
@@ -270,13 +271,15 @@ static int read_file(job_t *j, const char *path)
 		j->st->files++;
 		str_format(why, sizeof(why), "cannot open: %s", strerror(errno));
 		rejected(j, why);
+		free(key);
 		return 0;
 	}
-	known = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
-	if (known && !j->o->rescan && rua_store_file_seen(j->store, path,
+	known = key && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+	if (known && !j->o->rescan && rua_store_file_seen(j->store, key,
 	    (long long)sb.st_size, mtime_ns(&sb))) {
 		j->st->unchanged++;
 		close(fd);
+		free(key);
 		return 0;
 	}
 	j->st->files++;
@@ -296,10 +299,11 @@ static int read_file(job_t *j, const char *path)
 		rc = blob(j, strbuf_str(&buf), buf.len);
 	}
 	if (rc == 0 && known && j->st->rejected == rejected_before &&
-	    rua_store_file_done(j->store, path, (long long)sb.st_size,
+	    rua_store_file_done(j->store, key, (long long)sb.st_size,
 	    mtime_ns(&sb)) < 0)
 		say(j, "warning: could not remember the file as ingested");
 	close(fd);
+	free(key);
 	strbuf_free(&buf);
 	return rc;
 }

@@ -38,8 +38,8 @@
  *	(org name, report id, member names) are printable.
  *
  *	A regular file read whole without any rejection is remembered in
- *	the database (path, size, modification time; rua_store.h); later
- *	runs skip it silently while it is unchanged (counted in
+ *	the database (its real path, size, modification time; rua_store.h);
+ *	later runs skip it silently while it is unchanged (counted in
  *	st->unchanged), unless o->rescan.  Files with a rejection are read
  *	again next time.
  *

@@ -69,6 +69,9 @@ tap.like(so, r'ingest: 0 files, 0 reports stored .*, 0 duplicates, 0 '
          r'rejected, 3 files unchanged since ingested \(skipped\)',
          'rerun: the three messages are not read again')
 tap.is_(rc, 0, 'rerun: exit 0')
+rc, so, se = run(['ingest', '--db', db, os.path.relpath(md)])
+tap.like(so, r'ingest: 0 files, .*3 files unchanged', 'rerun by a relative '
+         'path: the same files')
 msg = os.path.join(md, 'cur', '177231.M1P1.host:2,S')
 with open(msg, 'ab') as f:
     f.write(b'\n')
