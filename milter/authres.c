@@ -4,6 +4,7 @@
 #include "authres.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "../policy/override.h"
 
@@ -218,4 +219,19 @@ int authres_authserv_id(const char *value, size_t len, char *id,
 		str_copy(id, idlen, strbuf_str(&sb));
 	strbuf_free(&sb);
 	return rc;
+}
+
+/* Length of a domain-like id without one trailing dot. */
+static size_t id_len(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n > 0 && id[n - 1] == '.' ? n - 1 : n;
+}
+
+bool authres_id_is_ours(const char *id, const char *ours)
+{
+	size_t n = id_len(id);
+
+	return n > 0 && n == id_len(ours) && strncasecmp(id, ours, n) == 0;
 }

@@ -34,6 +34,10 @@
  *	authres_authserv_id() extracts the authserv-id of an existing
  *	header (skipping CFWS, honouring quoted strings) of at most len bytes,
  *	so the milter can delete headers that claim to be ours.
+ *	authres_id_is_ours() says whether such an id names us: compared
+ *	case-insensitively, one trailing dot on either side ignored (a
+ *	forger writing "MX.Example.COM." claims the same host; RFC 8601
+ *	section 5 asks to remove every header that claims to be ours).
  *
  * DIAGNOSTICS
  *	authres_authserv_id() returns 0, or -1 when the field has no
@@ -42,6 +46,7 @@
 #ifndef MILTER_AUTHRES_H
 #define MILTER_AUTHRES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../policy/evaluate.h"
@@ -65,5 +70,6 @@ typedef struct authres_input {
 void authres_format(const authres_input_t *in, strbuf_t *out);
 int authres_authserv_id(const char *value, size_t len, char *id,
     size_t idlen);
+bool authres_id_is_ours(const char *id, const char *ours);
 
 #endif

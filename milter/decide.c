@@ -39,13 +39,14 @@ static void decide_reply(decision_t *d, milter_action_t a, const char *rcode,
 	str_copy(d->xcode, sizeof(d->xcode), xcode);
 }
 
-void decide_action(const config_t *cfg, verdict_t *v, decision_t *d)
+void decide_action(const config_t *cfg, enforce_stage_t stage,
+    verdict_t *v, decision_t *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->action = ACTION_ACCEPT;
 	if (v->result == DMARC_RESULT_TEMPERROR) {
 		if (cfg->temperror_action == TEMPERROR_TEMPFAIL &&
-		    cfg->enforcement != ENFORCE_MONITOR) {
+		    stage != ENFORCE_MONITOR) {
 			decide_reply(d, ACTION_TEMPFAIL, "451", "4.7.5");
 			str_format(d->text, sizeof(d->text),
 			    "Temporary error evaluating DMARC policy of %s",
@@ -67,15 +68,31 @@ void decide_action(const config_t *cfg, verdict_t *v, decision_t *d)
 	    v->from_domain);
 }
 
-void decide_bad_from(const config_t *cfg, decision_t *d)
+void decide_bad_from(const config_t *cfg, enforce_stage_t stage,
+    decision_t *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->action = ACTION_ACCEPT;
-	if (cfg->bad_from != BADFROM_REJECT ||
-	    cfg->enforcement == ENFORCE_MONITOR)
+	if (cfg->bad_from != BADFROM_REJECT || stage == ENFORCE_MONITOR)
 		return;
 	decide_reply(d, ACTION_REJECT, "550", "5.7.1");
 	decide_expand(cfg->bad_from_text, "", d->text, sizeof(d->text));
+}
+
+void decide_forged(decision_t *d)
+{
+	memset(d, 0, sizeof(*d));
+	decide_reply(d, ACTION_REJECT, "550", "5.7.1");
+	str_copy(d->text, sizeof(d->text), "Too many Authentication-Results "
+	    "header fields claiming to be from this host");
+}
+
+void decide_rcpt_mixed(decision_t *d)
+{
+	memset(d, 0, sizeof(*d));
+	decide_reply(d, ACTION_TEMPFAIL, "451", "4.7.1");
+	str_copy(d->text, sizeof(d->text), "Recipients with different DMARC "
+	    "settings, try again");
 }
 
 const char *milter_action_name(milter_action_t a)

@@ -671,7 +671,7 @@ static void sig_result(dkim_verify_t *v, DKIM_SIGINFO *sig, size_t idx,
 	unsigned flags = dkim_sig_getflags(sig);
 	int err = dkim_sig_geterror(sig), bh = dkim_sig_getbh(sig);
 	key_note_t *note = note_for(v, sig);
-	const char *why = "";
+	const char *why = "", *ignored;
 
 	sig_details(v->dkim, sig, r);
 	if ((flags & DKIM_SIGFLAG_IGNORE) && idx >= v->max_sigs) {
@@ -686,6 +686,10 @@ static void sig_result(dkim_verify_t *v, DKIM_SIGINFO *sig, size_t idx,
 		why = "key type (k=) does not match a=";
 	} else if (err != DKIM_SIGERROR_OK && err != DKIM_SIGERROR_UNKNOWN) {
 		r->result = map_sigerror(err, bh, &why);
+		r->body_hash_only = r->result == AUTH_FAIL &&
+		    (flags & DKIM_SIGFLAG_PASSED) &&
+		    bh == DKIM_SIGBH_MISMATCH && rfc8301(r, &ignored) ==
+		    AUTH_PASS;
 	} else if ((flags & DKIM_SIGFLAG_PASSED) && bh == DKIM_SIGBH_MATCH) {
 		r->result = rfc8301(r, &why);
 	} else if (v->failed) {

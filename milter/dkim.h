@@ -39,7 +39,10 @@
  *	neutral and policy are not produced.  max_sigs 0 or above
  *	EVAL_MAX_DKIM means EVAL_MAX_DKIM.  `ignored` counts signatures
  *	past max_sigs (they are still listed, as permerror, while sig[] has
- *	room).  keybits is 256 for ed25519.
+ *	room).  keybits is 256 for ed25519.  body_hash_only marks a fail
+ *	whose signature over the header fields verified while the body hash
+ *	did not match: the signer's header fields arrived intact, the body
+ *	was changed (a mailing list's footer; the list rule, policy/mlist.h).
  *
  *	Thread-safety: one engine may serve many threads, one verifier per
  *	message; dkim_engine_free() only when no verifier is left.
@@ -47,6 +50,7 @@
 #ifndef MILTER_DKIM_H
 #define MILTER_DKIM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../policy/evaluate.h"
@@ -68,6 +72,10 @@ typedef struct dkim_sig_result {
 	char reason[DKIM_REASON_MAX];
 	unsigned keybits;
 	int body_length_limited;        /* l= present */
+	bool body_hash_only;            /* fail only because the body hash
+	                                   differs: the signature over the
+	                                   header fields verified (with a
+	                                   key RFC 8301 allows) */
 } dkim_sig_result_t;
 
 typedef struct dkim_results {

@@ -31,6 +31,16 @@ static void gather_local(const message_t *m, const verdict_t *v,
 	}
 }
 
+enforce_stage_t exceptions_stage(const message_t *m, const char *from_domain)
+{
+	localpolicy_match_t match;
+
+	localpolicy_lookup(m->gen->localpolicy, from_domain,
+	    (const char (*)[FROM_DOMAIN_MAX])m->rcpt_domain, m->nrcpt_domains,
+	    &match);
+	return match.has_stage ? match.stage : m->gen->cfg->enforcement;
+}
+
 static void gather_arc(const runtime_t *rt, const generation_t *gen,
     const arc_result_t *arc, const verdict_t *v, override_ctx_t *ctx)
 {
@@ -79,7 +89,7 @@ static void gather_forwarder(const runtime_t *rt, const generation_t *gen,
 }
 
 static void gather_list(const runtime_t *rt, const message_t *m,
-    const eval_input_t *in, override_ctx_t *ctx)
+    const eval_input_t *in, const verdict_t *v, override_ctx_t *ctx)
 {
 	char what[MLIST_WHAT_MAX];
 
@@ -87,7 +97,7 @@ static void gather_list(const runtime_t *rt, const message_t *m,
 	if (ctx->list_action == LIST_ACTION_POLICY ||
 	    !mlist_present(&m->lists))
 		return;
-	if (mlist_authenticated(&m->lists, in, &m->gen->eval.discovery,
+	if (mlist_authenticated(&m->lists, in, v, &m->gen->eval.discovery,
 	    &rt->dns_ops, what, sizeof(what))) {
 		ctx->list_mail = true;
 		str_copy(ctx->list_what, sizeof(ctx->list_what), what);
@@ -112,5 +122,5 @@ void exceptions_gather(const runtime_t *rt, const connection_t *c,
 	gather_forwarder(rt, m->gen, c, ctx);
 	if (ctx->trusted_forwarder)
 		return;
-	gather_list(rt, m, in, ctx);
+	gather_list(rt, m, in, v, ctx);
 }

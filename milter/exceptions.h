@@ -22,6 +22,12 @@
  *	(policy/mlist.h, MailingListAction other than policy).
  *
  *	ctx is filled completely (zeroed first); nothing is kept.
+ *
+ *	exceptions_stage() is the enforcement stage of a message that DMARC
+ *	could not evaluate (from_domain "" when it has no single author
+ *	domain): the LocalPolicyFile stage for from_domain and the
+ *	message's recipient domains, else the global Enforcement.  The
+ *	stage of an evaluated message is ctx.stage.
  */
 #ifndef MILTER_EXCEPTIONS_H
 #define MILTER_EXCEPTIONS_H
@@ -33,5 +39,6 @@
 void exceptions_gather(const runtime_t *rt, const connection_t *c,
     const message_t *m, const eval_input_t *in, const arc_result_t *arc,
     const verdict_t *v, override_ctx_t *ctx);
+enforce_stage_t exceptions_stage(const message_t *m, const char *from_domain);
 
 #endif

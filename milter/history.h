@@ -81,6 +81,11 @@ typedef struct history_row {
 	char arc_result[16];                  /* "" until ARC exists */
 	char arc_sealers[FROM_DOMAIN_MAX];
 	bool is_report;                       /* itself a DMARC report */
+	char action[16];                      /* told the MTA: "accept",
+	                                         "quarantine", "reject",
+	                                         "tempfail" */
+	char smtp_reply[16];                  /* "550 5.7.1", "451 4.7.5",
+	                                         "" unless refused */
 	/* Failure sample (schema version 2), written when failure_headers
 	 * is not NULL: borrowed, valid until history_submit() returns. */
 	const char *failure_headers;

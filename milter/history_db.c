@@ -25,9 +25,10 @@ static const char history_insert_msg[] =
 	" disposition_requested, disposition_evaluated, disposition_applied,"
 	" np_applied, sampled_out, spf_domain, spf_scope, spf_result,"
 	" spf_aligned, dkim_aligned, arc_result, arc_sealers, policy_rua,"
-	" policy_ruf, is_report, envelope_to, dkim_summary, override_summary)"
+	" policy_ruf, is_report, envelope_to, dkim_summary, override_summary,"
+	" action, smtp_reply)"
 	" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-	"?,?,?,?,?,?,?,?,?)";
+	"?,?,?,?,?,?,?,?,?,?,?)";
 static const char history_insert_rcpt[] =
 	"INSERT INTO message_rcpt (message_id, seq, domain) VALUES (?,?,?)";
 static const char history_insert_dkim[] =
@@ -194,6 +195,8 @@ hist_item_t *hist_item_new(const history_row_t *row)
 	it->str[HS_SAMPLE_MAILFROM] = ITEM_STR(&sb, row->mail_from);
 	it->str[HS_DKIMSUM] = item_summaries(&sb, row, true);
 	it->str[HS_OVERSUM] = item_summaries(&sb, row, false);
+	it->str[HS_ACTION] = ITEM_STR(&sb, row->action);
+	it->str[HS_REPLY] = ITEM_STR(&sb, row->smtp_reply);
 	item_copy_lists(it, &sb, row);
 	it->strs = strbuf_steal(&sb);
 	return it;
@@ -250,7 +253,8 @@ static int db_int(sqlite3 *db, const char *sql, long long *out)
 	return rc;
 }
 
-/* Version 1 -> 2 in one transaction; another process may have done it. */
+/* Older versions to the current one in one transaction; another process
+ * may have done it. */
 static int db_upgrade(sqlite3 *db, char *err, size_t errlen)
 {
 	long long version = -1;
@@ -259,8 +263,8 @@ static int db_upgrade(sqlite3 *db, char *err, size_t errlen)
 	if ((rc = db_exec(db, "BEGIN IMMEDIATE", err, errlen)) != SQLITE_OK)
 		return -1;
 	if (db_int(db, "PRAGMA user_version", &version) != SQLITE_OK ||
-	    (version == 1 && db_exec(db, HISTORY_UPGRADE_V1_SQL, err,
-	    errlen) != SQLITE_OK) ||
+	    (HISTORY_UPGRADE_SQL(version) != NULL && db_exec(db,
+	    HISTORY_UPGRADE_SQL(version), err, errlen) != SQLITE_OK) ||
 	    db_exec(db, "COMMIT", err, errlen) != SQLITE_OK) {
 		if (err[0] == '\0')
 			str_format(err, errlen, "upgrade: %s",
@@ -284,7 +288,7 @@ static int db_schema(sqlite3 *db, char *err, size_t errlen)
 		goto sqlfail;
 	if (version == HISTORY_SCHEMA_VERSION)
 		return 0;
-	if (version == 1)
+	if (HISTORY_UPGRADE_SQL(version) != NULL)
 		return db_upgrade(db, err, errlen);
 	if (version != 0) {
 		str_format(err, errlen, "schema version %lld, this program "
@@ -474,7 +478,9 @@ static int insert_message(history_db_t *d, const hist_item_t *it)
 	rc |= sqlite3_bind_int(st, i++, it->is_report);
 	rc |= bind_text(st, i++, it->nrcpt ? s + it->rcpt[0] : "");
 	rc |= bind_text(st, i++, s + it->str[HS_DKIMSUM]);
-	rc |= bind_text(st, i, s + it->str[HS_OVERSUM]);
+	rc |= bind_text(st, i++, s + it->str[HS_OVERSUM]);
+	rc |= bind_text(st, i++, s + it->str[HS_ACTION]);
+	rc |= bind_text(st, i, s + it->str[HS_REPLY]);
 	if (rc != SQLITE_OK)
 		return SQLITE_MISUSE;
 	return sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK :

@@ -23,8 +23,8 @@
  *	history_db_open() opens or creates the file at db->path (its
  *	directory must exist), sets WAL mode, synchronous=NORMAL and a busy
  *	timeout, creates the schema of history_schema.h in an empty
- *	database (or upgrades a version 1 database with
- *	HISTORY_UPGRADE_V1_SQL in one transaction), and prepares the insert
+ *	database (or upgrades an older one with HISTORY_UPGRADE_SQL in one
+ *	transaction), and prepares the insert
  *	statements.  It returns 0; -1
  *	when the database is unavailable now (err says why; try again
  *	later); -2 when the file must never be used (not a database, a newer
@@ -57,7 +57,7 @@ enum hist_str {
 	HS_QID, HS_IP, HS_HELO, HS_ENVFROM, HS_HFROM, HS_PDOM, HS_ORG,
 	HS_SPFDOM, HS_FO, HS_ARC, HS_ARCSEAL, HS_RUA, HS_RUF,
 	HS_SAMPLE_HDRS, HS_SAMPLE_AUTH, HS_SAMPLE_MAILFROM, HS_DKIMSUM,
-	HS_OVERSUM, HS_COUNT
+	HS_OVERSUM, HS_ACTION, HS_REPLY, HS_COUNT
 };
 
 typedef struct hist_dkim {

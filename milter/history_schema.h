@@ -123,6 +123,15 @@
  *	              report (its Subject starts with "Report Domain:"); the
  *	              reporter does not count such rows, so two reporters
  *	              cannot feed each other's reports back forever.
+ *	action        (version 3) what the milter told the MTA: "accept",
+ *	              "quarantine", "reject" or "tempfail"; '' in rows
+ *	              written before version 3.
+ *	smtp_reply    (version 3) the SMTP reply the MTA gave the client
+ *	              for a refused message, "550 5.7.1" (reject) or
+ *	              "451 4.7.5" (tempfail); '' when the message was
+ *	              accepted or quarantined.  The reporter does not count
+ *	              rows with action "tempfail": the sender retries such a
+ *	              message, and the retry gets its own row.
  *	Indexes: messages_time (time), messages_policy_time (policy_domain,
  *	time), messages_reported (reported, time).
  *
@@ -201,13 +210,15 @@
  *	Index: failure_samples_reported (reported, time).
  *
  * UPGRADE from version 1: HISTORY_UPGRADE_V1_SQL adds the version 2
- *	columns (NULL/0 in old rows) and tables; history_open() and the
- *	reporter run it in one transaction on a version 1 database.
+ *	columns (NULL/0 in old rows) and tables; from version 2:
+ *	HISTORY_UPGRADE_V2_SQL adds the version 3 columns ('' in old rows).
+ *	history_open() and the reporter run the steps a database needs, in
+ *	one transaction.
  */
 #ifndef MILTER_HISTORY_SCHEMA_H
 #define MILTER_HISTORY_SCHEMA_H
 
-#define HISTORY_SCHEMA_VERSION 2
+#define HISTORY_SCHEMA_VERSION 3
 
 #define HISTORY_SCHEMA_SQL \
 	"CREATE TABLE meta (\n" \
@@ -254,7 +265,9 @@
 	"  envelope_to TEXT NOT NULL DEFAULT '',\n" \
 	"  dkim_summary TEXT,\n" \
 	"  override_summary TEXT,\n" \
-	"  is_report INTEGER NOT NULL DEFAULT 0\n" \
+	"  is_report INTEGER NOT NULL DEFAULT 0,\n" \
+	"  action TEXT NOT NULL DEFAULT '',\n" \
+	"  smtp_reply TEXT NOT NULL DEFAULT ''\n" \
 	");\n" \
 	"CREATE INDEX messages_time ON messages (time);\n" \
 	"CREATE INDEX messages_policy_time\n" \
@@ -344,5 +357,19 @@
 	HISTORY_V2_TABLES_SQL \
 	"UPDATE meta SET value = '2' WHERE key = 'schema_version';\n" \
 	"PRAGMA user_version = 2;\n"
+
+/* Version 2 -> 3, run inside one transaction (after the step from 1). */
+#define HISTORY_UPGRADE_V2_SQL \
+	"ALTER TABLE messages ADD COLUMN action TEXT NOT NULL DEFAULT '';\n" \
+	"ALTER TABLE messages ADD COLUMN smtp_reply TEXT NOT NULL" \
+	" DEFAULT '';\n" \
+	"UPDATE meta SET value = '3' WHERE key = 'schema_version';\n" \
+	"PRAGMA user_version = 3;\n"
+
+/* The steps a database of version v needs, or NULL when there are none
+ * (v current, or unknown). */
+#define HISTORY_UPGRADE_SQL(v) \
+	((v) == 1 ? HISTORY_UPGRADE_V1_SQL HISTORY_UPGRADE_V2_SQL : \
+	(v) == 2 ? HISTORY_UPGRADE_V2_SQL : (const char *)0)
 
 #endif

@@ -374,3 +374,31 @@ void localpolicy_lookup(const localpolicy_t *lp, const char *from_domain,
 		lp_where(lp, stg, out->stage_where, sizeof(out->stage_where));
 	}
 }
+
+/* Entries are sorted by scope, rcpt last. */
+bool localpolicy_has_rcpt(const localpolicy_t *lp)
+{
+	return lp != NULL && lp->n > 0 &&
+	    lp->entry[lp->n - 1].scope == SCOPE_RCPT;
+}
+
+void localpolicy_rcpt_settings(const localpolicy_t *lp,
+    const char *rcpt_domain, localpolicy_rcpt_t *out)
+{
+	const lp_entry_t *r = lp_find(lp, SCOPE_RCPT, rcpt_domain);
+
+	memset(out, 0, sizeof(*out));
+	if (r == NULL)
+		return;
+	out->action = r->action;
+	out->has_stage = r->has_stage;
+	if (r->has_stage)
+		out->stage = r->stage;
+}
+
+bool localpolicy_rcpt_same(const localpolicy_rcpt_t *a,
+    const localpolicy_rcpt_t *b)
+{
+	return a->action == b->action && a->has_stage == b->has_stage &&
+	    (!a->has_stage || a->stage == b->stage);
+}

@@ -31,9 +31,16 @@
  *	each kind applies.  A from entry decides every setting it sets; for
  *	the others the rcpt entries of the message's recipient domains
  *	apply, the most lenient one when they differ (never-reject before
- *	always-reject; monitor, then quarantine, then reject).  Only the
- *	first HISTORY_MAX_RCPT_DOMAINS recipient domains of a message are
- *	known to the milter.
+ *	always-reject; monitor, then quarantine, then reject).  The milter
+ *	does not let them differ: it refuses, with 452 4.7.1, a recipient
+ *	whose rcpt settings (localpolicy_rcpt_settings(): action and stage
+ *	of its most specific rcpt entry, or none) are not those of the
+ *	message's first recipient, so one "rcpt DOMAIN monitor" recipient
+ *	cannot carry a spoof to the others; the sender retries the refused
+ *	recipients in another transaction.  localpolicy_has_rcpt() says
+ *	whether there are rcpt entries at all (without them every
+ *	recipient has the same settings, and the milter needs no reply to
+ *	RCPT).
  *
  *	Bounds: the file is read with config_read_file() (at most
  *	CONFIG_FILE_MAX bytes, a regular file), lines at most
@@ -79,6 +86,12 @@ typedef struct localpolicy_match {
 	                                         them; "" when unset */
 } localpolicy_match_t;
 
+typedef struct localpolicy_rcpt {
+	local_action_t action;          /* LOCAL_ACTION_NONE: not set */
+	bool has_stage;
+	enforce_stage_t stage;          /* when has_stage */
+} localpolicy_rcpt_t;
+
 localpolicy_t *localpolicy_load(const char *path, char *err, size_t errlen);
 localpolicy_t *localpolicy_parse(const char *name, const char *text,
     size_t len, char *err, size_t errlen);
@@ -88,5 +101,10 @@ size_t localpolicy_count(const localpolicy_t *lp);
 void localpolicy_lookup(const localpolicy_t *lp, const char *from_domain,
     const char (*rcpt)[FROM_DOMAIN_MAX], size_t nrcpt,
     localpolicy_match_t *out);
+bool localpolicy_has_rcpt(const localpolicy_t *lp);
+void localpolicy_rcpt_settings(const localpolicy_t *lp,
+    const char *rcpt_domain, localpolicy_rcpt_t *out);
+bool localpolicy_rcpt_same(const localpolicy_rcpt_t *a,
+    const localpolicy_rcpt_t *b);
 
 #endif

@@ -49,6 +49,11 @@ int log_open(const char *ident, bool use_syslog, const char *facility,
 	return 0;
 }
 
+void log_to_stderr(bool on)
+{
+	log_stderr_on = on;
+}
+
 void log_close(void)
 {
 	if (log_syslog_on)

@@ -21,6 +21,9 @@
 
 int log_open(const char *ident, bool use_syslog, const char *facility,
     bool to_stderr);
+/* Switch the copy to stderr on or off after log_open() (start-up errors
+ * go to stderr until the daemon is running). */
+void log_to_stderr(bool on);
 void log_close(void);
 void log_msg(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

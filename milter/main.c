@@ -3,8 +3,11 @@
  *
  *	dmarcwarden -c FILE [-f] [-p SOCKET] [-n] [-s] [-V]
  *
- * main() loads the configuration, opens the milter socket, detaches
- * (unless -f), writes the PID file, drops privileges, builds the shared
+ * main() loads the configuration, checks everything start-up needs
+ * (preflight.h: every problem on stderr, exit 1), opens the milter socket
+ * (listener.h), detaches (unless -f; the parent exits only when start-up
+ * is done, 1 if it failed), writes the PID file, drops privileges,
+ * builds the shared
  * runtime (resolver, SPF, DKIM, history) and the first configuration
  * generation, installs the SIGHUP reload (reconfig.h) and hands control
  * to libmilter.  See dmarcwarden(8).
@@ -15,12 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "../policy/strbuf.h"
 #include "config.h"
+#include "listener.h"
 #include "log.h"
-#include "milter.h"
+#include "preflight.h"
 #include "process.h"
 #include "reconfig.h"
 #include "reload.h"
@@ -30,7 +35,10 @@
 #ifndef DW_VERSION
 #define DW_VERSION "0.1.0"
 #endif
-#define DEFAULT_CONFIG "/etc/dmarcwarden/dmarcwarden.conf"
+#ifndef DW_SYSCONFDIR
+#define DW_SYSCONFDIR "/etc"        /* configure --sysconfdir */
+#endif
+#define DEFAULT_CONFIG DW_SYSCONFDIR "/dmarcwarden/dmarcwarden.conf"
 
 runtime_t *dw_runtime;
 
@@ -40,8 +48,9 @@ static void usage(void)
 	    "[-n] [-s] [-V]\n"
 	    "  -c FILE    configuration file (default %s)\n"
 	    "  -f         stay in the foreground, log to stderr too\n"
+	    "             (not when stderr is the journal and Syslog is on)\n"
 	    "  -p SOCKET  milter socket, overrides Socket\n"
-	    "  -n         check the configuration and exit\n"
+	    "  -n         check the configuration and what start-up needs\n"
 	    "  -s         print the statistics the daemon writes to StatsFile\n"
 	    "  -V         print the version and exit\n", DEFAULT_CONFIG);
 	exit(2);
@@ -144,26 +153,6 @@ static void runtime_stop(runtime_t *rt)
 	dns_resolver_free(rt->dns);
 }
 
-static int open_socket(const config_t *cfg, const char *sock)
-{
-	mode_t old = umask((mode_t)cfg->umask);
-	int rc;
-
-	if (smfi_setconn((char *)sock) != MI_SUCCESS ||
-	    milter_register() < 0) {
-		umask(old);
-		log_err("cannot set up milter socket %s", sock);
-		return -1;
-	}
-	rc = smfi_opensocket(true);
-	umask(old);
-	if (rc != MI_SUCCESS) {
-		log_err("cannot open milter socket %s", sock);
-		return -1;
-	}
-	return 0;
-}
-
 /* -s: print the StatsFile the running daemon writes. */
 static int print_stats(const config_t *cfg)
 {
@@ -202,24 +191,41 @@ static const char *config_path_absolute(const char *path)
 	return abs;
 }
 
+/* Under systemd with -f, stderr is the journal ($JOURNAL_STREAM names
+ * it), which syslog reaches too: one copy of each line is enough. */
+static bool stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
+static void report_stderr(void *ctx, const char *message)
+{
+	fprintf(stderr, "dmarcwarden: %s%s\n", (const char *)ctx, message);
+}
+
 /* Everything between the configuration and smfi_main(), in the order
- * process.h explains. */
+ * process.h explains.  Errors go to stderr (and syslog) until start-up
+ * is done, also when detaching: the parent waits for the verdict. */
 static int daemon_setup(runtime_t *rt, config_t *cfg, const char *path,
     const char *sock, bool foreground)
 {
-	char err[256];
+	int ready = -1;
 
-	if (process_root_check(cfg->user, cfg->run_as_root, err,
-	    sizeof(err)) < 0) {
-		log_err("%s", err);
+	if (listener_open(cfg, sock) < 0)
 		return -1;
-	}
-	if (open_socket(cfg, sock) < 0)
+	/* History, stats and PID file: 0640, readable by UserID's group
+	 * (the reporter runs as the same user). */
+	umask(027);
+	if (!foreground && (ready = process_detach()) < 0)
 		return -1;
-	if (!foreground && daemon(0, 0) < 0) {
-		log_err("cannot detach: %s", strerror(errno));
-		return -1;
-	}
 	if (process_write_pid(cfg->pid_file) < 0)
 		return -1;
 	process_block_signals();
@@ -228,6 +234,21 @@ static int daemon_setup(runtime_t *rt, config_t *cfg, const char *path,
 	    process_drop_privileges(cfg->user) < 0 ||
 	    runtime_open_files(rt, cfg) < 0)
 		return -1;
+	process_detach_done(ready);
+	log_to_stderr(foreground && !(cfg->syslog && stderr_is_journal()));
+	return 0;
+}
+
+/* -n and -s: nothing is started. */
+static int check_or_stats(const config_t *cfg, const char *cfgpath,
+    const char *sock, bool check)
+{
+	if (!check)
+		return print_stats(cfg);
+	if (preflight_check(cfg, sock ? sock : cfg->socket, PREFLIGHT_CHECK,
+	    report_stderr, "") > 0)
+		return 1;
+	printf("%s: configuration OK\n", cfgpath);
 	return 0;
 }
 
@@ -262,19 +283,22 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check || stats) {
-		rc = stats ? print_stats(cfg) : 0;
-		if (check)
-			printf("%s: configuration OK\n", cfgpath);
+		rc = check_or_stats(cfg, cfgpath, sock, check);
 		config_free(cfg);
 		return rc;
 	}
+	if (sock == NULL)
+		sock = cfg->socket;
+	if (preflight_check(cfg, sock, PREFLIGHT_START, report_stderr,
+	    "cannot start: ") > 0) {
+		config_free(cfg);
+		return 1;
+	}
 	if (log_open("dmarcwarden", cfg->syslog, cfg->syslog_facility,
-	    foreground) < 0) {
+	    true) < 0) {
 		fprintf(stderr, "dmarcwarden: bad SyslogFacility\n");
 		return 1;
 	}
-	if (sock == NULL)
-		sock = cfg->socket;
 	memset(&rt, 0, sizeof(rt));
 	if (daemon_setup(&rt, cfg, config_path_absolute(cfgpath), sock,
 	    foreground) < 0)

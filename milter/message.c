@@ -83,22 +83,42 @@ void message_mailfrom(message_t *m, const char *arg)
 	    sizeof(m->mailfrom_domain));
 }
 
-void message_rcpt(message_t *m, const char *arg)
+/* Does the recipient domain share the first recipient's LocalPolicyFile
+ * settings?  The first one sets them. */
+static bool rcpt_settings_match(message_t *m, const char *dom)
+{
+	localpolicy_rcpt_t rs;
+
+	localpolicy_rcpt_settings(m->gen->localpolicy, dom, &rs);
+	if (m->nrcpt == 0) {
+		m->rcpt_settings = rs;
+		return true;
+	}
+	return localpolicy_rcpt_same(&rs, &m->rcpt_settings);
+}
+
+int message_rcpt(message_t *m, const char *arg, bool can_refuse)
 {
 	char addr[MSG_MAILFROM_MAX], dom[FROM_DOMAIN_MAX];
 	size_t i;
 
 	strip_brackets(arg, addr, sizeof(addr));
 	address_domain(addr, dom, sizeof(dom));
+	if (!rcpt_settings_match(m, dom)) {
+		if (can_refuse)
+			return -1;
+		m->rcpt_mixed = true;
+	}
 	m->nrcpt++;
 	if (!config_domain_listed(m->gen->cfg->ignore_recipient_domains, dom))
 		m->rcpt_all_ignored = false;
 	for (i = 0; i < m->nrcpt_domains; i++)
 		if (strcmp(m->rcpt_domain[i], dom) == 0)
-			return;
+			return 0;
 	if (m->nrcpt_domains < HISTORY_MAX_RCPT_DOMAINS && dom[0])
 		str_copy(m->rcpt_domain[m->nrcpt_domains++], FROM_DOMAIN_MAX,
 		    dom);
+	return 0;
 }
 
 static void message_from(message_t *m, const char *value)
@@ -138,7 +158,7 @@ static void message_authres(message_t *m, const char *value)
 
 	m->nauthres++;
 	if (authres_authserv_id(value, strlen(value), id, sizeof(id)) < 0 ||
-	    !str_ieq(id, m->gen->cfg->authserv_id))
+	    !authres_id_is_ours(id, m->gen->cfg->authserv_id))
 		return;
 	if (m->nforged >= MSG_MAX_FORGED) {
 		m->forged_overflow = true;

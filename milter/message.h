@@ -27,6 +27,11 @@
  *	message_free() releases it.  A SIGHUP while the message is under
  *	way changes nothing for it.
  *
+ *	All recipients of a message share its verdict, so they must share
+ *	their LocalPolicyFile rcpt settings (localpolicy.h): message_rcpt()
+ *	takes the first recipient's and refuses later recipients whose
+ *	settings differ.
+ *
  *	The message_t and outcome_t belong to the caller; free functions
  *	accept NULL.  outcome_t.arc points into the message's ARC verifier:
  *	free the outcome before the message.
@@ -39,6 +44,7 @@
 #include "../policy/strbuf.h"
 #include "decide.h"
 #include "history.h"
+#include "localpolicy.h"
 #include "runtime.h"
 
 #define MSG_MAX_FORGED 64
@@ -59,6 +65,9 @@ typedef struct message {
 	size_t nrcpt_domains;
 	char rcpt_domain[HISTORY_MAX_RCPT_DOMAINS][FROM_DOMAIN_MAX];
 	bool rcpt_all_ignored;
+	localpolicy_rcpt_t rcpt_settings;       /* of the first recipient */
+	bool rcpt_mixed;        /* recipients with different settings taken
+	                           (the MTA wanted no reply to RCPT) */
 	size_t nfrom_headers;
 	from_result_t from;                     /* domains of all From */
 	bool from_error;
@@ -91,7 +100,12 @@ message_t *message_new(const runtime_t *rt, generation_t *gen,
 void message_free(message_t *m);
 void message_set_qid(message_t *m, const char *qid);
 void message_mailfrom(message_t *m, const char *arg);
-void message_rcpt(message_t *m, const char *arg);
+/* 0: the recipient is taken.  -1: its LocalPolicyFile rcpt settings
+ * differ from the first recipient's and can_refuse is set: it is not
+ * taken, refuse it (452 4.7.1).  Without can_refuse such a recipient is
+ * taken and rcpt_mixed set (the message is then tempfailed as a whole:
+ * decide_rcpt_mixed()). */
+int message_rcpt(message_t *m, const char *arg, bool can_refuse);
 /* value: the field body as written after the colon; leadspc false when
  * the MTA stripped the space after the colon (it is put back for DKIM). */
 void message_header(message_t *m, const char *name, const char *value,

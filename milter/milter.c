@@ -32,6 +32,20 @@ typedef struct milter_conn {
 	SMFIP_NR_BODY)
 #define MILTER_NOT_SENT (SMFIP_NODATA | SMFIP_NOUNKNOWN)
 
+/* On TCP the round trip those steps save costs more than it gains: the
+ * MTA's next small packet waits (Nagle) for the ACK of one we never
+ * answer, and our stack delays that ACK ~40 ms.  That includes the
+ * macros Postfix sends for DATA even when the DATA step itself is not
+ * sent: the first header then waits for their ACK.  So on TCP every
+ * step is sent and answered.  listener.c sets this for inet sockets,
+ * before any connection. */
+static bool milter_every_step_replied;
+
+void milter_reply_every_step(bool on)
+{
+	milter_every_step_replied = on;
+}
+
 static milter_conn_t *conn_get(SMFICTX *ctx)
 {
 	return smfi_getpriv(ctx);
@@ -72,6 +86,22 @@ static void client_address(const struct sockaddr *sa, char *out, size_t len)
 		out[0] = '\0';
 }
 
+/* A LocalPolicyFile with rcpt entries needs an answer to every RCPT, to
+ * refuse recipients whose settings differ from the first one's
+ * (message.h).  Decided per connection, with the configuration current
+ * now; a reload that adds rcpt entries takes effect on new connections
+ * (an open one tempfails a message that mixes them: decide.h). */
+static void rcpt_replies(milter_conn_t *mc, unsigned long *pf1)
+{
+	generation_t *gen = generation_current(dw_runtime->generations);
+
+	if (localpolicy_has_rcpt(gen->localpolicy)) {
+		mc->noreply &= ~(unsigned long)SMFIP_NR_RCPT;
+		*pf1 &= ~(unsigned long)SMFIP_NR_RCPT;
+	}
+	generation_release(gen);
+}
+
 static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0,
     unsigned long f1, unsigned long f2, unsigned long f3,
     unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
@@ -87,8 +117,10 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0,
 	}
 	mc->leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
-	*pf1 = f1 & (SMFIP_HDR_LEADSPC | MILTER_NO_REPLY | MILTER_NOT_SENT);
-	mc->noreply = f1 & MILTER_NO_REPLY;
+	mc->noreply = milter_every_step_replied ? 0 : f1 & MILTER_NO_REPLY;
+	*pf1 = (f1 & SMFIP_HDR_LEADSPC) | mc->noreply |
+	    (milter_every_step_replied ? 0 : f1 & MILTER_NOT_SENT);
+	rcpt_replies(mc, pf1);
 	*pf2 = 0;
 	*pf3 = 0;
 	(void)f2;
@@ -183,7 +215,12 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
 
 	if (mc == NULL || mc->msg == NULL)
 		return SMFIS_TEMPFAIL;
-	message_rcpt(mc->msg, argv[0] ? argv[0] : "");
+	if (message_rcpt(mc->msg, argv[0] ? argv[0] : "",
+	    (mc->noreply & SMFIP_NR_RCPT) == 0) < 0) {
+		smfi_setreply(ctx, "452", "4.7.1", "Recipient has different "
+		    "DMARC settings, send it in another transaction");
+		return SMFIS_TEMPFAIL;
+	}
 	return proceed(mc, SMFIP_NR_RCPT);
 }
 

@@ -16,10 +16,20 @@
  *	cannot take back a connection already accepted at connect).
  *	Authenticated senders ({auth_authen}) and IgnoreSenderDomains are
  *	accepted at MAIL FROM, messages whose every recipient is in
- *	IgnoreRecipientDomains at end of headers.  At end of message:
+ *	IgnoreRecipientDomains at end of headers.  A recipient whose
+ *	LocalPolicyFile rcpt settings differ from the message's first
+ *	recipient's is answered 452 4.7.1 (message.h); RCPT gets a reply
+ *	only when the LocalPolicyFile has rcpt entries.  At end of message:
  *	delete Authentication-Results headers claiming our authserv-id,
  *	insert ours first, then reject, quarantine, tempfail or accept; log
  *	one line; hand the history row to the writer.
+ *
+ *	Steps whose answer is always "continue" (HELO, RCPT, headers, body
+ *	chunks) are negotiated without a reply, saving round trips on unix
+ *	sockets, and DATA and unknown commands are not sent at all;
+ *	milter_reply_every_step(true), called before smfi_main() for TCP
+ *	sockets (listener.h), has every step sent and answered instead, so
+ *	no packet of the MTA waits (Nagle) for a delayed ACK.
  *
  *	The filter negotiates SMFIP_HDR_LEADSPC, so header values arrive as
  *	written (DKIM simple canonicalization needs the leading space).
@@ -27,6 +37,9 @@
 #ifndef MILTER_MILTER_H
 #define MILTER_MILTER_H
 
+#include <stdbool.h>
+
 int milter_register(void);
+void milter_reply_every_step(bool on);
 
 #endif

@@ -32,6 +32,7 @@ static void outcome_eval_input(const message_t *m, const outcome_t *out,
 	in->ndkim = out->dkim.count;
 	for (i = 0; i < out->dkim.count && i < EVAL_MAX_DKIM; i++) {
 		in->dkim[i].result = out->dkim.sig[i].result;
+		in->dkim[i].body_hash_only = out->dkim.sig[i].body_hash_only;
 		str_copy(in->dkim[i].domain, FROM_DOMAIN_MAX,
 		    out->dkim.sig[i].domain);
 		str_copy(in->dkim[i].selector, SELECTOR_MAX,
@@ -111,6 +112,11 @@ static void outcome_history(const connection_t *c, const message_t *m,
 		    out->dkim.sig[i].reason);
 	}
 	outcome_history_arc(out->arc, r);
+	str_copy(r->action, sizeof(r->action),
+	    milter_action_name(out->decision.action));
+	if (out->decision.rcode[0])
+		str_format(r->smtp_reply, sizeof(r->smtp_reply), "%s %s",
+		    out->decision.rcode, out->decision.xcode);
 }
 
 /* ---- DMARC reports and failure samples (dmarcwarden-report(8)) ---- */
@@ -252,6 +258,11 @@ static void outcome_logline(const message_t *m, outcome_t *out)
 	}
 	strbuf_appendf(sb, " action=%s",
 	    milter_action_name(out->decision.action));
+	if (m->forged_overflow)
+		strbuf_appendf(sb, " forged_authres=\"more than %d\"",
+		    MSG_MAX_FORGED);
+	if (m->rcpt_mixed)
+		strbuf_puts(sb, " rcpt_settings=mixed");
 	for (i = 0; out->evaluated && i < v->noverrides; i++)
 		strbuf_appendf(sb, "%s%s%s", i ? "; " : " overrides=\"",
 		    v->overrides[i].comment, i + 1 == v->noverrides ? "\"" : "");
@@ -293,14 +304,22 @@ void message_finish(const runtime_t *rt, const connection_t *c,
 	bad = outcome_bad_from(m);
 	if (bad != NULL) {
 		str_copy(m->from_reason, sizeof(m->from_reason), bad);
-		decide_bad_from(gen->cfg, &out->decision);
+		decide_bad_from(gen->cfg, exceptions_stage(m, ""),
+		    &out->decision);
 	} else {
 		outcome_eval_input(m, out, &in);
 		dmarc_evaluate(&in, &gen->eval, &rt->dns_ops, &out->verdict);
 		exceptions_gather(rt, c, m, &in, out->arc, &out->verdict, &ctx);
 		override_apply(&ctx, &out->verdict);
 		out->evaluated = true;
-		decide_action(gen->cfg, &out->verdict, &out->decision);
+		decide_action(gen->cfg, ctx.stage, &out->verdict,
+		    &out->decision);
+	}
+	if (m->rcpt_mixed)
+		decide_rcpt_mixed(&out->decision);
+	if (m->forged_overflow)
+		decide_forged(&out->decision);
+	if (out->evaluated) {
 		outcome_history(c, m, out);
 		outcome_sample(m, out);
 	}

@@ -4,11 +4,13 @@
 #include "process.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../policy/strbuf.h"
@@ -69,25 +71,30 @@ int process_chroot(const char *dir)
 	return 0;
 }
 
-static int lookup_ids(char *user, uid_t *uid, gid_t *gid)
+int process_lookup_user(const char *spec, uid_t *uid, gid_t *gid,
+    char *err, size_t errlen)
 {
-	char *group = strchr(user, ':');
+	char user[256], *group;
 	struct passwd *pw;
 	struct group *gr;
 
-	if (group)
+	if (str_copy(user, sizeof(user), spec) < 0) {
+		str_copy(err, errlen, "UserID: too long");
+		return -1;
+	}
+	if ((group = strchr(user, ':')) != NULL)
 		*group++ = '\0';
-	pw = getpwnam(user);
-	if (pw == NULL) {
-		log_err("UserID: no such user '%s'", user);
+	if ((pw = getpwnam(user)) == NULL) {
+		str_format(err, errlen, "UserID: no such user '%s' (create it "
+		    "first, see dmarcwarden(8))", user);
 		return -1;
 	}
 	*uid = pw->pw_uid;
 	*gid = pw->pw_gid;
 	if (group) {
-		gr = getgrnam(group);
-		if (gr == NULL) {
-			log_err("UserID: no such group '%s'", group);
+		if ((gr = getgrnam(group)) == NULL) {
+			str_format(err, errlen, "UserID: no such group '%s'",
+			    group);
 			return -1;
 		}
 		*gid = gr->gr_gid;
@@ -97,15 +104,16 @@ static int lookup_ids(char *user, uid_t *uid, gid_t *gid)
 
 int process_drop_privileges(const char *spec)
 {
-	char user[256];
+	char err[512];
 	uid_t uid;
 	gid_t gid;
 
 	if (spec == NULL || *spec == '\0')
 		return 0;
-	if (str_copy(user, sizeof(user), spec) < 0 ||
-	    lookup_ids(user, &uid, &gid) < 0)
+	if (process_lookup_user(spec, &uid, &gid, err, sizeof(err)) < 0) {
+		log_err("%s", err);
 		return -1;
+	}
 	if (geteuid() != 0) {
 		if (geteuid() == uid)
 			return 0;
@@ -121,4 +129,66 @@ int process_drop_privileges(const char *spec)
 		return -1;
 	}
 	return 0;
+}
+
+/* The parent waits here for the child's verdict on its start-up: one
+ * byte, 0 for ready; end of file without it means the child failed (it
+ * has said why on the shared stderr). */
+static void detach_parent_wait(int fd, pid_t child)
+{
+	unsigned char status = 1;
+	ssize_t n;
+
+	do
+		n = read(fd, &status, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1) {
+		status = 1;
+		(void)waitpid(child, NULL, 0);
+	}
+	_exit(status == 0 ? 0 : 1);
+}
+
+int process_detach(void)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds) < 0) {
+		log_err("cannot detach: pipe: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) < 0) {
+		log_err("cannot detach: fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid > 0) {
+		close(fds[1]);
+		detach_parent_wait(fds[0], pid);
+	}
+	close(fds[0]);
+	if (setsid() < 0 || chdir("/") < 0) {
+		log_err("cannot detach: %s", strerror(errno));
+		return -1;
+	}
+	return fds[1];
+}
+
+void process_detach_done(int fd)
+{
+	unsigned char ok = 0;
+	int null;
+
+	if (fd < 0)
+		return;
+	if ((null = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
+	}
+	if (write(fd, &ok, 1) != 1)
+		log_warn("cannot tell the parent process start-up is done");
+	close(fd);
 }

@@ -86,6 +86,8 @@ typedef struct dkim_input {
 	auth_result_t result;
 	char domain[FROM_DOMAIN_MAX];   /* d= */
 	char selector[SELECTOR_MAX];    /* s= */
+	bool body_hash_only;            /* fail: header fields verified,
+	                                   body hash differs */
 } dkim_input_t;
 
 typedef struct eval_input {

@@ -177,15 +177,33 @@ static bool mlist_aligned(const char *list, const char *d,
 	return domain_within(list, org);
 }
 
+/* Rule 4: a signature of the author's domain whose header fields
+ * verified but whose body hash did not match. */
+static bool mlist_original_signed(const eval_input_t *in, const verdict_t *v,
+    const discovery_cfg_t *cfg, const dns_ops_t *dns)
+{
+	dmarc_align_t mode = v->policy.status == POLICY_FOUND ?
+	    v->policy.rec.adkim : DMARC_ALIGN_RELAXED;
+	size_t i;
+
+	for (i = 0; i < in->ndkim && i < EVAL_MAX_DKIM; i++)
+		if (in->dkim[i].result == AUTH_FAIL &&
+		    in->dkim[i].body_hash_only &&
+		    align_check(v->from_domain, v->policy.org_domain,
+		    in->dkim[i].domain, mode, cfg, dns, NULL) == 1)
+			return true;
+	return false;
+}
+
 bool mlist_authenticated(const mlist_headers_t *h, const eval_input_t *in,
-    const discovery_cfg_t *cfg, const dns_ops_t *dns, char *what,
-    size_t whatlen)
+    const verdict_t *v, const discovery_cfg_t *cfg, const dns_ops_t *dns,
+    char *what, size_t whatlen)
 {
 	const char *list = mlist_name(h);
 	size_t i, tried = 0;
 
 	what[0] = '\0';
-	if (list == NULL)
+	if (list == NULL || !mlist_original_signed(in, v, cfg, dns))
 		return false;
 	if (in->spf.result == AUTH_PASS && in->spf.scope == SPF_SCOPE_MFROM &&
 	    in->spf.domain[0]) {

@@ -7,8 +7,8 @@
  *	mlist_headers_t h; memset(&h, 0, sizeof(h));
  *	mlist_header(&h, "List-Id", value);     for every header
  *	char what[MLIST_WHAT_MAX];
- *	if (mlist_authenticated(&h, &eval_input, &discovery, &dns, what,
- *	    sizeof(what))) ... list mail
+ *	if (mlist_authenticated(&h, &eval_input, &verdict, &discovery, &dns,
+ *	    what, sizeof(what))) ... list mail
  *
  * DESCRIPTION
  *	mlist_header() looks at List-Id and List-Post fields (others are
@@ -35,16 +35,33 @@
  *	    found as for DMARC relaxed alignment (tree walk or PSL), and one
  *	    that is a single label (a TLD) never matches.  A DNS failure
  *	    finding it means "no".
+ *	 4. the list passed on an originally valid message of the author:
+ *	    the message carries a DKIM signature whose d= is aligned with
+ *	    the author (From) domain (the domain's adkim mode, relaxed when
+ *	    it has no record) and which fails only because the body hash
+ *	    does not match: the signature over the header fields (From
+ *	    among them) verified with the author domain's key, so those
+ *	    fields are the author's, and the list changed the body (a
+ *	    footer).  dkim_input_t.body_hash_only.
  *	So a message from an IP that fails SPF, carrying no valid DKIM
- *	signature, is never list traffic, whatever List-Id it carries.  What
- *	the rule cannot stop: a sender who authenticates a domain it owns
- *	and names a list under that domain.  That sender is identified (D
- *	is recorded), and the default MailingListAction (quarantine) still
+ *	signature, is never list traffic, whatever List-Id it carries; nor
+ *	is a message from a sender who authenticates a domain it owns and
+ *	names a list under it (rules 1-3), unless the author's domain signed
+ *	its header fields.  Rule 4 rejects lists that change a signed header
+ *	field (a Subject tag) or strip the signature: their mail needs
+ *	ArcTrustedSealers or TrustedForwarders.  An ARC chain sealed by the
+ *	list is not taken as evidence: the list's domain D is the party this
+ *	rule cannot trust, and it can write any ARC-Authentication-Results.
+ *	What the rule cannot stop: a sender with a domain of its own who
+ *	replays a genuine signed message of the author (its From, Subject,
+ *	Date as signed) with another body.  That sender is identified (D is
+ *	recorded), and the default MailingListAction (quarantine) still
  *	holds its mail rather than delivering it.
  *
  *	mlist_authenticated() writes "L via spf D" or "L via dkim D" to
  *	what.  It does DNS only through dns (the organizational domain of
- *	each candidate D, at most MLIST_MAX_CANDIDATES of them).
+ *	each candidate D, at most MLIST_MAX_CANDIDATES of them, and of a
+ *	signature domain below the author's organizational domain).
  */
 #ifndef MLIST_H
 #define MLIST_H
@@ -71,8 +88,8 @@ void mlist_header(mlist_headers_t *h, const char *name, const char *value);
 /* True when the message has list headers at all (authenticated or not). */
 bool mlist_present(const mlist_headers_t *h);
 bool mlist_authenticated(const mlist_headers_t *h, const eval_input_t *in,
-    const discovery_cfg_t *cfg, const dns_ops_t *dns, char *what,
-    size_t whatlen);
+    const verdict_t *v, const discovery_cfg_t *cfg, const dns_ops_t *dns,
+    char *what, size_t whatlen);
 
 /* Parsers, exposed for tests: 0, or -1 when the value does not parse. */
 int mlist_parse_list_id(const char *value, size_t len, char *out,

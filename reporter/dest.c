@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../policy/align.h"
 #include "../policy/domain.h"
 #include "../policy/strbuf.h"
 
@@ -108,17 +109,6 @@ size_t dest_parse_list(const char *list, dest_t *out, size_t max)
 	return n;
 }
 
-static bool domain_within(const char *d, const char *parent)
-{
-	size_t dl = strlen(d), pl = strlen(parent);
-
-	if (pl == 0 || dl < pl)
-		return false;
-	if (dl == pl)
-		return strcasecmp(d, parent) == 0;
-	return d[dl - pl - 1] == '.' && strcasecmp(d + dl - pl, parent) == 0;
-}
-
 bool dest_listed(const char *no_reports, const char *addr)
 {
 	const char *p = no_reports ? no_reports : "", *at = strrchr(addr, '@');
@@ -139,6 +129,23 @@ bool dest_listed(const char *no_reports, const char *addr)
 }
 
 /* ---- verification --------------------------------------------------- */
+
+/* URIs in the history's form ("uri!bytes,uri"), as dest_parse_list()
+ * reads them. */
+static void join_uris(const dmarc_uri_t *u, size_t n, char *out,
+    size_t outlen)
+{
+	strbuf_t sb;
+
+	strbuf_init(&sb, outlen - 1);
+	for (size_t i = 0; i < n; i++) {
+		strbuf_appendf(&sb, "%s%s", i ? "," : "", u[i].uri);
+		if (u[i].size)
+			strbuf_appendf(&sb, "!%llu", u[i].size);
+	}
+	str_copy(out, outlen, sb.truncated ? "" : strbuf_str(&sb));
+	strbuf_free(&sb);
+}
 
 dest_verifier_t *dest_verifier_new(const dns_ops_t *dns,
     const discovery_cfg_t *disc)
@@ -193,15 +200,22 @@ static int org_domain(dest_verifier_t *v, const char *domain, char *out,
 	return 0;
 }
 
+/* The authorization record at <policy_domain>._report._dmarc.<rua_domain>:
+ * 1 authorized (and its rua= or ruf= URIs, with "!size", joined by commas
+ * in over[] when want_uris), 0 not, -1 DNS temporary failure. */
 static int verify_record(dest_verifier_t *v, const char *policy_domain,
-    const char *rua_domain, char *why, size_t whylen)
+    const char *rua_domain, char want_uris, char *over, size_t overlen,
+    char *why, size_t whylen)
 {
 	char name[512], err[DMARC_ERR_MAX];
 	txt_answer_t a;
 	dmarc_record_t rec;
 	dnsops_status_t st;
+	dmarc_record_status_t rs;
 	int ok = 0;
 
+	if (over)
+		over[0] = '\0';
 	if (str_format(name, sizeof(name), "%s._report._dmarc.%s",
 	    policy_domain, rua_domain) < 0 || strlen(name) > 253) {
 		str_format(why, whylen, "external destination %s: "
@@ -218,9 +232,15 @@ static int verify_record(dest_verifier_t *v, const char *policy_domain,
 		txt_answer_free(&a);
 		return -1;
 	}
-	for (size_t i = 0; st == DNSOPS_OK && i < a.count && !ok; i++)
-		ok = dmarc_record_parse(a.rec[i], a.len[i], &rec, err,
-		    sizeof(err)) != DMARC_RECORD_NOT_DMARC;
+	for (size_t i = 0; st == DNSOPS_OK && i < a.count && !ok; i++) {
+		rs = dmarc_record_parse(a.rec[i], a.len[i], &rec, err,
+		    sizeof(err));
+		ok = rs != DMARC_RECORD_NOT_DMARC;
+		if (ok && rs == DMARC_RECORD_OK && over)
+			join_uris(want_uris == 'f' ? rec.ruf : rec.rua,
+			    want_uris == 'f' ? rec.nruf : rec.nrua, over,
+			    overlen);
+	}
 	txt_answer_free(&a);
 	if (!ok)
 		str_format(why, whylen, "external destination %s has not "
@@ -229,12 +249,13 @@ static int verify_record(dest_verifier_t *v, const char *policy_domain,
 	return ok;
 }
 
-int dest_verify(dest_verifier_t *v, const char *policy_domain,
+/* 1 when rua_domain belongs to the policy domain's organization (no
+ * authorization needed), 0 when external, -1 DNS temporary failure. */
+static int internal(dest_verifier_t *v, const char *policy_domain,
     const char *rua_domain, char *why, size_t whylen)
 {
 	char org_p[FROM_DOMAIN_MAX], org_r[FROM_DOMAIN_MAX];
 
-	why[0] = '\0';
 	if (domain_within(rua_domain, policy_domain))
 		return 1;
 	if (org_domain(v, policy_domain, org_p, sizeof(org_p)) < 0 ||
@@ -243,9 +264,72 @@ int dest_verify(dest_verifier_t *v, const char *policy_domain,
 		    "temporary DNS failure", policy_domain, rua_domain);
 		return -1;
 	}
-	if (strcasecmp(org_p, org_r) == 0)
-		return 1;
-	return verify_record(v, policy_domain, rua_domain, why, whylen);
+	return strcasecmp(org_p, org_r) == 0;
+}
+
+int dest_verify(dest_verifier_t *v, const char *policy_domain,
+    const char *rua_domain, char *why, size_t whylen)
+{
+	int in;
+
+	why[0] = '\0';
+	if ((in = internal(v, policy_domain, rua_domain, why, whylen)) != 0)
+		return in;
+	return verify_record(v, policy_domain, rua_domain, 0, NULL, 0, why,
+	    whylen);
+}
+
+/* Replace d[i] by the override's URIs at its own host (appended to d
+ * unless listed already); d[i] stays when the override names it. */
+static size_t replace_one(dest_t *d, size_t i, size_t n, size_t max,
+    const char *over, const char *tag, const char *record_name)
+{
+	dest_t o[DEST_MAX];
+	size_t no = dest_parse_list(over, o, DEST_MAX), k, j, found = 0;
+	bool dup;
+
+	for (k = 0; k < no; k++) {
+		if (o[k].addr[0] == '\0' ||
+		    strcasecmp(o[k].domain, d[i].domain) != 0)
+			continue;       /* RFC 7489 7.1: the same host only */
+		if (strcmp(o[k].uri, d[i].uri) == 0)
+			return n;       /* it names this destination */
+		for (j = 0, dup = false; j < n; j++)
+			dup = dup || strcmp(d[j].uri, o[k].uri) == 0;
+		if (!dup && n < max)
+			d[n++] = o[k];
+		found++;
+	}
+	d[i].replaced = true;
+	if (found)
+		str_format(d[i].why, sizeof(d[i].why), "replaced by the %s= "
+		    "of %s", tag, record_name);
+	else
+		str_format(d[i].why, sizeof(d[i].why), "the %s= of %s names "
+		    "no URI at %s: not sent", tag, record_name, d[i].domain);
+	return n;
+}
+
+size_t dest_override(dest_verifier_t *v, const char *policy_domain,
+    char kind, dest_t *d, size_t n, size_t max)
+{
+	char over[DEST_OVER_MAX], why[DEST_WHY_MAX], name[300];
+	size_t i, n0 = n;
+
+	for (i = 0; i < n0; i++) {
+		if (d[i].addr[0] == '\0' || d[i].replaced ||
+		    internal(v, policy_domain, d[i].domain, why,
+		    sizeof(why)) != 0)
+			continue;
+		if (verify_record(v, policy_domain, d[i].domain, kind, over,
+		    sizeof(over), why, sizeof(why)) != 1 || over[0] == '\0')
+			continue;
+		str_format(name, sizeof(name), "%s._report._dmarc.%s",
+		    policy_domain, d[i].domain);
+		n = replace_one(d, i, n, max, over, kind == 'f' ? "ruf" :
+		    "rua", name);
+	}
+	return n;
 }
 
 unsigned long dest_verify_queries(const dest_verifier_t *v)

@@ -9,6 +9,8 @@
  *	if (d[i].addr[0] == '\0') ... not a usable mailto: (d[i].why)
  *	if (dest_listed(cfg->no_reports, d[i].addr)) ... never report
  *	dest_verifier_t *v = dest_verifier_new(&dns_ops, &disc);
+ *	n = dest_override(v, "example.com", 'a', d, n, DEST_MAX);
+ *	if (d[i].replaced) ... never send (d[i].why)
  *	switch (dest_verify(v, "example.com", d[i].domain, why, sizeof(why)))
  *	dest_verifier_free(v);
  *
@@ -37,6 +39,19 @@
  *	0 (do not send: why says so), -1 (DNS temporary failure: try again
  *	in a later run).  The same check serves rua and ruf.
  *
+ *	dest_override() applies what the authorization records say about
+ *	the destinations d[0..n) (kind 'a' for rua, 'f' for ruf): a record
+ *	that authorizes the policy domain and carries rua= (ruf=) replaces
+ *	the external destination (RFC 9990 section 4, RFC 7489 7.1).  The
+ *	replacing URIs at the destination's own host are appended to d (at
+ *	most max in all, no duplicates); others are ignored (the RFC allows
+ *	only the same host).  The original gets `replaced` set and `why`
+ *	says by what: it must not be sent to (unless the record names it
+ *	too: then it stays).  Destinations that are
+ *	internal, not mailto, not authorized or whose record cannot be read
+ *	now (DNS) are left as they are; dest_verify() decides about them.
+ *	Returns the new count.
+ *
  *	The verifier borrows dns and disc; free it with dest_verifier_free
  *	(NULL is fine).  dest_verify_stats() counts the DNS lookups made.
  */
@@ -49,16 +64,19 @@
 #include "../policy/discovery.h"
 #include "../policy/dmarc_record.h"
 
-#define DEST_MAX DMARC_MAX_URIS
+/* The record's URIs and what authorization records replace them with. */
+#define DEST_MAX (2 * DMARC_MAX_URIS)
 #define DEST_ADDR_MAX 320
-#define DEST_WHY_MAX 160
+#define DEST_WHY_MAX 400
+#define DEST_OVER_MAX 4096
 
 typedef struct dest {
 	char uri[DMARC_URI_MAX];         /* as published, without !size */
 	unsigned long long size;         /* RFC 7489 limit in bytes, 0 none */
 	char addr[DEST_ADDR_MAX];        /* mailto address, "" if unusable */
 	char domain[FROM_DOMAIN_MAX];    /* domain of addr */
-	char why[DEST_WHY_MAX];          /* why addr is "" */
+	char why[DEST_WHY_MAX];          /* why addr is "" or replaced */
+	bool replaced;                   /* by the authorization record */
 } dest_t;
 
 typedef struct dest_verifier dest_verifier_t;
@@ -73,6 +91,8 @@ dest_verifier_t *dest_verifier_new(const dns_ops_t *dns,
 void dest_verifier_free(dest_verifier_t *v);
 int dest_verify(dest_verifier_t *v, const char *policy_domain,
     const char *rua_domain, char *why, size_t whylen);
+size_t dest_override(dest_verifier_t *v, const char *policy_domain,
+    char kind, dest_t *d, size_t n, size_t max);
 unsigned long dest_verify_queries(const dest_verifier_t *v);
 
 #endif

@@ -1,35 +1,40 @@
 /*
- * failrep - failure reports (RFC 9991) in the Authentication Failure
- * Reporting Format (AFRF, RFC 6591 over RFC 5965), from the failure
- * samples the milter recorded (FailureReports yes).
+ * failrep - failure reports (RFC 9991) from the failure samples the
+ * milter recorded (FailureReports yes): which samples, to whom, and the
+ * bookkeeping.  The report itself is built by afrf.h.
  *
  * SYNOPSIS
- *	failrep_run(cfg, db, verifier, &transport, signer, sender,
- *	    dry_run_dir_or_NULL, &stats);
- *	failrep_message(&sample, sender, to, now, &msg);   (one report)
+ *	failrep_env_t env = { cfg, verifier, &dns_ops, &transport, signer,
+ *	    sender, authserv, dry_run_dir_or_NULL };
+ *	failrep_run(&env, dbs, ndbs, &stats);
  *
  * DESCRIPTION
- *	failrep_run() takes the unhandled samples of the history
+ *	failrep_run() takes, in every database of the run (a fleet's --db
+ *	list), the unhandled samples of the history
  *	(failure_samples.reported IS NULL, oldest first, at most
- *	FAILREP_BATCH a run) and sends each to the mailto: destinations of
- *	its ruf, with the same checks as aggregate reports (dest.h): not
- *	mailto, NoReportsList and an external destination that has not
- *	authorized the policy domain are skipped (RFC 9991 asks for the
- *	same verification as rua; OpenDMARC skips it, we do not).  At most
- *	FailureReportHourlyCap reports go to one destination address in
- *	any hour (counted over runs in report_dest); the rest wait for a
- *	later run.  Bookkeeping uses report_log/report_dest with report ids
- *	"fr" followed by the sample id; a sample is marked handled once
- *	every destination is final.  Dry run: FILE.eml files, no writes.
+ *	FAILREP_BATCH a database and run) and sends each to the mailto:
+ *	destinations of its ruf, with the same checks as aggregate reports
+ *	(dest.h): not mailto, NoReportsList and an external destination
+ *	that has not authorized the policy domain are skipped (RFC 9991 asks
+ *	for the same verification as rua), and an authorization record's
+ *	ruf= replaces the destination (dest_override).  A sample whose
+ *	policy record had psd=y is never reported (RFC 9991: no failure
+ *	reports for public suffix domain policies): it is marked handled
+ *	with that reason.  At most FailureReportHourlyCap reports go to one
+ *	destination address in any hour, counted over runs and over all the
+ *	databases of the run; the rest wait for a later run.
  *
- *	failrep_message() builds one report: multipart/report;
- *	report-type=feedback-report with a text/plain part, the
- *	message/feedback-report part (Feedback-Type: auth-failure, Version,
- *	User-Agent, Auth-Failure, Original-Mail-From, Arrival-Date,
- *	Source-IP, Reported-Domain) and the sample's header as
- *	text/rfc822-headers (already redacted by the milter: only the
- *	FailureReportHeaders fields).  Header bytes that are not 7-bit
- *	printable (or tab) are replaced by '?'.
+ *	Bookkeeping, in the sample's own database: report_log/report_dest
+ *	with the report id "fr", the sample id, "." and the sample's time
+ *	(ids are reused once the newest rows have been expired; with the
+ *	time the report id is new for a new sample).  The Message-ID adds
+ *	the destination's index and the database's instance tag (a random
+ *	value kept in meta as report.instance, made on first use), so two
+ *	databases of a fleet never give the same Message-ID.  A sample is
+ *	marked handled (reported = the time) once every destination is
+ *	final.  The SPF record for SPF-DNS is looked up at report time
+ *	(the history does not keep it).  Dry run: FILE.eml files, no
+ *	writes (the instance tag is then "dryrun" when none is stored).
  */
 #ifndef REPORTER_FAILREP_H
 #define REPORTER_FAILREP_H
@@ -38,7 +43,8 @@
 #include <time.h>
 
 #include "../milter/config.h"
-#include "../policy/strbuf.h"
+#include "../policy/dnsops.h"
+#include "afrf.h"
 #include "dest.h"
 #include "repdb.h"
 #include "run.h"
@@ -47,22 +53,18 @@
 
 #define FAILREP_BATCH 10000
 
-typedef struct failrep_sample {
-	long long id;
-	time_t time;
-	char policy_domain[FROM_DOMAIN_MAX];
-	char header_from[FROM_DOMAIN_MAX];
-	char source_ip[64];
-	char mail_from[512];
-	char auth_failure[16];
-	char ruf[2048];
-	char *headers;               /* owned */
-} failrep_sample_t;
+typedef struct failrep_env {
+	const config_t *cfg;
+	dest_verifier_t *verifier;
+	const dns_ops_t *dns;        /* SPF records for SPF-DNS */
+	const transport_t *tp;
+	signer_t *signer;            /* NULL: unsigned */
+	const char *sender;          /* ReportSender address */
+	const char *authserv;        /* authserv-id of Authentication-Results */
+	const char *dry_run;         /* directory or NULL */
+} failrep_env_t;
 
-int failrep_message(const failrep_sample_t *s, const char *sender,
-    const char *to, const char *msgid, time_t now, strbuf_t *msg);
-void failrep_run(const config_t *cfg, repdb_t *db, dest_verifier_t *v,
-    const transport_t *tp, signer_t *signer, const char *sender,
-    const char *dry_run, run_stats_t *st);
+void failrep_run(const failrep_env_t *env, repdb_t *const *dbs,
+    size_t ndbs, run_stats_t *st);
 
 #endif

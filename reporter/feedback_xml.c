@@ -9,10 +9,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/tree.h>
 #include <libxml/xmlschemas.h>
 
+#include "../policy/align.h"
 #include "../policy/strbuf.h"
 #include "xsd_embed.h"
 
@@ -30,6 +32,7 @@ typedef struct builder {
 	report_format_t fmt;
 	xmlNsPtr ns;
 	const agg_report_t *rep;
+	const fxml_meta_t *meta;
 } builder_t;
 
 /* ---- schemas -------------------------------------------------------- */
@@ -111,10 +114,25 @@ static int validate_doc(const fxml_schemas_t *s, report_format_t fmt,
 	return 0;
 }
 
+/* Put every element of the tree under ns (NULL: no namespace).  The
+ * RFC 7489 schema has a target namespace, while legacy readers want
+ * reports without one: such a report is validated with the namespace
+ * set and written without it. */
+static void set_ns(xmlNodePtr node, xmlNsPtr ns)
+{
+	for (; node != NULL; node = node->next) {
+		if (node->type != XML_ELEMENT_NODE)
+			continue;
+		node->ns = ns;
+		set_ns(node->children, ns);
+	}
+}
+
 int fxml_validate_text(const fxml_schemas_t *s, report_format_t fmt,
     const char *text, size_t len, char *err, size_t errlen)
 {
 	xmlDocPtr doc;
+	xmlNodePtr root;
 	int rc;
 
 	if (len > INT32_MAX)
@@ -125,6 +143,9 @@ int fxml_validate_text(const fxml_schemas_t *s, report_format_t fmt,
 		str_copy(err, errlen, "not well-formed XML");
 		return -1;
 	}
+	root = xmlDocGetRootElement(doc);
+	if (fmt == REPORT_RFC7489 && root != NULL && root->ns == NULL)
+		set_ns(root, xmlNewNs(root, BAD_CAST NS_7489, NULL));
 	rc = validate_doc(s, fmt, doc, err, errlen);
 	xmlFreeDoc(doc);
 	return rc;
@@ -213,16 +234,30 @@ static void build_policy(const builder_t *b, xmlNodePtr root)
 	add(pp, b->ns, "testing", p->testing);
 }
 
+static bool nonexistent(const fxml_meta_t *m, const char *domain)
+{
+	for (size_t i = 0; m->nonexistent && i < m->nnonexistent; i++)
+		if (strcasecmp(m->nonexistent[i], domain) == 0)
+			return true;
+	return false;
+}
+
 /* RFC 9990 "pass": DMARC passed and the policy for this author domain
- * would have enforced something. */
+ * would have enforced something: p= for the policy domain itself, np=
+ * for a subdomain that does not exist (RFC 9989), sp= for the others. */
 static const char *disposition(const builder_t *b, const char **f)
 {
 	const agg_policy_t *p = &b->rep->policy;
-	const char *pol;
+	const char *hf = f[AGG_F_HEADER_FROM], *pol;
 
 	if (b->fmt != REPORT_RFC9990 || strcmp(f[AGG_F_RESULT], "pass") != 0)
 		return f[AGG_F_DISPOSITION];
-	pol = strcmp(f[AGG_F_HEADER_FROM], b->rep->domain) == 0 ? p->p : p->sp;
+	if (strcasecmp(hf, b->rep->domain) == 0)
+		pol = p->p;
+	else if (nonexistent(b->meta, hf))
+		pol = p->np[0] ? p->np : p->sp;
+	else
+		pol = p->sp;
 	return strcmp(pol, "none") == 0 || pol[0] == '\0' ? "none" : "pass";
 }
 
@@ -284,32 +319,74 @@ static void build_identifiers(const builder_t *b, xmlNodePtr rec,
 	add(id, b->ns, "header_from", f[AGG_F_HEADER_FROM]);
 }
 
-static void build_auth(const builder_t *b, xmlNodePtr rec, const char **f,
+/* How far down RFC 9990's preference order a signature comes: passing
+ * and aligned first, then other passing ones, then failed aligned ones,
+ * then the rest.  The history keeps per signature only d= and the result,
+ * so alignment is judged from the names: strict is equality; relaxed is
+ * one within the other, or both within the policy domain (not for a PSD
+ * policy, whose domain is a public suffix).  Only the order depends on
+ * it; every result is written as recorded. */
+static int dkim_rank(const builder_t *b, const char *hf, const char *d,
+    const char *result)
+{
+	const agg_policy_t *p = &b->rep->policy;
+	bool aligned;
+
+	if (strcmp(p->adkim, "s") == 0)
+		aligned = strcasecmp(d, hf) == 0;
+	else
+		aligned = domain_within(d, hf) || domain_within(hf, d) ||
+		    (strcmp(p->psd, "y") != 0 && domain_within(d,
+		    b->rep->domain) && domain_within(hf, b->rep->domain));
+	if (strcmp(result, "pass") == 0)
+		return aligned ? 0 : 1;
+	return aligned ? 2 : 3;
+}
+
+static void build_dkim(const builder_t *b, xmlNodePtr ar, const char *hf,
     char *dkim)
 {
-	xmlNodePtr ar = add(rec, b->ns, "auth_results", NULL), d, s;
-	char *entry[MAX_DKIM], *sub[4];
-	size_t i, n, k;
-	bool mfrom = strcmp(f[AGG_F_SPF_SCOPE], "helo") != 0;
+	char *entry[MAX_DKIM], *sub[MAX_DKIM][4];
+	size_t i, n, k[MAX_DKIM];
+	int rank[MAX_DKIM], r;
+	xmlNodePtr d;
 
 	n = agg_split(dkim, AGG_LIST_SEP, entry, MAX_DKIM);
 	for (i = 0; i < n; i++) {
-		k = agg_split(entry[i], AGG_SUB_SEP, sub, 4);
-		if (k < 3)
-			continue;
-		d = add(ar, b->ns, "dkim", NULL);
-		add(d, b->ns, "domain", sub[0]);
-		add(d, b->ns, "selector", sub[1]);
-		add(d, b->ns, "result", sub[2]);
-		if (k == 4 && sub[3][0])
-			add(d, b->ns, "human_result", sub[3]);
+		k[i] = agg_split(entry[i], AGG_SUB_SEP, sub[i], 4);
+		rank[i] = k[i] < 3 ? -1 : dkim_rank(b, hf, sub[i][0],
+		    sub[i][2]);
 	}
-	if (b->fmt == REPORT_RFC9990 && f[AGG_F_SPF_DOMAIN][0] == '\0')
+	for (r = 0; r < 4; r++)
+		for (i = 0; i < n; i++) {
+			if (rank[i] != r)
+				continue;
+			d = add(ar, b->ns, "dkim", NULL);
+			add(d, b->ns, "domain", sub[i][0]);
+			add(d, b->ns, "selector", sub[i][1]);
+			add(d, b->ns, "result", sub[i][2]);
+			if (k[i] == 4 && sub[i][3][0])
+				add(d, b->ns, "human_result", sub[i][3]);
+		}
+}
+
+/* SPF: RFC 9990's spf element is the MAIL FROM check (its scope can only
+ * be "mfrom", and a reader takes a missing scope for that too), so a
+ * HELO check (null reverse-path) is not written there; RFC 7489 has the
+ * scope "helo" for it. */
+static void build_auth(const builder_t *b, xmlNodePtr rec, const char **f,
+    char *dkim)
+{
+	xmlNodePtr ar = add(rec, b->ns, "auth_results", NULL), s;
+	bool mfrom = strcmp(f[AGG_F_SPF_SCOPE], "helo") != 0;
+
+	build_dkim(b, ar, f[AGG_F_HEADER_FROM], dkim);
+	if (b->fmt == REPORT_RFC9990 && (f[AGG_F_SPF_DOMAIN][0] == '\0' ||
+	    !mfrom))
 		return;
 	s = add(ar, b->ns, "spf", NULL);
 	add(s, b->ns, "domain", f[AGG_F_SPF_DOMAIN]);
-	if (b->fmt == REPORT_RFC7489 || mfrom)
-		add(s, b->ns, "scope", mfrom ? "mfrom" : "helo");
+	add(s, b->ns, "scope", mfrom ? "mfrom" : "helo");
 	add(s, b->ns, "result", f[AGG_F_SPF_RESULT]);
 }
 
@@ -358,7 +435,7 @@ int fxml_report(const fxml_schemas_t *s, report_format_t fmt,
     const fxml_meta_t *meta, const agg_report_t *rep, unsigned char **xml,
     size_t *len, char *err, size_t errlen)
 {
-	builder_t b = { fmt, NULL, rep };
+	builder_t b = { fmt, NULL, rep, meta };
 	xmlChar *mem = NULL;
 	xmlDocPtr doc;
 	int size = 0, rc = -1;
@@ -371,6 +448,13 @@ int fxml_report(const fxml_schemas_t *s, report_format_t fmt,
 	}
 	doc = build_doc(&b, meta);
 	if (validate_doc(s, fmt, doc, err, errlen) == 0) {
+		if (fmt == REPORT_RFC7489) {
+			xmlNodePtr root = xmlDocGetRootElement(doc);
+
+			set_ns(root, NULL);
+			xmlFreeNsList(root->nsDef);
+			root->nsDef = NULL;
+		}
 		xmlDocDumpFormatMemoryEnc(doc, &mem, &size, "UTF-8", 1);
 		if (mem != NULL && size > 0) {
 			if ((*xml = malloc((size_t)size + 1)) == NULL)

@@ -22,19 +22,29 @@
  *
  *	What is written, from the history's RFC names:
  *	 - RFC 9990: namespace urn:ietf:params:xml:ns:dmarc-2.0, version
- *	   1.0, generator; policy_published domain, p, sp, np, adkim, aspf,
- *	   discovery_method, fo, testing; disposition "pass" for DMARC pass
- *	   under a quarantine/reject policy (the p= for the policy domain
- *	   itself, sp= for its subdomains), else the disposition applied;
- *	   override reasons forwarded and sampled_out, which RFC 9990 no
- *	   longer has, become "other" with the old name in the comment;
- *	   an empty envelope_from (null sender) is left out, SPF scope only
- *	   when "mfrom", the spf element only when a domain was checked.
- *	 - RFC 7489: namespace http://dmarc.org/dmarc-xml/0.1, version 1.0;
- *	   policy_published domain, adkim, aspf, p, sp, pct, fo; dispositions
- *	   none/quarantine/reject; policy_test_mode becomes "other";
- *	   envelope_from and spf always present; IPv6 source addresses in the
- *	   full eight-group form the schema's pattern demands.
+ *	   1.0, generator (name and version); policy_published domain, p,
+ *	   sp, np, adkim, aspf, discovery_method, fo, testing; disposition
+ *	   "pass" for DMARC pass when the policy for the author domain
+ *	   enforces something (p= for the policy domain itself, np= for an
+ *	   author domain in meta->nonexistent, sp= for other subdomains),
+ *	   else the disposition applied; override reasons forwarded and
+ *	   sampled_out, which RFC 9990 no longer has, become "other" with
+ *	   the old name in the comment; an empty envelope_from (null sender)
+ *	   is left out; the spf element only for a MAIL FROM check (scope
+ *	   "mfrom"): a HELO check is not a MAIL FROM result, and the schema
+ *	   has no other scope; DKIM results in the RFC's order of
+ *	   preference (passing aligned, passing, failed aligned, others;
+ *	   alignment judged from the names, see dkim_rank()).
+ *	 - RFC 7489: no namespace, as legacy readers (Mail::DMARC,
+ *	   OpenDMARC's tools, most real reports) expect; validated against
+ *	   the corrected schema (http://dmarc.org/dmarc-xml/0.1) with the
+ *	   namespace set, then written without it.  version 1.0;
+ *	   policy_published domain, adkim, aspf, p, sp, pct, fo;
+ *	   dispositions none/quarantine/reject; policy_test_mode becomes
+ *	   "other"; envelope_from and spf always present (scope mfrom or
+ *	   helo); IPv6 source addresses in the full eight-group form the
+ *	   schema's pattern demands.  fxml_validate_text() accepts an RFC
+ *	   7489 report with or without the namespace.
  *	date_range/end is end - 1 (the last second of the period).  Free
  *	text (human_result, comments, org name) is made printable ASCII.
  *
@@ -59,6 +69,10 @@ typedef struct fxml_meta {
 	const char *report_id;
 	time_t begin, end;          /* end exclusive */
 	const char *generator;
+	/* Author domains found not to exist (np= applies to them), for
+	 * the RFC 9990 disposition "pass"; NULL when none. */
+	const char *const *nonexistent;
+	size_t nnonexistent;
 } fxml_meta_t;
 
 typedef struct fxml_schemas fxml_schemas_t;

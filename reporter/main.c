@@ -30,7 +30,10 @@
 #include "period.h"
 #include "run.h"
 
-#define DEFAULT_CONFIG "/etc/dmarcwarden/dmarcwarden.conf"
+#ifndef DW_SYSCONFDIR
+#define DW_SYSCONFDIR "/etc"        /* configure --sysconfdir */
+#endif
+#define DEFAULT_CONFIG DW_SYSCONFDIR "/dmarcwarden/dmarcwarden.conf"
 
 enum {
 	OPT_DB = 256, OPT_BEGIN, OPT_END, OPT_DRY, OPT_FORMAT, OPT_EXPIRE,

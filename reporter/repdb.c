@@ -27,7 +27,7 @@ struct repdb {
 #define REPORTABLE \
 	" m.policy_domain = ?1 AND m.time >= ?2 AND m.time < ?3" \
 	" AND m.id <= ?4 AND m.reported IS NULL AND m.policy_found = 1" \
-	" AND m.is_report = 0"
+	" AND m.is_report = 0 AND m.action <> 'tempfail'"
 
 /* The fields of every row, in aggregate.h order; the grouping is done by
  * agg_add() (a hash table), which measured faster than GROUP BY here. */
@@ -72,14 +72,14 @@ static const char sql_scan[] =
 	" FROM messages m INDEXED BY messages_time"
 	" WHERE m.time >= ?1 AND m.time < ?2 AND m.id <= ?3"
 	" AND m.reported IS NULL AND m.policy_found = 1 AND m.is_report = 0"
-	" AND m.policy_domain <> ''";
+	" AND m.action <> 'tempfail' AND m.policy_domain <> ''";
 
 static const char sql_mark_all[] =
 	"UPDATE messages INDEXED BY messages_time SET reported ="
 	" (SELECT report_id FROM temp.done_marks d"
 	"  WHERE d.domain = messages.policy_domain)"
 	" WHERE time >= ?1 AND time < ?2 AND id <= ?3 AND reported IS NULL"
-	" AND policy_found = 1 AND is_report = 0"
+	" AND policy_found = 1 AND is_report = 0 AND action <> 'tempfail'"
 	" AND policy_domain IN (SELECT domain FROM temp.done_marks)";
 
 static const char sql_mark[] =
@@ -144,7 +144,7 @@ void repdb_close(repdb_t *db)
 	free(db);
 }
 
-/* Version check and, when allowed, the upgrade from version 1. */
+/* Version check and, when allowed, the upgrade from an older version. */
 static int check_schema(repdb_t *db, bool readonly)
 {
 	long long v = -1;
@@ -153,14 +153,14 @@ static int check_schema(repdb_t *db, bool readonly)
 		return fail(db, "read schema version");
 	if (v == HISTORY_SCHEMA_VERSION)
 		return 0;
-	if (v == 1 && !readonly) {
+	if (HISTORY_UPGRADE_SQL(v) != NULL && !readonly) {
 		if (repdb_exec(db, "BEGIN IMMEDIATE") < 0)
 			return -1;
 		if (query_int(db->db, "PRAGMA user_version", &v) ==
-		    SQLITE_OK && v == 1 &&
-		    sqlite3_exec(db->db, HISTORY_UPGRADE_V1_SQL, NULL, NULL,
+		    SQLITE_OK && HISTORY_UPGRADE_SQL(v) != NULL &&
+		    sqlite3_exec(db->db, HISTORY_UPGRADE_SQL(v), NULL, NULL,
 		    NULL) != SQLITE_OK) {
-			fail(db, "upgrade from schema version 1");
+			fail(db, "upgrade from an older schema version");
 			sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
@@ -168,7 +168,8 @@ static int check_schema(repdb_t *db, bool readonly)
 	}
 	str_format(db->err, sizeof(db->err), "schema version %lld, this "
 	    "program knows version %d%s", v, HISTORY_SCHEMA_VERSION,
-	    v == 1 ? " (open it writable to upgrade)" : "");
+	    HISTORY_UPGRADE_SQL(v) != NULL ? " (open it writable to upgrade)" :
+	    "");
 	return -1;
 }
 
@@ -244,7 +245,8 @@ int repdb_domains(repdb_t *db, time_t begin, time_t end, repdb_list_t *out)
 	if (sqlite3_prepare_v2(db->db, "SELECT DISTINCT policy_domain FROM"
 	    " messages WHERE time >= ?1 AND time < ?2 AND id <= ?3 AND"
 	    " reported IS NULL AND policy_found = 1 AND policy_domain <> ''"
-	    " AND is_report = 0 ORDER BY policy_domain", -1, &st, NULL))
+	    " AND is_report = 0 AND action <> 'tempfail'"
+	    " ORDER BY policy_domain", -1, &st, NULL))
 		return fail(db, "prepare");
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)begin);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)end);
@@ -513,7 +515,8 @@ long long repdb_expire(repdb_t *db, time_t before)
 		return -1;
 	if (sqlite3_prepare_v2(db->db, "DELETE FROM messages WHERE time < ?1"
 	    " AND (reported IS NOT NULL OR policy_found = 0 OR is_report = 1"
-	    " OR policy_domain = '')", -1, &st, NULL) == SQLITE_OK) {
+	    " OR policy_domain = '' OR action = 'tempfail')", -1, &st,
+	    NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)before);
 		if (sqlite3_step(st) == SQLITE_DONE)
 			n = sqlite3_changes(db->db);

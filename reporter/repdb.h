@@ -12,8 +12,8 @@
  *
  * DESCRIPTION
  *	repdb_open() opens an existing history database (never creates
- *	one), sets a busy timeout, checks the schema version (a version 1
- *	database is upgraded with HISTORY_UPGRADE_V1_SQL unless readonly;
+ *	one), sets a busy timeout, checks the schema version (an older
+ *	database is upgraded with HISTORY_UPGRADE_SQL unless readonly;
  *	a newer version or a foreign database is refused) and takes a
  *	snapshot of the highest message id: rows the milter adds while the
  *	reporter runs are left for the next run, so that what is marked is
@@ -21,7 +21,9 @@
  *
  *	Rows that count for reports (the "reportable" rows of a period):
  *	begin <= time < end, id <= snapshot, reported IS NULL,
- *	policy_found = 1, policy_domain <> '', is_report = 0.
+ *	policy_found = 1, policy_domain <> '', is_report = 0, action <>
+ *	'tempfail' (the MTA answered 451 and the sender retries: the retry
+ *	is counted, this row is not).
  *
  *	repdb_domains() lists the policy domains with reportable rows, in
  *	byte order, one query.  The list belongs to the caller

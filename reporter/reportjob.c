@@ -12,6 +12,7 @@
 
 #include "../milter/log.h"
 #include "mailmsg.h"
+#include "npcheck.h"
 
 struct rjob_pool {
 	const rjob_env_t *env;
@@ -39,6 +40,7 @@ void rjob_free(rjob_t *j)
 	if (j == NULL)
 		return;
 	agg_free(&j->rep);
+	npcheck_free(j->nonexistent, j->nnonexistent);
 	free(j->gz);
 	for (size_t i = 0; i < DEST_MAX; i++)
 		strbuf_free(&j->msg[i]);
@@ -131,6 +133,8 @@ void rjob_build(const rjob_env_t *env, rjob_t *j)
 		.contact = env->contact, .report_id = j->id,
 		.begin = env->begin, .end = env->end,
 		.generator = env->generator,
+		.nonexistent = (const char *const *)j->nonexistent,
+		.nnonexistent = j->nnonexistent,
 	};
 	unsigned char *xml;
 	size_t len;
@@ -154,7 +158,8 @@ void rjob_build(const rjob_env_t *env, rjob_t *j)
 	    j->gzlen, j->err, sizeof(j->err)) < 0)
 		return;
 	for (size_t k = 0; k < j->nd; k++)
-		if (j->d[k].addr[0] && build_mail(env, j, k) < 0)
+		if (j->d[k].addr[0] && !j->d[k].replaced &&
+		    build_mail(env, j, k) < 0)
 			return;
 	j->rc = 0;
 }

@@ -64,6 +64,8 @@ typedef struct rjob {
 	dest_t d[DEST_MAX];
 	size_t nd;
 	bool resumed;
+	char **nonexistent;          /* author domains, npcheck.h */
+	size_t nnonexistent;
 	/* output */
 	int rc;                      /* 0, or -1 with err */
 	bool invalid;                /* the XML did not validate */

@@ -17,12 +17,14 @@
 #include "failrep.h"
 #include "feedback_xml.h"
 #include "mailmsg.h"
+#include "npcheck.h"
 #include "repdb.h"
 #include "reportjob.h"
 #include "signer.h"
 #include "transport.h"
+#include "version.h"
 
-#define GENERATOR "dmarcwarden-report"
+#define GENERATOR REPORTER_NAME " " DW_VERSION
 #define PACE_SLOTS 4096
 #define RUN_WORKERS 2           /* the dev machine has 2 cores */
 #define RUN_DEPTH 16            /* reports in flight */
@@ -54,8 +56,8 @@ struct run_ctx {
 };
 
 static const char *const skip_names[SKIP_COUNT] = {
-	"no rua", "not mailto", "NoReportsList", "size limit",
-	"external not authorized"
+	"no rua", "not mailto", "NoReportsList",
+	"replaced by authorization record", "external not authorized"
 };
 
 /* ---- set-up --------------------------------------------------------- */
@@ -254,6 +256,10 @@ static int skip_reason(run_ctx_t *r, const rjob_t *j, const dest_t *d,
 {
 	int v;
 
+	if (d->replaced) {
+		str_format(why, whylen, "%s", d->why);
+		return SKIP_REPLACED;
+	}
 	if (d->addr[0] == '\0') {
 		str_format(why, whylen, "%s", d->why);
 		return SKIP_SCHEME;
@@ -262,11 +268,8 @@ static int skip_reason(run_ctx_t *r, const rjob_t *j, const dest_t *d,
 		str_copy(why, whylen, "in NoReportsList");
 		return SKIP_NOREPORTS;
 	}
-	if (d->size > 0 && j->gzlen > d->size) {
-		str_format(why, whylen, "report of %zu bytes exceeds the "
-		    "destination's limit of %llu bytes", j->gzlen, d->size);
-		return SKIP_SIZE;
-	}
+	/* A "!size" suffix (RFC 7489) is ignored: RFC 9989 removed it, and
+	 * a report too big for it would be refused for good. */
 	v = dest_verify(r->verifier, j->rep.domain, d->domain, why, whylen);
 	if (v < 0)
 		return -1;
@@ -484,12 +487,16 @@ static void one_domain(run_ctx_t *r, rjob_t *j)
 	if (j->rep.nrecords == 0 || !j->rep.policy.valid)
 		goto done;
 	r->st.domains++;
-	j->nd = dest_parse_list(j->rep.policy.rua, j->d, DEST_MAX);
+	j->nd = dest_override(r->verifier, j->rep.domain, 'a', j->d,
+	    dest_parse_list(j->rep.policy.rua, j->d, DEST_MAX), DEST_MAX);
 	if (j->nd == 0) {
 		r->st.skipped[SKIP_NO_RUA]++;
 		finish(r, j, "-");
 		goto done;
 	}
+	if (r->o.format == REPORT_RFC9990)
+		npcheck_report(&j->rep, &r->ops, &j->nonexistent,
+		    &j->nnonexistent);
 	if (report_id(r, j) < 0) {
 		log_err("%s: %s", repdb_path(r->db[0]), repdb_error(r->db[0]));
 		r->st.errors++;
@@ -534,9 +541,12 @@ int run_reports(run_ctx_t *r)
 	drain(r, true);
 	collect_free(c);
 	mark_flush(r);
-	if (r->o.failure_reports)
-		failrep_run(r->o.cfg, r->db[0], r->verifier, &r->tp,
-		    r->signer, r->sender, r->o.dry_run, &r->st);
+	if (r->o.failure_reports) {
+		failrep_env_t fe = { r->o.cfg, r->verifier, &r->ops, &r->tp,
+		    r->signer, r->sender, r->o.cfg->authserv_id, r->o.dry_run };
+
+		failrep_run(&fe, r->db, r->o.ndbs, &r->st);
+	}
 	return 0;
 }
 

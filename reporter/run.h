@@ -79,7 +79,7 @@ typedef struct run_opts {
 } run_opts_t;
 
 typedef enum run_skip {
-	SKIP_NO_RUA, SKIP_SCHEME, SKIP_NOREPORTS, SKIP_SIZE, SKIP_EXTERNAL,
+	SKIP_NO_RUA, SKIP_SCHEME, SKIP_NOREPORTS, SKIP_REPLACED, SKIP_EXTERNAL,
 	SKIP_COUNT
 } run_skip_t;
 

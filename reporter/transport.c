@@ -7,15 +7,20 @@
 #include <netdb.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "../policy/strbuf.h"
 
@@ -115,10 +120,52 @@ static send_status_t via_sendmail(const transport_t *t, const char *sender,
 
 typedef struct smtp {
 	int fd;
+	SSL_CTX *ctx;                /* after STARTTLS */
+	SSL *ssl;
+	char host[256];              /* relay name, for SNI */
+	bool starttls;               /* the last EHLO reply offered it */
 	char buf[TRANSPORT_LINE_MAX * 4];
 	size_t have;                 /* bytes in buf */
 	char last[TRANSPORT_LINE_MAX];  /* last reply line, printable */
 } smtp_t;
+
+static ssize_t smtp_read(smtp_t *s, void *p, size_t n)
+{
+	int r;
+
+	if (s->ssl == NULL)
+		return read(s->fd, p, n);
+	r = SSL_read(s->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+	return r > 0 ? r : -1;
+}
+
+static int smtp_write(smtp_t *s, const char *p, size_t n)
+{
+	if (s->ssl == NULL)
+		return write_all(s->fd, p, n);
+	while (n > 0) {
+		int w = SSL_write(s->ssl, p, n > INT32_MAX ? INT32_MAX :
+		    (int)n);
+
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void smtp_close(smtp_t *s)
+{
+	if (s->ssl) {
+		SSL_shutdown(s->ssl);
+		SSL_free(s->ssl);
+	}
+	SSL_CTX_free(s->ctx);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s);
+}
 
 static int smtp_connect(const transport_t *t, smtp_t *s, char *why,
     size_t whylen)
@@ -140,6 +187,7 @@ static int smtp_connect(const transport_t *t, smtp_t *s, char *why,
 	}
 	if (colon)
 		str_copy(port, sizeof(port), colon + 1);
+	str_copy(s->host, sizeof(s->host), r[0] == '[' ? "" : host);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
@@ -186,7 +234,7 @@ static int smtp_line(smtp_t *s, char *line, size_t size)
 		}
 		if (s->have >= TRANSPORT_LINE_MAX)
 			return -1;
-		n = read(s->fd, s->buf + s->have, sizeof(s->buf) - s->have);
+		n = smtp_read(s, s->buf + s->have, sizeof(s->buf) - s->have);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -209,6 +257,10 @@ static int smtp_reply(smtp_t *s)
 		code = (line[0] - '0') * 100 + (line[1] - '0') * 10 +
 		    (line[2] - '0');
 		str_printable(s->last, sizeof(s->last), line, strlen(line));
+		if (code == 250 && strlen(line) >= 12 &&
+		    strncasecmp(line + 4, "STARTTLS", 8) == 0 &&
+		    (line[12] == '\0' || line[12] == ' '))
+			s->starttls = true;
 		if (line[3] != '-')
 			return code;
 	}
@@ -220,7 +272,8 @@ static int smtp_cmd(smtp_t *s, const char *cmd)
 	char line[TRANSPORT_LINE_MAX];
 
 	str_format(line, sizeof(line), "%s\r\n", cmd);
-	if (write_all(s->fd, line, strlen(line)) < 0)
+	s->starttls = false;
+	if (smtp_write(s, line, strlen(line)) < 0)
 		return -1;
 	return smtp_reply(s);
 }
@@ -245,7 +298,7 @@ static int smtp_data(smtp_t *s, const char *msg, size_t len)
 	if (!bol)
 		strbuf_puts(&sb, "\r\n");
 	strbuf_puts(&sb, ".\r\n");
-	rc = sb.truncated ? -1 : write_all(s->fd, sb.s, sb.len);
+	rc = sb.truncated ? -1 : smtp_write(s, sb.s, sb.len);
 	strbuf_free(&sb);
 	return rc < 0 ? -1 : smtp_reply(s);
 }
@@ -261,8 +314,57 @@ static send_status_t smtp_status(smtp_t *s, int code, const char *stage,
 	return code >= 500 ? SEND_PERMFAIL : SEND_TEMPFAIL;
 }
 
+/* RFC 3207: 0 when the session is now TLS, 1 when the relay refused
+ * STARTTLS (go on without), -1 when the handshake failed (why says so;
+ * this connection is unusable). */
+static int smtp_starttls(smtp_t *s, char *why, size_t whylen)
+{
+	unsigned long e;
+	int code = smtp_cmd(s, "STARTTLS");
+
+	if (code != 220)
+		return code < 0 ? -1 : 1;
+	s->have = 0;        /* RFC 3207 5: nothing read before TLS counts */
+	if ((s->ctx = SSL_CTX_new(TLS_client_method())) != NULL) {
+		/* Opportunistic, like Postfix's "may" level: encrypted, the
+		 * certificate not checked (the relay is the local MTA). */
+		SSL_CTX_set_min_proto_version(s->ctx, TLS1_2_VERSION);
+		SSL_CTX_set_verify(s->ctx, SSL_VERIFY_NONE, NULL);
+		s->ssl = SSL_new(s->ctx);
+	}
+	if (s->ssl != NULL && SSL_set_fd(s->ssl, s->fd) == 1 &&
+	    (s->host[0] == '\0' || SSL_set_tlsext_host_name(s->ssl,
+	    s->host) == 1) && SSL_connect(s->ssl) == 1)
+		return 0;
+	e = ERR_get_error();
+	str_format(why, whylen, "relay: TLS handshake failed: %s",
+	    e ? ERR_reason_error_string(e) : "connection closed");
+	ERR_clear_error();
+	SSL_free(s->ssl);
+	s->ssl = NULL;
+	return -1;
+}
+
+static int smtp_hello(const transport_t *t, smtp_t *s, const char **stage)
+{
+	char cmd[TRANSPORT_LINE_MAX];
+	int code;
+
+	str_format(cmd, sizeof(cmd), "EHLO %s", t->helo ? t->helo :
+	    "localhost");
+	if ((code = smtp_cmd(s, cmd)) == 250)
+		return code;
+	*stage = "HELO";
+	str_format(cmd, sizeof(cmd), "HELO %s", t->helo ? t->helo :
+	    "localhost");
+	return smtp_cmd(s, cmd);
+}
+
+/* One SMTP session; with use_tls, STARTTLS when the relay offers it.
+ * *tls_failed: the handshake failed, the caller may try without. */
 static send_status_t via_smtp(const transport_t *t, const char *sender,
-    const char *rcpt, const char *msg, size_t len, char *why, size_t whylen)
+    const char *rcpt, const char *msg, size_t len, bool use_tls,
+    bool *tls_failed, char *why, size_t whylen)
 {
 	smtp_t *s = calloc(1, sizeof(*s));
 	char cmd[TRANSPORT_LINE_MAX];
@@ -272,6 +374,7 @@ static send_status_t via_smtp(const transport_t *t, const char *sender,
 
 	if (s == NULL)
 		abort();
+	*tls_failed = false;
 	if (smtp_connect(t, s, why, whylen) < 0) {
 		free(s);
 		return SEND_TEMPFAIL;
@@ -279,13 +382,17 @@ static send_status_t via_smtp(const transport_t *t, const char *sender,
 	if ((code = smtp_reply(s)) != 220)
 		goto out;
 	stage = "EHLO";
-	str_format(cmd, sizeof(cmd), "EHLO %s", t->helo ? t->helo :
-	    "localhost");
-	if ((code = smtp_cmd(s, cmd)) != 250) {
-		stage = "HELO";
-		str_format(cmd, sizeof(cmd), "HELO %s", t->helo ? t->helo :
-		    "localhost");
-		if ((code = smtp_cmd(s, cmd)) != 250)
+	if ((code = smtp_hello(t, s, &stage)) != 250)
+		goto out;
+	if (use_tls && s->starttls && strcmp(stage, "EHLO") == 0) {
+		stage = "STARTTLS";
+		if ((code = smtp_starttls(s, why, whylen)) < 0) {
+			*tls_failed = true;
+			smtp_close(s);
+			return SEND_TEMPFAIL;
+		}
+		stage = "EHLO after STARTTLS";
+		if (code == 0 && (code = smtp_hello(t, s, &stage)) != 250)
 			goto out;
 	}
 	stage = "MAIL FROM";
@@ -303,20 +410,38 @@ static send_status_t via_smtp(const transport_t *t, const char *sender,
 	if ((code = smtp_data(s, msg, len)) != 250)
 		goto out;
 	st = SEND_OK;
-	str_format(why, whylen, "relay: %s", s->last);
+	str_format(why, whylen, "relay%s: %s", s->ssl ? " (TLS)" : "",
+	    s->last);
 	smtp_cmd(s, "QUIT");
 out:
 	if (st != SEND_OK)
 		st = smtp_status(s, code, stage, why, whylen);
-	close(s->fd);
-	free(s);
+	smtp_close(s);
 	return st;
 }
 
 send_status_t transport_send(const transport_t *t, const char *sender,
     const char *rcpt, const char *msg, size_t len, char *why, size_t whylen)
 {
-	if (t->relay && t->relay[0])
-		return via_smtp(t, sender, rcpt, msg, len, why, whylen);
+	char first[512], sent[512];
+	bool tls_failed;
+	send_status_t st;
+
+	if (t->relay && t->relay[0]) {
+		st = via_smtp(t, sender, rcpt, msg, len, true, &tls_failed,
+		    why, whylen);
+		if (!tls_failed)
+			return st;
+		/* As an MTA does at its "may" level: once more in clear. */
+		str_copy(first, sizeof(first), why);
+		st = via_smtp(t, sender, rcpt, msg, len, false, &tls_failed,
+		    why, whylen);
+		if (st == SEND_OK) {
+			str_copy(sent, sizeof(sent), why);
+			str_format(why, whylen, "%s (without TLS: %s)", sent,
+			    first);
+		}
+		return st;
+	}
 	return via_sendmail(t, sender, rcpt, msg, len, why, whylen);
 }

@@ -21,8 +21,17 @@
  *	are read with a bound (TRANSPORT_LINE_MAX bytes a line,
  *	TRANSPORT_LINES_MAX lines a reply) and a timeout per read and
  *	write.  A 5xx reply is SEND_PERMFAIL; 4xx, a broken connection, a
- *	timeout or a malformed reply is SEND_TEMPFAIL.  No TLS: the relay
- *	is the local MTA, which does the rest.
+ *	timeout or a malformed reply is SEND_TEMPFAIL.
+ *
+ *	STARTTLS (RFC 3207, OpenSSL): when the relay's EHLO reply offers
+ *	it, the session switches to TLS (1.2 or later, SNI with the relay's
+ *	name) and says EHLO again; what the relay sent before the handshake
+ *	is discarded.  Opportunistic, as an MTA's "may" level: the
+ *	certificate is not verified (the relay is the local MTA or a smart
+ *	host on a trusted network; TLS keeps the reports off the wire in
+ *	clear).  A refused STARTTLS goes on in clear; a failed handshake is
+ *	retried once on a new connection without TLS (why then says so).
+ *	A message sent over TLS has "relay (TLS):" in `why`.
  *
  *	sender and rcpt must be plain addresses (dest.h checks them: no
  *	spaces, controls or angle brackets).  `why` gets the MTA's answer or

@@ -4,7 +4,7 @@
  *
  * SYNOPSIS
  *	milterload [-c CONCURRENCY] [-n MESSAGES] [-w WARMUP] [-t SECONDS]
- *	    [-o RESULTS] [-q] CORPUS-DIR SOCKET [SOCKET...]
+ *	    [-o RESULTS] [-q] [-P] CORPUS-DIR SOCKET [SOCKET...]
  *
  * DESCRIPTION
  *	Loads every CORPUS-DIR/NAME.eml with its envelope NAME.env (format in
@@ -16,7 +16,10 @@
  *	headers added by one milter are shown to the next, as Postfix does
  *	(see mload_session.h).  WARMUP sessions (default 0) run first and are
  *	not counted, e.g. to fill the milters' DNS caches.  -t sets the
- *	time-out for each read and write (default 30 s).
+ *	time-out for each read and write (default 30 s).  -P writes as
+ *	Postfix does (mload_conn.h): each event in its own write, Nagle's
+ *	algorithm on, so TCP sockets show the delayed-ACK stalls a real MTA
+ *	meets; without it, events that get no reply are sent together.
  *
  *	Prints, on stdout, four lines of "key value" pairs:
  *	    messages N elapsed S concurrency C milters M
@@ -78,7 +81,7 @@ typedef struct run {
 static void usage(void)
 {
 	fprintf(stderr, "usage: milterload [-c concurrency] [-n messages] "
-	    "[-w warmup] [-t seconds] [-o results] [-q] corpus-dir socket "
+	    "[-w warmup] [-t seconds] [-o results] [-q] [-P] corpus-dir socket "
 	    "[socket...]\n");
 	exit(2);
 }
@@ -266,7 +269,7 @@ int main(int argc, char **argv)
 
 	memset(&run, 0, sizeof(run));
 	run.chain.timeout_ms = 30000;
-	while ((ch = getopt(argc, argv, "c:n:w:t:o:q")) != -1) {
+	while ((ch = getopt(argc, argv, "c:n:w:t:o:qP")) != -1) {
 		switch (ch) {
 		case 'c':
 			conc = (int)number(optarg, MAX_CONCURRENCY);
@@ -285,6 +288,9 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			run.quiet = true;
+			break;
+		case 'P':
+			run.chain.postfix_writes = true;
 			break;
 		default:
 			usage();

@@ -626,18 +626,20 @@ int mload_conn_event(mload_conn_t *c, char event, const void *data,
 		return conn_fail(c, "unknown event");
 	if (c->protocol & event_flags[i].skip) {
 		reply->action = MLOAD_SKIPPED_EVENT;
-		return 0;
+		return c->postfix_writes ? mload_conn_flush(c) : 0;
 	}
 	if (send_packet(c, event, data, len) < 0)
 		return -1;
 	if (c->protocol & event_flags[i].noreply)
-		return 0;
+		return c->postfix_writes ? mload_conn_flush(c) : 0;
 	return read_replies(c, event, reply);
 }
 
 int mload_conn_abort(mload_conn_t *c)
 {
-	return send_packet(c, SMFIC_ABORT, NULL, 0);
+	if (send_packet(c, SMFIC_ABORT, NULL, 0) < 0)
+		return -1;
+	return c->postfix_writes ? mload_conn_flush(c) : 0;
 }
 
 int mload_conn_quit(mload_conn_t *c)

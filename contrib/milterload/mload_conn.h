@@ -33,7 +33,12 @@
  *	buffer and written when a reply must be read, when the buffer is
  *	full, or by mload_conn_flush(), so that events without replies
  *	(headers with SMFIP_NR_HDR) travel in few writes; the milter sees
- *	the same byte stream.  Body events carry at most MILTER_CHUNK_SIZE
+ *	the same byte stream.  With postfix_writes set (after opening),
+ *	every event goes out at once in its own write, with the macros
+ *	queued before it, and a macro packet of a skipped event alone, as
+ *	Postfix's milter8 writes them (Nagle's algorithm left on): the
+ *	milter's delayed ACKs then cost what they cost with Postfix.  Body
+ *	events carry at most MILTER_CHUNK_SIZE
  *	bytes, the caller splits.
  *
  *	Replies: SMFIR_PROGRESS is consumed; SMFIR_QUARANTINE sets
@@ -112,6 +117,7 @@ typedef struct mload_conn {
 	char *symlist[MLOAD_STAGES];    /* " a b c " or NULL: send all */
 	unsigned char *out;             /* queued packets */
 	size_t outlen;
+	bool postfix_writes;            /* write each event as it comes */
 	unsigned char *in;              /* read buffer */
 	size_t inlen, inoff;
 	char err[512];

@@ -482,6 +482,8 @@ void mload_session_run(const mload_chain_t *ch, const mload_msg_t *m,
 		if (mload_conn_open(&s.conn[k], &ch->ep[k], ch->timeout_ms) <
 		    0)
 			session_error(&s, k, "negotiate");
+		else
+			s.conn[k].postfix_writes = ch->postfix_writes;
 	if (!s.over)
 		do_connect(&s, seq);
 	if (!s.over)

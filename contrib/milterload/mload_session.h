@@ -71,6 +71,7 @@ typedef struct mload_chain {
 	size_t n;
 	int timeout_ms;
 	bool record;
+	bool postfix_writes;        /* mload_conn.h: one write per event */
 } mload_chain_t;
 
 typedef struct mload_outcome {

@@ -38,6 +38,8 @@ enum {
 	CMD_OPT_ADVICE = 1 << 6,     /* thresholds, --record, --config */
 	CMD_OPT_LIMITS = 1 << 7,     /* --max-size, --max-xml, --rescan */
 	CMD_OPT_QUIET = 1 << 8,      /* -q */
+	CMD_OPT_CSV = 1 << 9,        /* --csv, --failures */
+	CMD_OPT_IMAP = 1 << 10,      /* --imap URL, --imap-processed, ... */
 };
 
 typedef struct cmd_opts {
@@ -45,6 +47,9 @@ typedef struct cmd_opts {
 	unsigned days;
 	long long now;
 	bool json, no_dns, quiet, rescan;
+	bool csv, failures;        /* CSV output; of the failure reports */
+	const char *imap, *imap_processed;
+	bool imap_no_tls;
 	unsigned timeout_ms;
 	unsigned long long max_size, max_xml;
 	advise_cfg_t thresholds;
@@ -65,5 +70,6 @@ int cmd_ingest(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_advise(int argc, char **argv);
 int cmd_html(int argc, char **argv);
+int cmd_list(int argc, char **argv);
 
 #endif

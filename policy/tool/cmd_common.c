@@ -18,6 +18,7 @@ enum {
 	O_DB = 256, O_HISTORY, O_DAYS, O_NOW, O_JSON, O_NS, O_TIMEOUT,
 	O_NODNS, O_RECORD, O_CONFIG, O_MAXSIZE, O_MAXXML, O_THRESHOLD,
 	O_RESCAN,
+	O_CSV, O_FAILURES, O_IMAP, O_IMAP_PROCESSED, O_IMAP_NO_TLS,
 };
 
 static const struct option long_opts[] = {
@@ -36,6 +37,11 @@ static const struct option long_opts[] = {
 	{ "max-xml", required_argument, NULL, O_MAXXML },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "rescan", no_argument, NULL, O_RESCAN },
+	{ "csv", no_argument, NULL, O_CSV },
+	{ "failures", no_argument, NULL, O_FAILURES },
+	{ "imap", required_argument, NULL, O_IMAP },
+	{ "imap-processed", required_argument, NULL, O_IMAP_PROCESSED },
+	{ "imap-no-tls", no_argument, NULL, O_IMAP_NO_TLS },
 	{ "min-days", required_argument, NULL, O_THRESHOLD },
 	{ "min-reporters", required_argument, NULL, O_THRESHOLD },
 	{ "min-pass", required_argument, NULL, O_THRESHOLD },
@@ -59,6 +65,9 @@ static unsigned opt_flag(int c)
 	case O_RECORD: case O_CONFIG: case O_THRESHOLD: return CMD_OPT_ADVICE;
 	case O_MAXSIZE: case O_MAXXML: case O_RESCAN: return CMD_OPT_LIMITS;
 	case 'q': return CMD_OPT_QUIET;
+	case O_CSV: case O_FAILURES: return CMD_OPT_CSV;
+	case O_IMAP: case O_IMAP_PROCESSED: case O_IMAP_NO_TLS:
+		return CMD_OPT_IMAP;
 	default: return 0;
 	}
 }
@@ -94,6 +103,11 @@ static int apply(cmd_opts_t *o, int c, int idx)
 	case O_NODNS: o->no_dns = true; return 0;
 	case 'o': o->out = optarg; return 0;
 	case 'q': o->quiet = true; return 0;
+	case O_CSV: o->csv = true; return 0;
+	case O_FAILURES: o->failures = true; return 0;
+	case O_IMAP: o->imap = optarg; return 0;
+	case O_IMAP_PROCESSED: o->imap_processed = optarg; return 0;
+	case O_IMAP_NO_TLS: o->imap_no_tls = true; return 0;
 	case O_RECORD: o->record = optarg; return 0;
 	case O_RESCAN: o->rescan = true; return 0;
 	case O_DAYS:

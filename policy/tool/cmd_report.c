@@ -39,9 +39,19 @@ int cmd_report(int argc, char **argv)
 	view_t v;
 
 	if (open_view(argc, argv, CMD_OPT_DB | CMD_OPT_HISTORY | CMD_OPT_DAYS |
-	    CMD_OPT_JSON | CMD_OPT_DNS, true, &o, &v) < 0)
+	    CMD_OPT_JSON | CMD_OPT_DNS | CMD_OPT_CSV, true, &o, &v) < 0)
 		return CMD_USAGE;
-	if (o.json)
+	if (o.failures && !o.csv) {
+		fprintf(stderr, "dmarcwarden-policy report: --failures needs "
+		    "--csv\n");
+		view_close(&v);
+		return CMD_USAGE;
+	}
+	if (o.csv && o.failures)
+		render_failures_csv(stdout, &v);
+	else if (o.csv)
+		render_report_csv(stdout, &v);
+	else if (o.json)
 		render_report_json(stdout, &v, 0);
 	else
 		render_report_text(stdout, &v);

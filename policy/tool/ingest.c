@@ -14,6 +14,7 @@
 
 #include "../strbuf.h"
 #include "mime.h"
+#include "ruf_store.h"
 #include "unpack.h"
 
 typedef struct job {
@@ -114,6 +115,45 @@ static int attachment_cb(void *ctx, const char *name, const char *data,
 	return nested(ctx, name, data, len);
 }
 
+/* An email without an aggregate report: a failure report (ruf.h)? */
+static void failure_report(job_t *j, const char *data, size_t len)
+{
+	char err[RUA_ERR_MAX], dup[INGEST_LABEL_MAX];
+	ruf_t *r = malloc(sizeof(*r));
+
+	if (r == NULL)
+		abort();
+	if (ruf_parse(data, len, j->o->max_xml, r, err, sizeof(err)) <= 0) {
+		char why[RUA_ERR_MAX + 64];
+
+		str_format(why, sizeof(why), "email holds no report attachment "
+		    "(gzip, zip or XML) and no failure report: %s", err);
+		rejected(j, why);
+		free(r);
+		return;
+	}
+	switch (ruf_store_add(rua_store_db(j->store), r, j->label, dup,
+	    sizeof(dup), err, sizeof(err))) {
+	case 1:
+		j->st->failures++;
+		say(j, "stored failure report for %s from %s (source %s, %s, "
+		    "%s)", r->domain, r->reporter[0] ? r->reporter : "unknown",
+		    r->source_ip[0] ? r->source_ip : "unknown",
+		    r->auth_failure[0] ? r->auth_failure : "auth-failure",
+		    r->delivery_result[0] ? r->delivery_result : "no result");
+		break;
+	case 0:
+		j->st->duplicates++;
+		say(j, "duplicate failure report for %s (already stored from "
+		    "%s)", r->domain, dup);
+		break;
+	default:
+		j->dbfail = 1;
+		say(j, "database error: %s", err);
+	}
+	free(r);
+}
+
 static void email(job_t *j, const char *data, size_t len)
 {
 	char err[UNPACK_ERR_MAX];
@@ -123,8 +163,7 @@ static void email(job_t *j, const char *data, size_t len)
 	if (n < 0 && !j->dbfail)
 		rejected(j, err);
 	else if (n == 0)
-		rejected(j, "email holds no report attachment (gzip, zip or "
-		    "XML)");
+		failure_report(j, data, len);
 }
 
 /* Split an mbox at lines starting with "From " (after a newline). */

@@ -27,12 +27,17 @@
  *	INGEST_BUDGET_MEMBERS plus one per INGEST_BUDGET_BYTES_PER_MEMBER
  *	bytes of the file in zip members and gzip streams; what exceeds it
  *	is refused (so a small hostile file does a bounded amount of work).
- *	Each report is parsed (rua_xml.h) and stored (rua_store.h).
+ *	Each report is parsed (rua_xml.h) and stored (rua_store.h).  An
+ *	email without an aggregate report is read as a failure report
+ *	(ruf.h) and stored by ruf_store.h.
  *
  *	One line per report or failure goes to o->out, naming the file and
  *	the member or message inside it:
  *	    PATH: stored ORG report ID for DOMAIN (N records, M messages)
  *	    PATH: duplicate ORG report ID (already stored from SOURCE)
+ *	    PATH: stored failure report for DOMAIN from REPORTER (source IP,
+ *	          AUTH-FAILURE, DELIVERY-RESULT)
+ *	    PATH: duplicate failure report for DOMAIN (already stored from S)
  *	    PATH: rejected: REASON
  *	A bad file never stops the batch.  The untrusted parts of a line
  *	(org name, report id, member names) are printable.
@@ -75,6 +80,7 @@ typedef struct ingest_opts {
 typedef struct ingest_stats {
 	unsigned files, stored, duplicates, rejected;
 	unsigned unchanged;     /* files skipped: ingested before, unchanged */
+	unsigned failures;              /* failure reports stored */
 	unsigned long long records, messages;
 } ingest_stats_t;
 

@@ -1,6 +1,6 @@
 /*
  * dmarcwarden-policy - the domain owner's DMARC tool: check, ingest,
- * report, advise, html.  See dmarcwarden-policy(1).
+ * report, advise, html, list.  See dmarcwarden-policy(1).
  *
  * main() only dispatches; each subcommand lives in its own module
  * (cmd_*.c), which the unit tests link as libpolicytool.a.
@@ -20,6 +20,7 @@ static void usage(FILE *f)
 	    "[--json] [THRESHOLDS] DOMAIN\n"
 	    "       dmarcwarden-policy html [--db PATH | --history PATH] "
 	    "-o FILE [DOMAIN]\n"
+	    "       dmarcwarden-policy list [--db PATH] [--json | --csv]\n"
 	    "see dmarcwarden-policy(1)\n", f);
 }
 
@@ -31,7 +32,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "check", cmd_check }, { "ingest", cmd_ingest },
 		{ "report", cmd_report }, { "advise", cmd_advise },
-		{ "html", cmd_html },
+		{ "html", cmd_html }, { "list", cmd_list },
 	};
 	size_t i;
 

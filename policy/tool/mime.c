@@ -24,6 +24,7 @@ typedef struct walk {
 	char *err;
 	size_t errlen;
 	int found;
+	bool all;          /* mime_parts(): every leaf, named by its type */
 } walk_t;
 
 /* Length of the line at p (without its LF), and where the next starts. */
@@ -65,7 +66,11 @@ static long parse_headers(const char *p, size_t len, part_hdr_t *h)
 		if (n == 0)
 			return (long)(pos + next);
 		if ((p[pos] == ' ' || p[pos] == '\t') && cur) {
-			hdr_store(cur, cursize, p + pos, n);
+			size_t b = 0;   /* a TAB fold would become '?' */
+
+			while (b < n && p[pos + b] == '\t')
+				b++;
+			hdr_store(cur, cursize, p + pos + b, n - b);
 		} else {
 			const char *colon = memchr(p + pos, ':', n);
 
@@ -231,9 +236,9 @@ static int leaf(walk_t *w, const part_hdr_t *h, const char *body, size_t len,
 	hdr_param(h->disposition, "filename", name, sizeof(name));
 	if (name[0] == '\0')
 		hdr_param(h->type, "name", name, sizeof(name));
-	if (!is_report_part(type, name))
+	if (!w->all && !is_report_part(type, name))
 		return 0;
-	if (name[0] == '\0')
+	if (name[0] == '\0' || w->all)
 		str_copy(name, sizeof(name), type);
 	w->found++;
 	media_type(h->encoding, enc, sizeof(enc));
@@ -326,11 +331,20 @@ static int walk_part(walk_t *w, const char *p, size_t len, int depth)
 int mime_reports(const char *msg, size_t len, size_t max,
     unpack_member_fn each, void *ctx, char *err, size_t errlen)
 {
-	walk_t w = { max, 0, each, ctx, err, errlen, 0 };
+	walk_t w = { max, 0, each, ctx, err, errlen, 0, false };
 
 	if (walk_part(&w, msg, len, 0) != 0)
 		return -1;
 	return w.found;
+}
+
+int mime_parts(const char *msg, size_t len, size_t max,
+    unpack_member_fn each, void *ctx, char *err, size_t errlen)
+{
+	walk_t w = { max, 0, each, ctx, err, errlen, 0, true };
+	int rc = walk_part(&w, msg, len, 0);
+
+	return rc < 0 ? -1 : rc > 0 ? rc : w.found;
 }
 
 void mime_subject(const char *msg, size_t len, char *out, size_t outlen)
@@ -343,4 +357,9 @@ void mime_subject(const char *msg, size_t len, char *out, size_t outlen)
 	str_copy(out, outlen, h->subject[0] == ' ' ? h->subject + 1 :
 	    h->subject);
 	free(h);
+}
+
+size_t mime_line(const char *p, size_t len, size_t *next)
+{
+	return line_len(p, len, next);
 }

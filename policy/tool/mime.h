@@ -4,6 +4,7 @@
  *
  * SYNOPSIS
  *	n = mime_reports(msg, len, max, each, ctx, err, sizeof(err));
+ *	n = mime_parts(msg, len, max, each, ctx, err, sizeof(err));
  *
  * DESCRIPTION
  *	Walks the message's MIME tree (multipart bodies nested at most
@@ -21,6 +22,12 @@
  *	unfolded to a blank, so their parameters are read.  The
  *	bytes are valid during the call only.  A non-zero return from each()
  *	stops the walk.
+ *
+ *	mime_parts() walks the same way but calls each() for every leaf
+ *	part (message/rfc822 included, not entered), decoded, with its
+ *	media type (lower case) as the name: failure reports (ruf.h) need
+ *	the message/feedback-report and text parts.  It returns each()'s
+ *	non-zero return when that stopped the walk.
  *
  *	The Subject, when asked for with mime_subject(), is returned
  *	unfolded and printable (RFC 7489 reports carry "Report Domain: ...
@@ -44,6 +51,10 @@
 
 int mime_reports(const char *msg, size_t len, size_t max,
     unpack_member_fn each, void *ctx, char *err, size_t errlen);
+int mime_parts(const char *msg, size_t len, size_t max,
+    unpack_member_fn each, void *ctx, char *err, size_t errlen);
 void mime_subject(const char *msg, size_t len, char *out, size_t outlen);
+/* Length of the line at p without its LF or CRLF; *next is past it. */
+size_t mime_line(const char *p, size_t len, size_t *next);
 
 #endif

@@ -20,9 +20,9 @@ void render_html_sources(FILE *f, const view_t *v)
 	for (i = 0; i < v->a.nsrc; i++) {
 		const source_t *s = &v->a.src[i];
 
-		fputs("<tr><td>", f);
-		esc(f, s->ip);
-		fputs("</td><td>", f);
+		fputs("<tr><td class=\"ip\">", f);
+		render_html_ip(f, s->ip);
+		fputs("</td><td class=\"wrap\">", f);
 		esc(f, s->ptr[0] ? s->ptr : "-");
 		fputs("</td><td>", f);
 		esc(f, s->group);
@@ -63,18 +63,19 @@ static void impact_table(FILE *f, const view_t *v)
 		return;
 	}
 	fputs("<table id=\"impact\"><thead><tr><th>source</th><th>class</th>"
-	    "<th>quarantined/day</th><th>rejected/day</th><th>at full policy"
+	    "<th>quarantined a day</th><th>rejected a day</th><th>at full policy"
 	    "</th><th>fix</th></tr></thead><tbody>\n", f);
 	for (i = 0; i < adv->nimpact; i++) {
 		const impact_t *im = &adv->impact[i];
 		const source_t *s = &v->a.src[im->src];
 
-		fputs("<tr><td>", f);
-		esc(f, s->ip);
+		fputs("<tr><td class=\"ip\">", f);
+		render_html_ip(f, s->ip);
 		fputs("</td><td>", f);
 		render_html_badge(f, s->cls);
 		fprintf(f, "</td><td class=\"n\">%.2f</td><td class=\"n\">%.2f</td>"
-		    "<td class=\"n\">%.2f</td><td>", im->quarantine, im->reject,
+		    "<td class=\"n\">%.2f</td><td class=\"wrap\">", im->quarantine,
+		    im->reject,
 		    im->full);
 		esc(f, im->fix);
 		fputs("</td></tr>\n", f);
@@ -85,7 +86,6 @@ static void impact_table(FILE *f, const view_t *v)
 void render_html_advice(FILE *f, const view_t *v)
 {
 	const advice_t *adv = &v->adv;
-	size_t i;
 
 	impact_table(f, v);
 	fputs("<h2>Advice</h2>\n<p>Current stage: <b>", f);
@@ -94,24 +94,12 @@ void render_html_advice(FILE *f, const view_t *v)
 	esc(f, v->cur.found ? v->cur.origin : "nowhere");
 	fputs(").</p>\n", f);
 	thresholds(f, &v->o->thresholds);
-	if (adv->final) {
-		fputs("<p class=\"ready\" id=\"verdict\">Final stage reached: "
-		    "p=reject.</p>\n", f);
+	fputs("<p class=\"small\">The verdict, the blockers and the warnings "
+	    "are at the top of the page.</p>\n", f);
+	if (adv->final)
 		return;
-	}
-	fprintf(f, "<p id=\"verdict\" class=\"%s\">%s for %s</p>\n",
-	    adv->ready ? "ready" : "notready", adv->ready ? "Ready" :
-	    "Not ready", stage_label(adv->next));
-	if (adv->nblockers) {
-		fputs("<ul id=\"blockers\">", f);
-		for (i = 0; i < adv->nblockers; i++) {
-			fputs("<li>", f);
-			esc(f, adv->blocker[i]);
-			fputs("</li>", f);
-		}
-		fputs("</ul>\n", f);
-	}
-	fputs("<p>Record to publish next:</p><p><code id=\"record\">_dmarc.", f);
+	fprintf(f, "<p>Record to publish %s:</p><p><code id=\"record\">_dmarc.",
+	    adv->ready ? "next" : "once the blockers are fixed");
 	esc(f, v->o->domain);
 	fputs(" TXT \"", f);
 	esc(f, adv->record);
@@ -141,6 +129,45 @@ void render_html_history(FILE *f, const view_t *v)
 		    h->total, h->pass, h->fail, h->quarantined, h->rejected,
 		    h->overridden);
 		esc(f, h->reasons[0] ? h->reasons : "-");
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody></table>\n", f);
+}
+
+/* Failure reports (ruf) about the domain, newest first. */
+void render_html_failures(FILE *f, const view_t *v)
+{
+	size_t i, n = v->fails.n < 100 ? v->fails.n : 100;
+	char d[16];
+
+	fprintf(f, "<h2>Failure reports</h2>\n<p class=\"small\">%llu failure "
+	    "report%s (RFC 6591) arrived in this window%s.</p>\n",
+	    v->fails.total, v->fails.total == 1 ? "" : "s",
+	    v->fails.total > n ? "; the newest 100 are shown" : "");
+	if (n == 0)
+		return;
+	fputs("<table class=\"sortable\" id=\"failures\"><thead><tr><th>"
+	    "arrived</th><th>source</th><th>reporter</th><th>failure</th>"
+	    "<th>result</th><th>alignment</th><th>From</th><th>subject</th>"
+	    "</tr></thead><tbody>\n", f);
+	for (i = 0; i < n; i++) {
+		const ruf_t *r = &v->fails.items[i];
+
+		view_date_known(r->arrival, d, sizeof(d));
+		fprintf(f, "<tr><td>%s</td><td class=\"ip\">", d);
+		render_html_ip(f, r->source_ip[0] ? r->source_ip : "-");
+		fputs("</td><td class=\"wrap\">", f);
+		esc(f, r->reporter[0] ? r->reporter : "-");
+		fputs("</td><td>", f);
+		esc(f, r->auth_failure[0] ? r->auth_failure : "-");
+		fputs("</td><td>", f);
+		esc(f, r->delivery_result[0] ? r->delivery_result : "-");
+		fputs("</td><td>", f);
+		esc(f, r->identity_alignment[0] ? r->identity_alignment : "-");
+		fputs("</td><td class=\"wrap\">", f);
+		esc(f, r->header_from[0] ? r->header_from : "-");
+		fputs("</td><td class=\"wrap\">", f);
+		esc(f, r->subject);
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</tbody></table>\n", f);

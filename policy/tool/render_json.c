@@ -28,6 +28,35 @@ static void jkey(FILE *f, const char *k)
 	fputc(':', f);
 }
 
+/* "failures": the failure reports (ruf) about the domain. */
+static void jfailures(FILE *f, const view_t *v)
+{
+	size_t i;
+
+	fprintf(f, ",\"failures\":{\"total\":%llu,\"items\":[",
+	    v->fails.total);
+	for (i = 0; i < v->fails.n; i++) {
+		const ruf_t *r = &v->fails.items[i];
+
+		fprintf(f, "%s{\"arrival\":%lld,", i ? "," : "", r->arrival);
+		jkey(f, "domain"); jstr(f, r->domain);
+		fputc(',', f); jkey(f, "reporter"); jstr(f, r->reporter);
+		fputc(',', f); jkey(f, "source_ip"); jstr(f, r->source_ip);
+		fputc(',', f); jkey(f, "auth_failure"); jstr(f, r->auth_failure);
+		fputc(',', f); jkey(f, "delivery_result");
+		jstr(f, r->delivery_result);
+		fputc(',', f); jkey(f, "identity_alignment");
+		jstr(f, r->identity_alignment);
+		fputc(',', f); jkey(f, "dkim_domain"); jstr(f, r->dkim_domain);
+		fputc(',', f); jkey(f, "mail_from"); jstr(f, r->mail_from);
+		fputc(',', f); jkey(f, "header_from"); jstr(f, r->header_from);
+		fputc(',', f); jkey(f, "subject"); jstr(f, r->subject);
+		fputc(',', f); jkey(f, "auth_results"); jstr(f, r->auth_results);
+		fputc('}', f);
+	}
+	fputs("]}", f);
+}
+
 static void jsource(FILE *f, const source_t *s, double days)
 {
 	fputc('{', f);
@@ -180,6 +209,8 @@ void render_report_json(FILE *f, const view_t *v, int with_advice)
 	jdays(f, v);
 	if (v->ds.history)
 		jhistory(f, v);
+	else if (v->o->domain[0])
+		jfailures(f, v);
 	if (with_advice && v->o->domain[0])
 		jadvice(f, v);
 	fputs("}\n", f);

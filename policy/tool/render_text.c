@@ -128,6 +128,33 @@ static void history_domains(FILE *f, const view_t *v)
 	fputc('\n', f);
 }
 
+/* Failure reports (ruf) about the domain, newest first. */
+static void failures(FILE *f, const view_t *v)
+{
+	size_t i, n = v->fails.n < 20 ? v->fails.n : 20;
+	char d[16];
+
+	if (v->fails.total == 0)
+		return;
+	fprintf(f, "Failure reports: %llu in the window%s\n", v->fails.total,
+	    v->fails.total > n ? " (newest 20)" : "");
+	fprintf(f, "%-10s %-15s %-28s %-8s %-10s %-6s  %s\n", "ARRIVED",
+	    "SOURCE", "REPORTER", "FAILURE", "RESULT", "ALIGN", "FROM / SUBJECT");
+	for (i = 0; i < n; i++) {
+		const ruf_t *r = &v->fails.items[i];
+
+		view_date_known(r->arrival, d, sizeof(d));
+		fprintf(f, "%-10s %-15s %-28.28s %-8.8s %-10.10s %-6.6s  %s / "
+		    "%.60s\n", d, r->source_ip[0] ? r->source_ip : "-",
+		    r->reporter[0] ? r->reporter : "-", r->auth_failure[0] ?
+		    r->auth_failure : "-", r->delivery_result[0] ?
+		    r->delivery_result : "-", r->identity_alignment[0] ?
+		    r->identity_alignment : "-", r->header_from[0] ?
+		    r->header_from : "-", r->subject);
+	}
+	fputc('\n', f);
+}
+
 void render_report_text(FILE *f, const view_t *v)
 {
 	header(f, v, v->ds.history ? "dmarcwarden history" :
@@ -136,11 +163,13 @@ void render_report_text(FILE *f, const view_t *v)
 		history_domains(f, v);
 	if (v->a.total == 0) {
 		fprintf(f, "No records in this window.\n");
+		failures(f, v);
 		return;
 	}
 	classes(f, v);
 	sources(f, v);
 	providers(f, v);
+	failures(f, v);
 }
 
 static void thresholds(FILE *f, const advise_cfg_t *t)

@@ -22,6 +22,14 @@ void view_date(long long epoch, char *buf, size_t size)
 		str_copy(buf, size, "?");
 }
 
+void view_date_known(long long epoch, char *buf, size_t size)
+{
+	if (epoch == 0)
+		str_copy(buf, size, "?");
+	else
+		view_date(epoch, buf, size);
+}
+
 double view_pct(unsigned long long part, unsigned long long whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
@@ -171,8 +179,11 @@ static int load_data(view_t *v, char *err, size_t errlen)
 		return -1;
 	rc = dataset_load_reports(rua_store_db(s), v->o->domain, from, to,
 	    &v->ds, err, errlen);
-	if (rc == 0 && v->o->domain[0])
+	if (rc == 0 && v->o->domain[0]) {
 		last_policy(v, rua_store_db(s));
+		rc = ruf_store_load(rua_store_db(s), v->o->domain, from, to,
+		    &v->fails, err, errlen);
+	}
 	rua_store_close(s);
 	return rc;
 }
@@ -286,6 +297,7 @@ void view_close(view_t *v)
 	advise_free(&v->adv);
 	analysis_free(&v->a);
 	dataset_free(&v->ds);
+	ruf_list_free(&v->fails);
 	resolve_free(v->dns);
 	free(v->hdom);
 	v->dns = NULL;

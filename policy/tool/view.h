@@ -16,7 +16,8 @@
  *	author domain, what dmarcwarden did (pass, fail, quarantined,
  *	rejected, overridden, with the override reasons); DOMAIN is then
  *	optional (all domains).  Otherwise the rows come from the report
- *	database and DOMAIN is required.
+ *	database and DOMAIN is required; the failure reports about DOMAIN
+ *	that arrived in the window are loaded too (`fails`, ruf_store.h).
  *
  *	The current policy, in order of preference: o->record (parsed with
  *	dmarc_record_parse()); the domain's record found in DNS by the RFC
@@ -38,6 +39,7 @@
 #include "analysis.h"
 #include "cmd.h"
 #include "resolve.h"
+#include "ruf_store.h"
 
 #define VIEW_MAX_HDOM 1000
 #define VIEW_REASONS_MAX 200
@@ -60,26 +62,33 @@ typedef struct view {
 	char policy_note[256];            /* how the current policy was found */
 	size_t nhdom;
 	hist_domain_t *hdom;
+	ruf_list_t fails;                 /* failure reports (with --db) */
 } view_t;
 
 int view_open(view_t *v, const cmd_opts_t *o, char *err, size_t errlen);
 void view_close(view_t *v);
 
-/* Renderers (render_text.c, render_json.c, render_html.c). */
+/* Renderers (render_text.c, render_json.c, render_csv.c, render_html.c). */
 void render_report_text(FILE *f, const view_t *v);
 void render_advise_text(FILE *f, const view_t *v);
 void render_report_json(FILE *f, const view_t *v, int with_advice);
+void render_report_csv(FILE *f, const view_t *v);
+void render_failures_csv(FILE *f, const view_t *v);
 int render_html(FILE *f, const view_t *v);
 
 /* HTML tables and advice (render_html_parts.c) and shared pieces. */
 void render_html_sources(FILE *f, const view_t *v);
 void render_html_advice(FILE *f, const view_t *v);
 void render_html_history(FILE *f, const view_t *v);
+void render_html_failures(FILE *f, const view_t *v);
+void render_html_verdict(FILE *f, const view_t *v);   /* top of the page */
 void render_html_escape(FILE *f, const char *s);
+void render_html_ip(FILE *f, const char *ip);   /* IPv6 breaks at ':' */
 void render_html_badge(FILE *f, src_class_t c);
 
 /* Helpers shared by the renderers. */
 void view_date(long long epoch, char *buf, size_t size);   /* YYYY-MM-DD */
+void view_date_known(long long epoch, char *buf, size_t size); /* 0: "?" */
 double view_pct(unsigned long long part, unsigned long long whole);
 unsigned view_days_with_data(const view_t *v);
 

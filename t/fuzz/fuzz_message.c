@@ -161,7 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m = message_new(rt, generation_retain(generations[which]), "FUZZQID");
 	FUZZ_CHECK(m != NULL);
 	message_mailfrom(m, fm.mailfrom);
-	message_rcpt(m, "<postmaster@rcpt.test>");
+	message_rcpt(m, "<postmaster@rcpt.test>", true);
 	body = fuzz_msg_headers(fm.msg, fm.msglen, on_header, m);
 	message_eoh(m);
 	for (off = body; off < fm.msglen; off += n) {

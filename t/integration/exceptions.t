@@ -7,8 +7,10 @@ t/lib/arctest.py, i.e. python3-dkim's ARC signer).
 Scenarios: direct mail; simple forwarding (SPF fails, DKIM survives);
 forwarding that breaks DKIM without ARC, with a trusted ARC seal, with an
 untrusted seal, with a trusted seal tampered after sealing; a mailing list
-that tags the subject and adds a footer, without ARC (list rule:
-quarantine) and with a trusted ARC seal (delivered); a spoof carrying a
+that adds a footer, without ARC (list rule: quarantine), one that also
+tags the subject (the author's signature then fails in the header fields:
+no list exception, rejected) and with a trusted ARC seal (delivered); a
+spoof carrying a
 fake List-Id (from an IP that fails SPF, and with the list's own bounce
 domain in MAIL FROM); trusted forwarders by network and by verified PTR,
 and a PTR that does not verify; LocalPolicyFile never-reject,
@@ -175,10 +177,12 @@ def add_footer(msg, text="-- \r\nForwarded by a forwarder\r\n"):
     return msg + text.encode()
 
 
-def list_copy(msg, arc_seal=None, saw=SAW):
-    """What lists.example.org sends on: subject tag, footer, list headers,
-    its own DKIM signature, optionally its ARC seal on top."""
-    msg = msg.replace(b"Subject: ", b"Subject: [dev] ", 1)
+def list_copy(msg, arc_seal=None, saw=SAW, tag=True):
+    """What lists.example.org sends on: subject tag (unless tag is False),
+    footer, list headers, its own DKIM signature, optionally its ARC seal
+    on top."""
+    if tag:
+        msg = msg.replace(b"Subject: ", b"Subject: [dev] ", 1)
     msg = (b"List-Id: Developers <dev.lists.example.org>\r\n"
            b"List-Post: <mailto:dev@lists.example.org>\r\n" + msg)
     msg = add_footer(msg, "-- \r\ndev mailing list\r\n")
@@ -235,13 +239,22 @@ r = send("fwd-arc-saw-fail", sealed, RELAY_IP, "alice@author.example")
 check("trusted ARC seal that recorded dmarc=fail", r, "reject", "fail",
       arc="pass")
 
-r = send("list", list_copy(original()), LIST_IP,
+r = send("list", list_copy(original(), tag=False), LIST_IP,
          "dev-bounces@lists.example.org")
-check("mailing list (subject tag, footer), no ARC", r, "quarantine", "fail",
+check("mailing list (footer), no ARC", r, "quarantine", "fail",
       applied="quarantine", evaluated="quarantine", reason="mailing_list",
       extra=[r"spf=pass .*smtp\.mailfrom=lists\.example\.org",
              r"dkim=pass header\.d=lists\.example\.org",
-             r"dkim=fail .*header\.d=author\.example"])
+             r"dkim=fail \(body hash mismatch\) header\.d=author\.example"])
+
+# The list rule wants the author's signature intact but for the body
+# (policy/mlist.h rule 4); a subject tag breaks it in the header fields.
+r = send("list-tag", list_copy(original()), LIST_IP,
+         "dev-bounces@lists.example.org")
+check("mailing list (subject tag, footer), no ARC", r, "reject", "fail",
+      applied="reject", evaluated="reject",
+      extra=[r"dkim=fail \(signature verification failed\) "
+             r"header\.d=author\.example"])
 
 r = send("list-arc", list_copy(original(), arc_seal=list_seal), LIST_IP,
          "dev-bounces@lists.example.org")
@@ -319,7 +332,8 @@ r = send("stage-global-quarantine", spoof, SPOOF_IP, "ceo@author.example",
 check("Enforcement quarantine (global)", r, "quarantine", "fail",
       applied="quarantine", evaluated="reject", reason="local_policy")
 
-r = send("stage-global-quarantine-list", list_copy(original()), LIST_IP,
+r = send("stage-global-quarantine-list", list_copy(original(), tag=False),
+         LIST_IP,
          "dev-bounces@lists.example.org", d=staged)
 check("Enforcement quarantine, list mail", r, "quarantine", "fail",
       applied="quarantine", evaluated="quarantine", reason="mailing_list")

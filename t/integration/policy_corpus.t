@@ -53,7 +53,7 @@ for kind, pat in (('gzip', r'\.xml\.gz: stored google\.com'),
     tap.like(so, pat, 'ingested from %s' % kind)
 rc, so, se = run(['ingest', '--db', db, os.path.join(out, 'corpus')])
 tap.like(so, r'ingest: 0 files, 0 reports stored .*, 0 duplicates, 0 '
-         r'rejected, \d+ files unchanged since ingested \(skipped\)',
+         r'rejected, .*\d+ files unchanged since ingested \(skipped\)',
          'second ingest: every file remembered, none read again')
 rc, so, se = run(['ingest', '--rescan', '--db', db,
                   os.path.join(out, 'corpus')])

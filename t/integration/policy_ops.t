@@ -66,7 +66,7 @@ tap.unlike(so, r'dovecot|maildirfolder|subscriptions', 'control files not '
 # ---- processed files are remembered ------------------------------------------
 rc, so, se = run(['ingest', '--db', db, md])
 tap.like(so, r'ingest: 0 files, 0 reports stored .*, 0 duplicates, 0 '
-         r'rejected, 3 files unchanged since ingested \(skipped\)',
+         r'rejected, .*3 files unchanged since ingested \(skipped\)',
          'rerun: the three messages are not read again')
 tap.is_(rc, 0, 'rerun: exit 0')
 rc, so, se = run(['ingest', '--db', db, os.path.relpath(md)])

@@ -22,6 +22,7 @@ import dkimtest  # noqa: E402
 import harness  # noqa: E402
 import tap  # noqa: E402
 from postfix import PrivatePostfix, PostfixUnavailable  # noqa: E402
+from postfix import ensure_daemon_user  # noqa: E402
 
 harness.require_daemon()
 if os.geteuid() != 0:
@@ -49,11 +50,19 @@ dns = harness.start_dns(ZONE)
 if dns is None:
     tap.skip_all("test DNS server unavailable: %s" % harness.last_dns_error)
 out = harness.outdir("postfix")
+# The documented settings (README, Installing): the socket goes to
+# dmarcwarden:postfix with mode 0770, the daemon runs as dmarcwarden.
+user = ensure_daemon_user()
+state = os.path.join(out, "state")
+os.makedirs(state)
+os.chown(state, user.pw_uid, user.pw_gid)
 daemon = harness.Daemon(out, {
     "AuthservID": "mx.test.local",
-    "HistoryDB": os.path.join(out, "history.db"),
+    "HistoryDB": os.path.join(state, "history.db"),
     "IgnoreNetworks": '""',
-    "UMask": "000",          # smtpd runs as the postfix user
+    "UserID": "dmarcwarden:postfix",
+    "UMask": "007",
+    "RunAsRoot": "no",
     "ArcTrustedSealers": "fwd.example",
     "Syslog": "no",
 }, dns=dns)

@@ -118,6 +118,9 @@ if info:
             "grouped per source: 3 + 2")
     tap.is_(c["records"], 2, "2 records, not one per message")
     tap.is_(c["report_id"], info["report_id"], "XML id = Subject id")
+    gen = c["root"].find("d:report_metadata/d:generator", c["ns"])
+    tap.like(gen.text if gen is not None else "",
+             r"^dmarcwarden-report \d+\.\d+\.\d+$", "generator with version")
     md = reptest.mail_dmarc(info["xml"])
     if md is None:
         tap.skip("Mail::DMARC (libmail-dmarc-perl) not installed")
@@ -195,13 +198,19 @@ ZONE = "\n".join([
     'example.com._report._dmarc.ok-reports.example TXT "v=DMARC1"',
     'example.com._report._dmarc.bad-reports.example TXT "v=spf1 -all"',
     'example.com._report._dmarc.flaky.example SERVFAIL',
+    # RFC 9990 section 4: the authorization record's rua= replaces the
+    # destination (at the same host only).
+    'corp.example._report._dmarc.over.example TXT "v=DMARC1; rua=mailto:'
+    'new@over.example,mailto:evil@elsewhere.example"',
+    'corp.example._report._dmarc.away.example TXT "v=DMARC1; rua=mailto:'
+    'x@elsewhere.example"',
 ])
 dns = harness.start_dns(ZONE)
 d3 = newdir("dest")
 h3 = os.path.join(d3, "history.db")
 db = history.create(h3)
 history.add(db, time=T0 + 1, rua=",".join([
-    "mailto:small@example.com!100",          # gzip is bigger: skipped
+    "mailto:small@example.com!100",          # !size ignored (RFC 9989)
     "mailto:big@example.com!10485760",
     "mailto:Loop@Example.com",               # in NoReportsList
     "mailto:a@ok-reports.example",           # external, authorized
@@ -209,6 +218,10 @@ history.add(db, time=T0 + 1, rua=",".join([
     "mailto:c@none-reports.example",         # external, nothing at all
     "mailto:d@flaky.example",                # external, SERVFAIL
     "mailto:e@sub.example.com"]))            # below the policy domain
+history.add(db, time=T0 + 2, policy_domain="corp.example",
+            header_from="corp.example", rua=",".join([
+                "mailto:old@over.example",   # replaced by new@
+                "mailto:y@away.example"]))   # replaced by another host
 db.commit()
 db.close()
 conf = {"NoReportsList": "loop@example.com, never.example"}
@@ -217,16 +230,23 @@ if dns:
     conf["DNSTimeout"] = "2"
 rt3 = reptest.Reporter(d3, conf)
 if dns is None:
-    tap.skip("test DNS unavailable: %s" % harness.last_dns_error, 9)
+    tap.skip("test DNS unavailable: %s" % harness.last_dns_error, 10)
 else:
     rc, so, se = rt3.run("--db", h3, *PERIOD)
     got = sorted(argv[-1] for argv, raw in rt3.sent())
     tap.is_(got, ["a@ok-reports.example", "big@example.com",
-                  "e@sub.example.com"], "sent to the allowed destinations")
-    tap.like(so, r"4 skipped \(NoReportsList 1, size limit 1, external not "
-             r"authorized 2\)", "skips counted by reason")
-    tap.like(se, r"small@example.com!?\S* skipped: report of \d+ bytes "
-             r"exceeds the destination's limit of 100 bytes", "size logged")
+                  "e@sub.example.com", "new@over.example",
+                  "small@example.com"], "sent to the allowed destinations: "
+            "!size ignored, the authorization record's rua= instead of the "
+            "original, never another host")
+    tap.like(so, r"5 skipped \(NoReportsList 1, replaced by authorization "
+             r"record 2, external not authorized 2\)", "skips counted by "
+             "reason")
+    tap.like(se, r"mailto:old@over.example skipped: replaced by the rua= of "
+             r"corp.example._report._dmarc.over.example", "replacement logged")
+    tap.like(se, r"mailto:y@away.example skipped: the rua= of corp.example."
+             r"_report._dmarc.away.example names no URI at away.example",
+             "a replacement at another host is not followed")
     tap.like(se, r"bad-reports.example has not authorized reports for "
              r"example.com \(no v=DMARC1 at example.com._report._dmarc."
              r"bad-reports.example\)", "unauthorized external logged")
@@ -236,7 +256,7 @@ else:
     dns.set_zone(ZONE.replace("flaky.example SERVFAIL",
                               'flaky.example TXT "v=DMARC1;"'))
     rc, so, se = rt3.run("--db", h3, *PERIOD)
-    got = [argv[-1] for argv, raw in rt3.sent()][3:]
+    got = [argv[-1] for argv, raw in rt3.sent()][5:]
     tap.is_(got, ["d@flaky.example"], "next run: only the pending "
             "destination, now authorized")
     tap.is_(q(h3, "SELECT count(*) FROM messages WHERE reported IS NULL"),
@@ -245,6 +265,36 @@ else:
     tap.ok(not any("example.com._report._dmarc.sub.example.com" in n
                    for n in names), "no verification for a destination "
            "below the policy domain")
+
+# ---- 3b. np= for a passing message from a non-existent subdomain ------------
+d3b = newdir("np")
+h3b = os.path.join(d3b, "history.db")
+db = history.create(h3b)
+for hf in ("gone.np.example", "live.np.example", "np.example"):
+    history.add(db, time=T0 + 1, policy_domain="np.example", header_from=hf,
+                policy_p="reject", policy_sp="reject", policy_np="none",
+                rua="mailto:r@np.example")
+db.commit()
+db.close()
+if dns is None:
+    tap.skip("test DNS unavailable", 3)
+else:
+    dns.set_zone("live.np.example A 192.0.2.80\nnp.example A 192.0.2.80")
+    rt3b = reptest.Reporter(d3b, conf)
+    rc, so, se = rt3b.run("--db", h3b, *PERIOD)
+    sent = rt3b.sent()
+    disp = {}
+    if sent:
+        c = reptest.et_counts(reptest.parse_report_mail(sent[0][1])["xml"])
+        for rec in c["root"].findall("d:record", c["ns"]):
+            disp[rec.find("d:identifiers/d:header_from", c["ns"]).text] = \
+                rec.find("d:row/d:policy_evaluated/d:disposition",
+                         c["ns"]).text
+    tap.is_(disp.get("gone.np.example"), "none", "pass from a non-existent "
+            "subdomain: np=none, disposition none")
+    tap.is_(disp.get("live.np.example"), "pass", "an existing subdomain: "
+            "sp=reject, disposition pass")
+    tap.is_(disp.get("np.example"), "pass", "the domain itself: p=reject")
 
 # ---- 4. several databases, dry run, RFC 7489 ------------------------------
 d4 = newdir("fleet")
@@ -277,6 +327,7 @@ tap.like(so, r"2 domains, 2 reports, 2 sent", "fleet: one report per "
 reports = {}
 for argv, raw in rt4.sent():
     i = reptest.parse_report_mail(raw)
+    i["raw"] = raw
     reports[i["domain"]] = i
 ex = reports.get("example.com")
 if ex:
@@ -285,15 +336,20 @@ if ex:
     c = reptest.et_counts(ex["xml"], "rfc7489")
     tap.is_(c["by_ip"], {"192.0.2.1": 5, "192.0.2.2": 1,
                          "198.51.100.1": 1}, "counts summed across --db")
-    md = reptest.mail_dmarc(ex["xml"])
+    tap.unlike(ex["xml"].decode(), r"xmlns", "RFC 7489 report without a "
+               "namespace, as legacy readers expect")
+    md = reptest.mail_dmarc_receive(ex["raw"],
+                                    os.path.join(d4, "mail-dmarc"))
     if md is not None:
-        tap.like(md, r"domain=example.com records=3 count=7",
-                 "Mail::DMARC reads the RFC 7489 report")
+        tap.is_(md, "type=aggregate report_id=%s domain=example.com "
+                "records=3 count=7 stored=7" % ex["report_id"],
+                "Mail::DMARC's own receiver (unmodified, from the mail) "
+                "reads and stores the RFC 7489 report")
     else:
         tap.skip("Mail::DMARC not installed")
 else:
     tap.ok(False, "no report for example.com")
-    tap.skip("no report", 3)
+    tap.skip("no report", 4)
 tap.ok(len(set(i["report_id"] for i in reports.values())) == 2,
        "report ids unique")
 marks = q(hA, "SELECT DISTINCT reported FROM messages WHERE policy_domain="

@@ -107,9 +107,11 @@ rc, so, se = rt.run("--db", hist, "--begin", str(now - 3600), "--end",
 tap.like(so, r"failure reports 2 sent 0 skipped 0 deferred",
          "reporter sends the failure report")
 agg = {}
+fb = []
 for argv, raw in rt.sent():
     if b"report-type=feedback-report" in raw[:2000]:
         tap.is_(argv[-1], "f@example.com", "failure report to ruf")
+        fb.append(raw)
         continue
     i = reptest.parse_report_mail(raw)
     agg.setdefault(i["domain"], []).append((argv[-1], i))
@@ -119,4 +121,49 @@ tap.is_(sorted(a for a, i in ex), ["a@example.com", "b@example.com"],
 if ex:
     c = reptest.et_counts(ex[0][1]["xml"])
     tap.is_(c["total"], 2, "the two report messages are not counted")
+
+
+def feedback_fields(raw):
+    """The message/feedback-report part as (name, unfolded value) pairs,
+    read with Python's email package."""
+    import email
+    import email.policy
+    m = email.message_from_bytes(raw, policy=email.policy.compat32)
+    for part in m.walk():
+        if part.get_content_type() == "message/feedback-report":
+            body = part.get_payload()
+            if isinstance(body, list):      # parsed as headers already
+                return [(k, " ".join(v.split())) for k, v in
+                        body[0].items()]
+            fields = email.message_from_string(body)
+            return [(k, " ".join(v.split())) for k, v in fields.items()]
+    return []
+
+
+# RFC 6591 / RFC 9991 fields of the two reports, from what the milter saw:
+# 203.0.113.9 fails SPF (no DKIM): DMARC fail; 192.0.2.1 passes SPF,
+# aligned, no DKIM (fo=1 samples it): DMARC pass.
+by_ip = {}
+for raw in fb:
+    f = feedback_fields(raw)
+    by_ip[dict(f).get("Source-IP")] = f
+spoof = by_ip.get("203.0.113.9", [])
+names = [k for k, v in spoof]
+for n in ("Feedback-Type", "Version", "User-Agent", "Auth-Failure",
+          "Authentication-Results", "Identity-Alignment", "SPF-DNS"):
+    tap.is_(names.count(n), 1, "%s exactly once" % n)
+d = dict(spoof)
+tap.is_(d.get("Authentication-Results"), "mx.test.local; dmarc=fail "
+        "header.from=example.com; spf=fail smtp.mailfrom=example.com; "
+        "dkim=none", "Authentication-Results (RFC 6591 required)")
+tap.is_(d.get("Identity-Alignment"), "none", "Identity-Alignment none")
+tap.is_(d.get("SPF-DNS"), 'txt : example.com : "v=spf1 ip4:192.0.2.1 -all"',
+        "SPF-DNS: the domain's SPF record, quoted")
+tap.like(d.get("User-Agent", ""), r"^dmarcwarden-report/\d+\.\d+",
+         "User-Agent with version")
+tap.ok("DKIM-Domain" not in d, "no DKIM-* fields for an unsigned message")
+d = dict(by_ip.get("192.0.2.1", []))
+tap.is_(d.get("Identity-Alignment"), "spf", "Identity-Alignment spf")
+tap.like(d.get("Authentication-Results", ""), r"dmarc=pass header.from="
+         r"example.com; spf=pass", "DMARC pass sampled by fo=1 said so")
 tap.done_testing()

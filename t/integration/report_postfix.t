@@ -9,6 +9,10 @@ private instance), which delivers it to a local mailbox file.
      attachment name, gunzip, XML valid (xmllint --schema), counts match
      the messages sent; rows marked
   3. a third run sends nothing
+  4. STARTTLS: the same Postfix with a self-signed certificate
+     (smtpd_tls_security_level may) as ReportSMTPRelay: the report goes
+     over TLS (Postfix logs the TLS connection and writes ESMTPS in its
+     Received line; report_dest says "relay (TLS)")
   External destination verification both ways: example.com authorized
   the test.local mailbox (TXT at example.com._report._dmarc.test.local),
   shop.example did not, so its report is skipped.
@@ -66,6 +70,9 @@ except PostfixUnavailable as exc:
 with open(os.path.join(pf.config_dir, "master.cf"), "a") as fp:
     fp.write("pickup    unix  n       -       n       60      1       "
              "pickup\n")
+# A SIGHUP before the master has set up its handlers kills it: wait for
+# its "daemon started" line first.
+pf.wait_log(r"daemon started")
 pf.reload()
 
 RCPT = ["bob@test.local"]
@@ -150,6 +157,58 @@ tap.like(so, r"0 domains, 0 reports, 0 sent", "third run sends nothing")
 time.sleep(1)
 tap.is_(len(glob.glob(os.path.join(pf.mail_dir, "*.rua-*"))), 1,
         "still one delivered report")
+
+# 4. STARTTLS on the SMTP relay path: Postfix offers it with a
+# self-signed certificate made here.
+import subprocess  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "data", "report"))
+import history  # noqa: E402
+key, crt = os.path.join(out, "tls.key"), os.path.join(out, "tls.crt")
+p = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", key, "-out", crt, "-days", "2",
+                    "-subj", "/CN=mx.test.local"], stdout=subprocess.PIPE,
+                   stderr=subprocess.STDOUT)
+tap.is_(p.returncode, 0, "self-signed certificate made")
+os.chmod(key, 0o644)
+with open(os.path.join(pf.config_dir, "master.cf"), "a") as fp:
+    fp.write("tlsmgr    unix  -       -       n       1000?   1       "
+             "tlsmgr\n")
+pf.set_main({"smtpd_milters": "",        # the daemon is stopped
+             "smtpd_tls_security_level": "may",
+             "smtpd_tls_cert_file": crt, "smtpd_tls_key_file": key,
+             "smtpd_tls_loglevel": "1",
+             "smtpd_tls_received_header": "yes"}, reload=True)
+harness.wait_for_socket(("127.0.0.1", pf.port), 10, pf.proc)
+h2 = os.path.join(out, "tls.db")
+if os.path.exists(h2):
+    os.unlink(h2)
+db = history.create(h2)
+T1 = now - now % 86400 - 86400           # yesterday
+history.add(db, time=T1 + 5, rua="mailto:rua-tls@test.local",
+            policy_domain="example.com", header_from="example.com")
+db.commit()
+db.close()
+rc, so, se = rt.run("--db", h2, "--begin", str(T1), "--end",
+                    str(T1 + 86400), "--smtp-relay",
+                    "127.0.0.1:%d" % pf.port)
+tap.like(so, r"1 reports, 1 sent", "report sent through the relay (%s)" %
+         se[-300:])
+paths = []
+deadline = time.time() + 30
+while time.time() < deadline and not paths:
+    paths = glob.glob(os.path.join(pf.mail_dir, "*.rua-tls@test.local"))
+    time.sleep(0.2)
+raw = open(paths[0], "rb").read().decode("ascii", "replace") if paths \
+    else ""
+tap.like(raw, r"(?m)^Received: from mx\.test\.local \(localhost "
+         r"\[127\.0\.0\.1\]\)\s+\(using TLSv1\.[23] with cipher",
+         "delivered; Postfix's Received line says TLS")
+tap.like(raw, r"with ESMTPS id", "protocol ESMTPS")
+tap.like(pf.log_text(), r"TLS connection established from localhost"
+         r"\[127\.0\.0\.1\]", "Postfix logged the TLS connection")
+tap.like(sqlite3.connect(h2).execute(
+    "SELECT detail FROM report_dest").fetchone()[0], r"^relay \(TLS\): 250",
+    "report_dest records the delivery over TLS")
 
 pf.stop()
 tap.done_testing()

@@ -8,6 +8,8 @@ signing, against a scripted SMTP server on 127.0.0.1.
     (t/tools/dkimverify) through the test DNS
   - 550 at RCPT: failed for good, rows marked; 451: retried next run
   - a server that sends an endless line: temporary, bounded read
+  - STARTTLS offered but the handshake fails: sent again without TLS
+    (the TLS path itself is tested against Postfix in report_postfix.t)
   - failure reports (AFRF) from failure samples: multipart/report with
     message/feedback-report and text/rfc822-headers, hourly cap,
     external verification for ruf too
@@ -74,7 +76,14 @@ class Handler(socketserver.StreamRequestHandler):
             verb = cmd.split(" ")[0].upper()
             if verb == "EHLO":
                 self.reply("250-test.local")
+                if srv.mode == "badtls":
+                    self.reply("250-STARTTLS")
                 self.reply("250 8BITMIME")
+            elif verb == "STARTTLS" and srv.mode == "badtls":
+                # Agree, then no TLS at all: the handshake fails.
+                self.reply("220 go ahead")
+                self.wfile.write(b"this is not TLS\r\n")
+                return
             elif verb == "MAIL":
                 mailfrom = cmd[10:].strip("<>")
                 self.reply("250 ok")
@@ -176,12 +185,19 @@ if dns and os.access(tool, os.X_OK):
 else:
     tap.skip("test DNS or t/tools/dkimverify unavailable")
 
+
+
+def add_domain(t, dom):
+    """One more message row whose policy domain reports to x@dom."""
+    db = sqlite3.connect(h)
+    history.add(db, time=t, policy_domain=dom, header_from=dom,
+                rua="mailto:x@%s" % dom)
+    db.commit()
+    db.close()
+
+
 # 5xx: failed for good.
-db = sqlite3.connect(h)
-history.add(db, time=T0 + 3, policy_domain="perm.example",
-            header_from="perm.example", rua="mailto:x@perm.example")
-db.commit()
-db.close()
+add_domain(T0 + 3, "perm.example")
 srv.mode = "rcpt550"
 rc, so, se = rt.run("--db", h, *PERIOD)
 tap.like(so, r"1 failed, 0 to retry", "550: failed at once")
@@ -189,16 +205,29 @@ tap.like(se, r"failed for good after 1 attempt: relay at RCPT TO: 550 "
          r"5\.1\.1 no such user", "permanent failure logged")
 
 # A relay that floods: the read is bounded.
-db = sqlite3.connect(h)
-history.add(db, time=T0 + 4, policy_domain="slow.example",
-            header_from="slow.example", rua="mailto:x@slow.example")
-db.commit()
-db.close()
+add_domain(T0 + 4, "slow.example")
 for mode in ("flood",):
     srv.mode = mode
     rc, so, se = rt.run("--db", h, *PERIOD, timeout=30)
     tap.like(so, r"1 to retry", "%s relay: temporary failure" % mode)
     tap.like(se, r"no valid reply to greeting", "%s: bounded read" % mode)
+
+# STARTTLS offered but the handshake fails: once more without TLS.
+add_domain(T0 + 5, "tls.example")
+srv.mode = "badtls"
+srv.commands.clear()
+srv.messages.clear()
+rc, so, se = rt.run("--db", h, *PERIOD)
+# (slow.example, left pending by the flood, goes out as well.)
+tap.like(so, r"2 sent", "handshake failure: sent on a new connection")
+tap.is_([c.split(" ")[0] for c in srv.commands].count("STARTTLS"), 2,
+        "STARTTLS tried once a message (the relay offered it)")
+tap.is_([m[1] for m in srv.messages].count("x@tls.example"), 1,
+        "message received in clear")
+tap.like(sqlite3.connect(h).execute(
+    "SELECT detail FROM report_dest WHERE uri = 'mailto:x@tls.example'"
+    ).fetchone()[0], r"^relay: 250 .*\(without TLS: relay: TLS handshake "
+    r"failed", "report_dest says it went without TLS, and why")
 
 # ---- failure reports -------------------------------------------------------
 fdir = os.path.join(out, "failure")
@@ -254,6 +283,95 @@ tap.like(so, r"failure reports 0 sent 0 skipped 1 deferred",
          "next run in the same hour: still capped")
 tap.is_(len([m for m in srv.messages if m[1] == "ruf@bank.example"]), 2,
         "nothing sent twice")
+
+# ---- failure reports: DKIM fields, psd=y, a fleet, ids after expiry -------
+gdir = os.path.join(out, "failure2")
+os.makedirs(gdir, exist_ok=True)
+gA, gB = os.path.join(gdir, "a.db"), os.path.join(gdir, "b.db")
+for path in (gA, gB):
+    if os.path.exists(path):
+        os.unlink(path)
+
+
+def add_sample(path, t, **cols):
+    db = history.create(path) if not os.path.exists(path) else \
+        sqlite3.connect(path)
+    mid = history.add(db, time=t, policy_domain="bank.example",
+                      header_from="bank.example", result="fail",
+                      dkim_aligned=0, spf_aligned=0, **cols)
+    cur = db.execute("INSERT INTO failure_samples (message_id, time, "
+                     "policy_domain, header_from, source_ip, mail_from, ruf,"
+                     " auth_failure, headers) VALUES (?,?,?,?,?,?,?,?,?)",
+                     (mid, t, "bank.example", "bank.example", "203.0.113.7",
+                      "x@spoof.example", "mailto:ruf@bank.example", "dmarc",
+                      HDRS))
+    db.commit()
+    db.close()
+    return cur.lastrowid
+
+
+sa = add_sample(gA, T0 + 10, dkim=(("esp.example", "s1", "fail", 0, ""),
+                                    ("bank.example", "sel9", "fail", 1,
+                                     "bad")))
+sb = add_sample(gB, T0 + 10, dkim=())
+add_sample(gB, T0 + 11, policy_psd="y")
+tap.is_((sa, sb), (1, 1), "sample id 1 in both databases")
+if dns:
+    dns.set_zone(key.zone_line("rep", "mx.test.local") + "\n" +
+                 'example.com TXT "v=spf1 -all"')
+rg = reptest.Reporter(gdir, {"FailureReports": "yes",
+                             "ReportSMTPRelay": "[127.0.0.1]:%d" % port,
+                             "Nameservers": "127.0.0.1@%d" % dns.port
+                             if dns else '""', "DNSTimeout": "2"})
+srv.messages.clear()
+rc, so, se = rg.run("--db", gA, "--db", gB, *PERIOD)
+tap.like(so, r"failure reports 2 sent 1 skipped 0 deferred", "a fleet run: "
+         "the samples of both databases, the psd=y one skipped")
+msgs = [email.message_from_bytes(m[2], policy=email.policy.default)
+        for m in srv.messages if m[1] == "ruf@bank.example"]
+ids = [str(m["Message-ID"]) for m in msgs]
+tap.is_(len(set(ids)), 2, "same sample id and time in two databases: two "
+        "Message-IDs %r" % ids)
+raws = [m[2].decode("ascii", "replace") for m in srv.messages
+        if m[1] == "ruf@bank.example"]
+signed = [r for r in raws if "sel9" in r]
+tap.is_(len(signed), 1, "one signed sample")
+sr = signed[0] if signed else ""
+tap.like(sr, r"\r\nDKIM-Domain: bank.example\r\nDKIM-Identity: "
+         r"@bank.example\r\nDKIM-Selector: sel9\r\n", "DKIM-Domain, "
+         "-Identity, -Selector of the author domain's signature")
+tap.like(sr, r"dkim=fail header.d=esp.example header.s=s1;\r\n\t"
+         r"dkim=fail header.d=bank.example header.s=sel9\r\n",
+         "every signature in Authentication-Results")
+if dns:
+    tap.like(sr, r'\r\nSPF-DNS: txt : example.com : "v=spf1 -all"\r\n',
+             "SPF-DNS: the SPF domain's record")
+else:
+    tap.skip("no test DNS")
+tap.is_(sqlite3.connect(gB).execute(
+    "SELECT reported, detail FROM failure_samples WHERE id = 2").fetchone(),
+    (0, "psd=y policy: RFC 9991 sends no failure reports"),
+    "psd=y: never reported, marked with the reason")
+first = [str(m["Message-ID"]) for m in msgs
+         if "sel9" in m.as_string()]
+# Expiry removes the rows (and the report bookkeeping); the next sample of
+# that database gets id 1 again.
+db = sqlite3.connect(gA)
+db.execute("PRAGMA foreign_keys = ON")
+db.execute("DELETE FROM messages")
+db.execute("DELETE FROM report_log")
+db.commit()
+db.close()
+again = add_sample(gA, T0 + 500, dkim=(("bank.example", "sel9", "fail", 1,
+                                        ""),))
+tap.is_(again, 1, "after expiry the sample id is reused")
+srv.messages.clear()
+rc, so, se = rg.run("--db", gA, "--db", gB, *PERIOD)
+tap.like(so, r"failure reports 1 sent", "the new sample is reported")
+new = [str(email.message_from_bytes(m[2], policy=email.policy.default)
+           ["Message-ID"]) for m in srv.messages]
+tap.ok(len(new) == 1 and first and new[0] not in first + ids,
+       "with a new Message-ID (%r, before %r)" % (new, first))
 
 srv.shutdown()
 tap.done_testing()

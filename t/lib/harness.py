@@ -45,6 +45,7 @@ DESCRIPTION
 
 import atexit
 import os
+import re
 import shutil
 import signal
 import socket
@@ -218,6 +219,18 @@ def _stop_quietly(obj):
 # ------------------------------------------------------------- daemon
 def daemon_path():
     return os.environ.get("DMARCWARDEN", DAEMON)
+
+
+def make_vars():
+    """The variables configure wrote at the top of ROOT/Makefile (PREFIX,
+    SYSCONFDIR, ...), as a dict: where make install puts things."""
+    out = {}
+    with open(os.path.join(ROOT, "Makefile")) as fp:
+        for line in fp:
+            m = re.match(r"^([A-Z_]+) = (.*)$", line.rstrip("\n"))
+            if m and m.group(1) not in out:
+                out[m.group(1)] = m.group(2).strip()
+    return out
 
 
 def require_daemon():

@@ -760,11 +760,11 @@ def connect_macros(client_ip, client_name=None, hostname="mx.test.local",
 
 def send_message(endpoint, client_ip, helo, mailfrom, rcpts, message_bytes,
                  macros=None, auth=None, client_name=None, client_port=54321,
-                 timeout=10.0, **client_args):
+                 timeout=10.0, qid=None, **client_args):
     """One SMTP session with one message: connect, HELO, message, QUIT.
     Returns the deciding Result (see MilterClient.message); a decision at
     connect or HELO ends the session there.  The milter connection is
-    always closed."""
+    always closed.  qid: the queue id ("i" macro), random when None."""
     stages = split_macros(macros)
     client = MilterClient(endpoint, timeout=timeout, **client_args)
     client.open()
@@ -781,7 +781,7 @@ def send_message(endpoint, client_ip, helo, mailfrom, rcpts, message_bytes,
             return r
         rest = {k: v for k, v in stages.items() if k not in ("connect", "helo")}
         return client.message(mailfrom, rcpts, message_bytes, macros=rest,
-                              auth=auth)
+                              auth=auth, qid=qid)
     finally:
         client.quit()
 

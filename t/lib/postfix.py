@@ -11,6 +11,7 @@ SYNOPSIS
                               helo="client.example.com")
     path = pf.wait_delivered(queue_id_or_None, timeout=10)
     pf.hold_queue_ids(); pf.held_message(qid); pf.log_text(); pf.stop()
+    user = ensure_daemon_user()     # README's adduser, when missing
 
 DESCRIPTION
     Everything lives under one base directory (default: a new
@@ -25,7 +26,10 @@ DESCRIPTION
 
     Milter endpoints in Postfix syntax: unix:/path or inet:127.0.0.1:PORT.
     smtpd runs as the postfix user, so a unix milter socket must be
-    writable by it (or use inet).
+    writable by it (or use inet).  queue_dir= puts the queue elsewhere
+    (e.g. ROOT/var/spool/postfix of an installed tree); chroot_smtpd=True
+    runs smtpd chrooted there as Debian does, so unix milter paths are
+    relative to it (unix:/dmarcwarden/dmarcwarden.sock).
 
     The master runs in the foreground ("master -d -c DIR") as a child in
     its own process group, so stop() (also run at exit and on fatal
@@ -83,7 +87,7 @@ exit 0
 
 MASTER_CF = """\
 # service type  private unpriv  chroot  wakeup  maxproc command + args
-{listen} inet n - n - - smtpd
+{listen} inet n - {chroot} - - smtpd
   -o max_use=1
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -109,13 +113,26 @@ deliver   unix  -       n       n       -       -       pipe
 """
 
 
+def ensure_daemon_user():
+    """The dmarcwarden system user, created as README's installation
+    step 1 does when it is missing (root only); returns its pwd entry."""
+    try:
+        return pwd.getpwnam("dmarcwarden")
+    except KeyError:
+        subprocess.run(["adduser", "--quiet", "--system", "--group",
+                        "--home", "/var/lib/dmarcwarden", "--no-create-home",
+                        "dmarcwarden"], check=True, capture_output=True)
+        return pwd.getpwnam("dmarcwarden")
+
+
 def _is_root():
     return os.geteuid() == 0
 
 
 class PrivatePostfix(object):
     def __init__(self, domains=("test.local",), milters="", base=None,
-                 port=None, hostname="mx.test.local", extra_main=None):
+                 port=None, hostname="mx.test.local", extra_main=None,
+                 queue_dir=None, chroot_smtpd=False):
         self.domains = list(domains)
         self.milters = milters or ""
         self.hostname = hostname
@@ -125,12 +142,14 @@ class PrivatePostfix(object):
         self.proc = None
         self.last_queue_id = None
         self._own_base = base is None
+        self._queue_dir = queue_dir
+        self.chroot_smtpd = chroot_smtpd
 
     # ------------------------------------------------------------ setup
     def _paths(self):
         b = self.base
         self.config_dir = os.path.join(b, "config")
-        self.queue_dir = os.path.join(b, "queue")
+        self.queue_dir = self._queue_dir or os.path.join(b, "queue")
         self.data_dir = os.path.join(b, "data")
         self.mail_dir = os.path.join(b, "mail")
         self.log_path = os.path.join(b, "maillog")
@@ -199,6 +218,7 @@ class PrivatePostfix(object):
                 fp.write("%s = %s\n" % (key, value))
         with open(os.path.join(self.config_dir, "master.cf"), "w") as fp:
             fp.write(MASTER_CF.format(listen="127.0.0.1:%d" % self.port,
+                                      chroot="y" if self.chroot_smtpd else "n",
                                       deliver=self.deliver,
                                       maildir=self.mail_dir))
 

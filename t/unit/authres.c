@@ -43,6 +43,24 @@ static void test_authserv_id(void)
 	is_str(id, "mx.ex", "only len bytes read");
 }
 
+static void test_ours(void)
+{
+	ok(authres_id_is_ours("mx.example.com", "mx.example.com"), "same id");
+	ok(authres_id_is_ours("MX.Example.COM", "mx.example.com"),
+	    "case differs");
+	ok(authres_id_is_ours("mx.example.com.", "mx.example.com"),
+	    "trailing dot claimed");
+	ok(authres_id_is_ours("mx.example.com", "mx.example.com."),
+	    "trailing dot configured");
+	ok(!authres_id_is_ours("mx.example.com..", "mx.example.com"),
+	    "two trailing dots: another name");
+	ok(!authres_id_is_ours("mx.example.co", "mx.example.com"), "prefix");
+	ok(!authres_id_is_ours("x.mx.example.com", "mx.example.com"),
+	    "subdomain");
+	ok(!authres_id_is_ours(".", "mx.example.com"), "a dot alone");
+	ok(!authres_id_is_ours("", ""), "empty never matches");
+}
+
 static void test_format(void)
 {
 	spf_outcome_t spf = { AUTH_PASS, SPF_SCOPE_MFROM, "example.com", "" };
@@ -164,6 +182,7 @@ static void test_arc(void)
 int main(void)
 {
 	test_authserv_id();
+	test_ours();
 	test_format();
 	test_arc();
 	return tap_done();

@@ -83,6 +83,9 @@ static void make_row(history_row_t *r, int t, int i)
 	r->evaluated = DMARC_POLICY_REJECT;
 	r->applied = DMARC_POLICY_NONE;
 	r->sampled_out = true;
+	str_copy(r->action, sizeof(r->action), i % 2 ? "tempfail" : "accept");
+	if (i % 2)
+		str_copy(r->smtp_reply, sizeof(r->smtp_reply), "451 4.7.5");
 	r->noverrides = 2;
 	r->overrides[0].reason = OVERRIDE_SAMPLED_OUT;
 	str_copy(r->overrides[0].comment, OVERRIDE_COMMENT_MAX, "pct=50");
@@ -192,7 +195,8 @@ static void test_threads(void)
 	is_int(query_int(path, "PRAGMA user_version"), HISTORY_SCHEMA_VERSION,
 	    "user_version set");
 	is_str(query_text(path, "SELECT value FROM meta WHERE "
-	    "key='schema_version'"), "2", "meta schema_version");
+	    "key='schema_version'"), "3", "meta schema_version");
+	is_int(HISTORY_SCHEMA_VERSION, 3, "schema version 3");
 	ok(query_int(path, "SELECT value FROM meta WHERE key='created'") >
 	    1600000000, "meta created time");
 	is_str(query_text(path, "PRAGMA journal_mode"), "wal", "WAL mode");
@@ -203,11 +207,12 @@ static void test_threads(void)
 	    "result, disposition_requested, disposition_evaluated, "
 	    "disposition_applied, np_applied, sampled_out, spf_domain, "
 	    "spf_scope, spf_result, spf_aligned, dkim_aligned, arc_result, "
-	    "arc_sealers, reported FROM messages WHERE qid = 'Q-3-17'"),
+	    "arc_sealers, reported, action, smtp_reply FROM messages WHERE "
+	    "qid = 'Q-3-17'"),
 	    "1700003017|Q-3-17|192.0.2.4|mx.example.net|bounce.example.org|"
 	    "news.example.org|example.org|example.org|psl|1|quarantine|reject|"
 	    "none|s|r|50|y|1:d|n|fail|quarantine|reject|none|0|1|"
-	    "mx.example.net|helo|softfail|0|0|||NULL",
+	    "mx.example.net|helo|softfail|0|0|||NULL|tempfail|451 4.7.5",
 	    "every column of a sample row (odd: dkim fail)");
 	is_str(query_text(path, "SELECT discovery, dkim_aligned FROM messages "
 	    "WHERE qid = 'Q-2-18'"), "treewalk|1",
@@ -384,6 +389,39 @@ static void test_deleted(void)
 	free(row);
 }
 
+/* A version 2 database (no action/smtp_reply columns) is upgraded in
+ * place: old rows get '', new rows say what the MTA was told. */
+static void test_upgrade_v2(void)
+{
+	char path[512], err[256] = "";
+	history_row_t *row = malloc(sizeof(*row));
+	history_t *h;
+
+	path_in(path, sizeof(path), "v2.db");
+	h = history_open(path, 100, err, sizeof(err));
+	make_row(row, 11, 0);
+	history_submit(h, row);
+	is_int(wait_written(h, 1, 3000), 1, "v2: first row");
+	history_close(h);
+	make_db(path, "ALTER TABLE messages DROP COLUMN action;"
+	    " ALTER TABLE messages DROP COLUMN smtp_reply;"
+	    " UPDATE meta SET value = '2' WHERE key = 'schema_version';"
+	    " PRAGMA user_version = 2;");
+	is_int(query_int(path, "PRAGMA user_version"), 2, "made version 2");
+	h = history_open(path, 100, err, sizeof(err));
+	ok(h != NULL, "version 2 opened: %s", err);
+	make_row(row, 11, 1);
+	history_submit(h, row);
+	is_int(wait_written(h, 1, 3000), 1, "v2: row after the upgrade");
+	history_close(h);
+	is_int(query_int(path, "PRAGMA user_version"), 3, "upgraded to 3");
+	is_str(query_text(path, "SELECT group_concat(qid || '=' || action ||"
+	    " '/' || smtp_reply, ',') FROM messages"),
+	    "Q-11-0=/,Q-11-1=tempfail/451 4.7.5",
+	    "old row '', new row with action and reply");
+	free(row);
+}
+
 /* Rows the database refuses (here: triggers) are dropped one by one; the
  * rest of their batch is written, and no half row stays behind. */
 static void test_poison(void)
@@ -498,6 +536,7 @@ int main(void)
 	test_locked();
 	test_missing_dir();
 	test_deleted();
+	test_upgrade_v2();
 	test_poison();
 	test_close_flushes();
 	history_close(NULL);

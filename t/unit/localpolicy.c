@@ -116,6 +116,42 @@ static void test_good(void)
 	localpolicy_release(lp);
 }
 
+/* Recipients share a verdict only when their rcpt settings are equal. */
+static void test_rcpt_settings(void)
+{
+	char err[CONFIG_ERR_MAX];
+	localpolicy_t *lp = localpolicy_parse("lp.conf", good,
+	    sizeof(good) - 1, err, sizeof(err));
+	localpolicy_t *from_only = localpolicy_parse("lp.conf",
+	    "from a.example monitor\n", 23, err, sizeof(err));
+	localpolicy_rcpt_t a, b;
+
+	ok(localpolicy_has_rcpt(lp), "good file has rcpt entries");
+	ok(!localpolicy_has_rcpt(from_only), "from entries only");
+	ok(!localpolicy_has_rcpt(NULL), "no policy");
+	localpolicy_rcpt_settings(lp, "mx.customer.example", &a);
+	ok(a.has_stage && a.stage == ENFORCE_MONITOR &&
+	    a.action == LOCAL_ACTION_NONE, "subdomain takes the rcpt entry");
+	localpolicy_rcpt_settings(lp, "elsewhere.example", &b);
+	ok(!b.has_stage && b.action == LOCAL_ACTION_NONE, "no entry");
+	ok(!localpolicy_rcpt_same(&a, &b), "monitor recipient differs from "
+	    "one without entry");
+	localpolicy_rcpt_settings(lp, "bank.example", &a);
+	ok(localpolicy_rcpt_same(&a, &b), "from entries do not count");
+	localpolicy_rcpt_settings(lp, "", &a);
+	ok(localpolicy_rcpt_same(&a, &b), "address without domain: none");
+	localpolicy_rcpt_settings(lp, "strict.example", &a);
+	localpolicy_rcpt_settings(lp, "soft.example", &b);
+	ok(!localpolicy_rcpt_same(&a, &b), "same stage, other action differs");
+	localpolicy_rcpt_settings(lp, "other.example", &b);
+	ok(!localpolicy_rcpt_same(&a, &b), "other stage differs");
+	localpolicy_rcpt_settings(lp, "customer.example", &a);
+	localpolicy_rcpt_settings(lp, "a.customer.example", &b);
+	ok(localpolicy_rcpt_same(&a, &b), "same entry, same settings");
+	localpolicy_release(lp);
+	localpolicy_release(from_only);
+}
+
 static void test_bad(void)
 {
 	char err[CONFIG_ERR_MAX];
@@ -143,6 +179,7 @@ static void test_bad(void)
 int main(void)
 {
 	test_good();
+	test_rcpt_settings();
 	test_bad();
 	return tap_done();
 }

@@ -10,6 +10,7 @@ static const struct { const char *name, *txt; } zone[] = {
 	{ "_dmarc.example.org", "v=DMARC1; p=none" },
 	{ "_dmarc.evil.example", "v=DMARC1; p=none" },
 	{ "_dmarc.temp.example", "TEMP" },
+	{ "_dmarc.author.example", "v=DMARC1; p=reject" },
 };
 
 static dnsops_status_t fake_txt(void *ctx, const char *name,
@@ -106,49 +107,80 @@ typedef struct scenario {
 	const char *dkim_domain;
 	bool want;
 	const char *what;
+	/* a signature of d=orig failing only in the body hash (orig_bh), or
+	 * failing in the header fields; the author's adkim=s (strict) */
+	const char *orig;
+	bool orig_bh, strict;
 } scenario_t;
+
+#define ORIG "author.example", true, false
+#define NOORIG NULL, false, false
 
 static const scenario_t scenarios[] = {
 	{ "list: SPF pass for the bounce domain", "<dev.lists.example.org>",
 	  NULL, NULL, AUTH_PASS, SPF_SCOPE_MFROM, "lists.example.org",
 	  AUTH_NONE, NULL, true, "dev.lists.example.org via spf "
-	  "lists.example.org" },
+	  "lists.example.org", ORIG },
 	{ "list: DKIM by the list's org domain", "<dev.lists.example.org>",
 	  NULL, NULL, AUTH_FAIL, SPF_SCOPE_MFROM, "elsewhere.example",
 	  AUTH_PASS, "example.org", true, "dev.lists.example.org via dkim "
-	  "example.org" },
+	  "example.org", ORIG },
 	{ "list: id in a sibling of the bounce domain", "<dev.example.org>",
 	  NULL, NULL, AUTH_PASS, SPF_SCOPE_MFROM, "lists.example.org",
-	  AUTH_NONE, NULL, true, "dev.example.org via spf lists.example.org" },
+	  AUTH_NONE, NULL, true, "dev.example.org via spf lists.example.org",
+	  ORIG },
 	{ "list: List-Post only", NULL, NULL, "<mailto:dev@lists.example.org>",
 	  AUTH_PASS, SPF_SCOPE_MFROM, "bounces.example.org", AUTH_NONE, NULL,
-	  true, "lists.example.org via spf bounces.example.org" },
+	  true, "lists.example.org via spf bounces.example.org", ORIG },
+	{ "list that dropped or broke the author's signature",
+	  "<dev.lists.example.org>", NULL, NULL, AUTH_PASS, SPF_SCOPE_MFROM,
+	  "lists.example.org", AUTH_NONE, NULL, false, "", NOORIG },
 	{ "abuse: forged List-Id, SPF fail, no DKIM", "<dev.lists.example.org>",
 	  NULL, NULL, AUTH_FAIL, SPF_SCOPE_MFROM, "lists.example.org",
-	  AUTH_NONE, NULL, false, "" },
+	  AUTH_NONE, NULL, false, "", NOORIG },
 	{ "abuse: forged List-Id, softfail, DKIM fail",
 	  "<dev.lists.example.org>", NULL, NULL, AUTH_SOFTFAIL,
 	  SPF_SCOPE_MFROM, "lists.example.org", AUTH_FAIL, "example.org",
-	  false, "" },
+	  false, "", NOORIG },
 	{ "abuse: List-Id of another domain than the one authenticated",
 	  "<dev.lists.example.org>", NULL, NULL, AUTH_PASS, SPF_SCOPE_MFROM,
-	  "evil.example", AUTH_PASS, "evil.example", false, "" },
+	  "evil.example", AUTH_PASS, "evil.example", false, "", NOORIG },
 	{ "abuse: SPF pass only for HELO", "<dev.lists.example.org>", NULL,
 	  NULL, AUTH_PASS, SPF_SCOPE_HELO, "lists.example.org", AUTH_NONE,
-	  NULL, false, "" },
+	  NULL, false, "", NOORIG },
 	{ "abuse: two List-Id fields", "<dev.evil.example>",
 	  "<dev.lists.example.org>", NULL, AUTH_PASS, SPF_SCOPE_MFROM,
-	  "evil.example", AUTH_NONE, NULL, false, "" },
+	  "evil.example", AUTH_NONE, NULL, false, "", NOORIG },
 	{ "abuse: List-Id under a TLD", "<dev.example>", NULL, NULL, AUTH_PASS,
-	  SPF_SCOPE_MFROM, "example", AUTH_NONE, NULL, false, "" },
+	  SPF_SCOPE_MFROM, "example", AUTH_NONE, NULL, false, "", NOORIG },
 	{ "no list headers", NULL, NULL, NULL, AUTH_PASS, SPF_SCOPE_MFROM,
-	  "lists.example.org", AUTH_PASS, "example.org", false, "" },
+	  "lists.example.org", AUTH_PASS, "example.org", false, "", NOORIG },
 	{ "DNS failure finding the org domain", "<dev.temp.example>", NULL,
 	  NULL, AUTH_PASS, SPF_SCOPE_MFROM, "lists.temp.example", AUTH_NONE,
-	  NULL, false, "" },
-	{ "residual: the sender's own domain", "<x.evil.example>", NULL, NULL,
-	  AUTH_PASS, SPF_SCOPE_MFROM, "evil.example", AUTH_NONE, NULL, true,
-	  "x.evil.example via spf evil.example" },
+	  NULL, false, "", NOORIG },
+	{ "abuse: the sender's own domain (SPF pass, List-Id under it)",
+	  "<x.evil.example>", NULL, NULL, AUTH_PASS, SPF_SCOPE_MFROM,
+	  "evil.example", AUTH_NONE, NULL, false, "", NOORIG },
+	{ "abuse: own domain, author-looking signature failing in headers",
+	  "<x.evil.example>", NULL, NULL, AUTH_PASS, SPF_SCOPE_MFROM,
+	  "evil.example", AUTH_NONE, NULL, false, "", "author.example",
+	  false, false },
+	{ "abuse: own domain, body-only failure of an unaligned signature",
+	  "<x.evil.example>", NULL, NULL, AUTH_PASS, SPF_SCOPE_MFROM,
+	  "evil.example", AUTH_NONE, NULL, false, "", "other.example", true,
+	  false },
+	{ "abuse: own domain, subdomain signature under adkim=s",
+	  "<x.evil.example>", NULL, NULL, AUTH_PASS, SPF_SCOPE_MFROM,
+	  "evil.example", AUTH_NONE, NULL, false, "", "mail.author.example",
+	  true, true },
+	{ "list: author signature of a subdomain (relaxed)",
+	  "<dev.lists.example.org>", NULL, NULL, AUTH_PASS, SPF_SCOPE_MFROM,
+	  "lists.example.org", AUTH_NONE, NULL, true, "dev.lists.example.org "
+	  "via spf lists.example.org", "mail.author.example", true, false },
+	{ "residual: own domain replaying a signed message, body changed",
+	  "<x.evil.example>", NULL, NULL, AUTH_PASS, SPF_SCOPE_MFROM,
+	  "evil.example", AUTH_NONE, NULL, true,
+	  "x.evil.example via spf evil.example", ORIG },
 };
 
 static void test_rule(void)
@@ -160,6 +192,7 @@ static void test_rule(void)
 		const scenario_t *s = &scenarios[i];
 		mlist_headers_t h;
 		eval_input_t in;
+		verdict_t v;
 
 		memset(&h, 0, sizeof(h));
 		mlist_header(&h, "Subject", "<x.example.org>");
@@ -170,6 +203,14 @@ static void test_rule(void)
 		if (s->list_post)
 			mlist_header(&h, "List-Post", s->list_post);
 		memset(&in, 0, sizeof(in));
+		memset(&v, 0, sizeof(v));
+		str_copy(v.from_domain, sizeof(v.from_domain),
+		    "author.example");
+		str_copy(v.policy.org_domain, sizeof(v.policy.org_domain),
+		    "author.example");
+		v.policy.status = POLICY_FOUND;
+		v.policy.rec.adkim = s->strict ? DMARC_ALIGN_STRICT :
+		    DMARC_ALIGN_RELAXED;
 		in.spf.result = s->spf;
 		in.spf.scope = s->scope;
 		str_copy(in.spf.domain, sizeof(in.spf.domain), s->spf_domain);
@@ -179,7 +220,13 @@ static void test_rule(void)
 			str_copy(in.dkim[0].domain, FROM_DOMAIN_MAX,
 			    s->dkim_domain);
 		}
-		is_int(mlist_authenticated(&h, &in, &disc, &dns, what,
+		if (s->orig) {
+			in.dkim[in.ndkim].result = AUTH_FAIL;
+			in.dkim[in.ndkim].body_hash_only = s->orig_bh;
+			str_copy(in.dkim[in.ndkim++].domain, FROM_DOMAIN_MAX,
+			    s->orig);
+		}
+		is_int(mlist_authenticated(&h, &in, &v, &disc, &dns, what,
 		    sizeof(what)), s->want, "%s", s->name);
 		is_str(what, s->what, "%s: what", s->name);
 		is_int(mlist_present(&h), s->list_id || s->list_post,

@@ -7,6 +7,7 @@
 #include "../../policy/strbuf.h"
 #include "../../reporter/dest.h"
 #include "../../reporter/mailmsg.h"
+#include "../../reporter/npcheck.h"
 #include "../../reporter/period.h"
 #include "../../reporter/repdb.h"
 #include "../tap.h"
@@ -171,6 +172,12 @@ static const fake_rr_t fake_zone[] = {
 	{ "mail.example.com._report._dmarc.example.net", "v=DMARC1" },
 	{ "example.com._report._dmarc.spf.example", "v=spf1 -all" },
 	{ "example.com._report._dmarc.flaky.example", "TEMPFAIL" },
+	{ "example.com._report._dmarc.over.example", "v=DMARC1; rua="
+	    "mailto:new@over.example!10m,mailto:evil@elsewhere.example;"
+	    " ruf=mailto:f@over.example" },
+	{ "example.com._report._dmarc.away.example", "v=DMARC1; rua="
+	    "mailto:x@elsewhere.example" },
+	{ "example.com._report._dmarc.plain.example", "v=DMARC1" },
 	{ NULL, NULL },
 };
 static unsigned fake_queries;
@@ -223,6 +230,99 @@ static void test_verify(void)
 	dest_verify(v, "mail.example.com", "example.com", why, sizeof(why));
 	is_int(fake_queries - before, 0, "organizational domains cached");
 	dest_verifier_free(v);
+}
+
+/* RFC 9990 section 4: the authorization record's rua= replaces. */
+static void test_override(void)
+{
+	dns_ops_t ops = { fake_txt, NULL, NULL };
+	discovery_cfg_t disc = { DISCOVERY_TREEWALK, NULL };
+	dest_verifier_t *v = dest_verifier_new(&ops, &disc);
+	dest_t d[DEST_MAX];
+	size_t n;
+
+	n = dest_parse_list("mailto:old@over.example,mailto:y@away.example,"
+	    "mailto:p@plain.example,mailto:i@sub.example.com,"
+	    "mailto:t@flaky.example,https://over.example/r", d, DEST_MAX);
+	is_int((int)n, 6, "six destinations");
+	n = dest_override(v, "example.com", 'a', d, n, DEST_MAX);
+	is_int((int)n, 7, "one replacement appended");
+	ok(d[0].replaced && strstr(d[0].why, "replaced by the rua= of "
+	    "example.com._report._dmarc.over.example"), "the original is "
+	    "replaced: %s", d[0].why);
+	is_str(n == 7 ? d[6].addr : "", "new@over.example", "by the URI at "
+	    "its own host");
+	is_int((int)(n == 7 ? d[6].size : 0), 10485760, "with its size");
+	ok(d[1].replaced && strstr(d[1].why, "names no URI at away.example"),
+	    "a replacement at another host only: not sent at all (%s)",
+	    d[1].why);
+	ok(!d[2].replaced && !d[3].replaced && !d[4].replaced &&
+	    !d[5].replaced, "no rua= in the record, internal, DNS failure, "
+	    "not mailto: left to dest_verify");
+	n = dest_parse_list("mailto:old@over.example", d, DEST_MAX);
+	n = dest_override(v, "example.com", 'f', d, n, DEST_MAX);
+	ok(n == 2 && d[0].replaced && strcmp(d[1].addr, "f@over.example") ==
+	    0, "failure reports follow ruf=");
+	n = dest_parse_list("mailto:old@over.example,mailto:new@over.example",
+	    d, DEST_MAX);
+	n = dest_override(v, "example.com", 'a', d, n, DEST_MAX);
+	is_int((int)n, 2, "no duplicate when the replacement is listed");
+	ok(d[0].replaced && !d[1].replaced, "... and it is kept: the record "
+	    "names it");
+	dest_verifier_free(v);
+}
+
+/* ---- npcheck -------------------------------------------------------- */
+
+static unsigned exists_queries;
+
+static dnsops_status_t fake_exists(void *ctx, const char *name,
+    char *reason, size_t len)
+{
+	(void)ctx;
+	(void)reason;
+	(void)len;
+	exists_queries++;
+	return strncmp(name, "gone", 4) == 0 ? DNSOPS_NXDOMAIN :
+	    strncmp(name, "flaky", 5) == 0 ? DNSOPS_TEMPFAIL : DNSOPS_OK;
+}
+
+static void np_add(agg_report_t *rep, const char *hf, const char *result)
+{
+	const char *f[AGG_NFIELDS] = { "192.0.2.1", hf, "", "", "none",
+	    result, "1", "1", "", "mfrom", "none", "", "" };
+
+	agg_add(rep, f, 1);
+}
+
+static void test_npcheck(void)
+{
+	dns_ops_t ops = { NULL, fake_exists, NULL };
+	agg_policy_t p = { .seen = 1, .p = "reject", .sp = "reject",
+	    .np = "reject", .valid = true };
+	agg_report_t rep;
+	char **nx;
+	size_t n;
+
+	agg_init(&rep, "example.com");
+	agg_policy_offer(&rep, &p);
+	np_add(&rep, "example.com", "pass");
+	np_add(&rep, "gone.example.com", "pass");
+	np_add(&rep, "gone.example.com", "fail");
+	np_add(&rep, "live.example.com", "pass");
+	np_add(&rep, "flaky.example.com", "pass");
+	np_add(&rep, "gone.other.example", "pass");
+	exists_queries = 0;
+	npcheck_report(&rep, &ops, &nx, &n);
+	ok(n == 0 && exists_queries == 0, "sp and np both enforce: no query");
+	npcheck_free(nx, n);
+	str_copy(rep.policy.np, sizeof(rep.policy.np), "none");
+	is_int((int)npcheck_report(&rep, &ops, &nx, &n), 3, "one query a "
+	    "passing subdomain (not the domain, not outside it, once each)");
+	ok(n == 1 && strcmp(nx[0], "gone.example.com") == 0, "NXDOMAIN "
+	    "listed; DNS failure counts as existing");
+	npcheck_free(nx, n);
+	agg_free(&rep);
 }
 
 /* ---- period --------------------------------------------------------- */
@@ -325,8 +425,23 @@ static void test_repdb(const char *dir)
 	db = repdb_open(path, false, err, sizeof(err));
 	if (!ok(db != NULL, "writable open upgrades: %s", db ? "" : err))
 		return;
+	repdb_close(db);
+	/* Messages answered 451 are retried by their senders: the retry
+	 * counts, these rows never do (and expire like reported ones). */
+	ok(exec_file(path, "INSERT INTO messages (time, source_ip,"
+	    " header_from, policy_domain, discovery, policy_found, policy_p,"
+	    " result, spf_scope, spf_result, action, smtp_reply) VALUES"
+	    " (1000, '192.0.2.9', 'example.org', 'example.org', 'psl', 1,"
+	    " 'reject', 'temperror', 'mfrom', 'none', 'tempfail', '451 4.7.5'),"
+	    " (1000, '192.0.2.9', 'retry.example', 'retry.example', 'psl', 1,"
+	    " 'reject', 'temperror', 'mfrom', 'none', 'tempfail',"
+	    " '451 4.7.5');")
+	    == 0, "two tempfailed rows added");
+	db = repdb_open(path, false, err, sizeof(err));
+	if (!ok(db != NULL, "reopened: %s", db ? "" : err))
+		return;
 	is_int(repdb_domains(db, 0, 2000, &l), 0, "domains listed");
-	is_int(l.n, 1, "the old row counts");
+	is_int(l.n, 1, "the old row counts, tempfailed rows do not");
 	repdb_list_free(&l);
 	agg_init(&rep, "example.org");
 	is_int(repdb_collect(db, "example.org", 0, 2000, &rep), 1,
@@ -359,7 +474,8 @@ static void test_repdb(const char *dir)
 	repdb_domains(db, 0, 2000, &l);
 	is_int(l.n, 0, "nothing left to report");
 	repdb_list_free(&l);
-	is_int(repdb_expire(db, 1001), 1, "reported row expired");
+	is_int(repdb_expire(db, 1001), 3,
+	    "reported row and the tempfailed rows expired");
 	repdb_close(db);
 	str_format(path, sizeof(path), "%s/foreign.db", dir);
 	exec_file(path, "CREATE TABLE x (a); PRAGMA user_version = 7;");
@@ -381,6 +497,8 @@ int main(void)
 	test_mailto();
 	test_list();
 	test_verify();
+	test_override();
+	test_npcheck();
 	test_period();
 	if (mkdtemp(dir) != NULL) {
 		test_repdb(dir);

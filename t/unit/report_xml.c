@@ -190,7 +190,7 @@ static void test_fleet(fxml_schemas_t *s)
 	size_t len;
 	fxml_meta_t meta = { "Example Receiver", "noreply-dmarc@mx.example.net",
 	    "https://mx.example.net/dmarc", "20251123golden", T0, T0 + 86400,
-	    "dmarcwarden-report" };
+	    "dmarcwarden-report", NULL, 0 };
 
 	str_format(a, sizeof(a), "%s/a.db", tmpdir);
 	str_format(b, sizeof(b), "%s/b.db", tmpdir);
@@ -244,7 +244,7 @@ static void test_invalid(fxml_schemas_t *s)
 	    "example.org", "", "none", "pass", "1", "1", "example.org",
 	    "mfrom", "bogus", "", "" };
 	fxml_meta_t meta = { "R", "r@example.net", NULL, "id1", T0, T0 + 10,
-	    NULL };
+	    NULL, NULL, 0 };
 	agg_report_t rep;
 	agg_policy_t p = { .seen = 1, .p = "none", .sp = "none", .np = "none",
 	    .adkim = "r", .aspf = "r", .pct = 100, .testing = "n", .fo = "0",
@@ -280,6 +280,102 @@ static void test_invalid(fxml_schemas_t *s)
 	    sizeof(err)) < 0, "empty feedback does not validate");
 	ok(fxml_validate_text(s, REPORT_RFC9990, "<a", 2, err,
 	    sizeof(err)) < 0, "broken XML refused");
+}
+
+/* One record's report in fmt; the XML (caller frees) or NULL. */
+static char *one_record(fxml_schemas_t *s, report_format_t fmt,
+    const agg_policy_t *p, const char *const f[AGG_NFIELDS],
+    const fxml_meta_t *meta)
+{
+	agg_report_t rep;
+	unsigned char *xml = NULL;
+	size_t len;
+	char err[FXML_ERR_MAX] = "";
+
+	agg_init(&rep, "example.org");
+	agg_policy_offer(&rep, p);
+	agg_add(&rep, f, 1);
+	if (fxml_report(s, fmt, meta, &rep, &xml, &len, err, sizeof(err)) < 0)
+		diag("fxml_report: %s", err);
+	agg_free(&rep);
+	return (char *)xml;
+}
+
+static const char *after(const char *hay, const char *needle)
+{
+	const char *p = hay ? strstr(hay, needle) : NULL;
+
+	return p ? p + strlen(needle) : NULL;
+}
+
+#define SUB "\x1d"
+#define LIST "\x1e"
+
+/* RFC 7489 without a namespace; HELO-scope SPF; the DKIM order; np=. */
+static void test_rules(fxml_schemas_t *s)
+{
+	const char *f[AGG_NFIELDS] = { "192.0.2.1", "example.org",
+	    "", "", "none", "fail", "0", "0", "mail.sender.example",
+	    "helo", "softfail",
+	    "esp.example" SUB "s1" SUB "pass" SUB LIST
+	    "example.org" SUB "s2" SUB "fail" SUB "bad" LIST
+	    "other.example" SUB "s4" SUB "fail" SUB LIST
+	    "mail.example.org" SUB "s3" SUB "pass" SUB, "" };
+	fxml_meta_t meta = { "R", "r@example.net", NULL, "id1", T0, T0 + 10,
+	    "dmarcwarden-report 0.1.0", NULL, 0 };
+	agg_policy_t p = { .seen = 1, .p = "reject", .sp = "reject",
+	    .np = "none", .adkim = "r", .aspf = "r", .pct = 100,
+	    .testing = "n", .fo = "0", .psd = "n", .discovery = "treewalk",
+	    .valid = true };
+	const char *nx[] = { "gone.example.org" };
+	char *x, err[FXML_ERR_MAX] = "";
+	const char *a, *b, *c, *d;
+
+	x = one_record(s, REPORT_RFC7489, &p, f, &meta);
+	ok(x && strstr(x, "xmlns") == NULL && strstr(x, "\n<feedback>\n"),
+	    "RFC 7489: <feedback> without a namespace");
+	ok(x && fxml_validate_text(s, REPORT_RFC7489, x, strlen(x), err,
+	    sizeof(err)) == 0, "and it validates %s", err);
+	ok(x && strstr(x, "<scope>helo</scope>"), "RFC 7489: scope helo");
+	free(x);
+	x = one_record(s, REPORT_RFC9990, &p, f, &meta);
+	ok(x && strstr(x, "mail.sender.example") == NULL, "RFC 9990: a HELO check is not "
+	    "written as the (mfrom) spf result");
+	ok(x && strstr(x, "<generator>dmarcwarden-report 0.1.0</generator>"),
+	    "generator with its version");
+	a = after(x, "<selector>s3<");
+	b = after(x, "<selector>s1<");
+	c = after(x, "<selector>s2<");
+	d = after(x, "<selector>s4<");
+	ok(a && b && c && d && a < b && b < c && c < d, "DKIM in the RFC "
+	    "order: pass aligned, pass, fail aligned, fail");
+	free(x);
+	f[AGG_F_SPF_SCOPE] = "mfrom";
+	x = one_record(s, REPORT_RFC9990, &p, f, &meta);
+	ok(x && strstr(x, "<scope>mfrom</scope>"), "RFC 9990: mfrom scope "
+	    "written");
+	free(x);
+
+	/* A pass for a subdomain: sp=reject enforces ("pass"), but for a
+	 * subdomain that does not exist np=none applies ("none"). */
+	f[AGG_F_HEADER_FROM] = "gone.example.org";
+	f[AGG_F_RESULT] = "pass";
+	x = one_record(s, REPORT_RFC9990, &p, f, &meta);
+	ok(x && strstr(x, "<disposition>pass</disposition>"),
+	    "existing subdomain: sp=reject, disposition pass");
+	free(x);
+	meta.nonexistent = nx;
+	meta.nnonexistent = 1;
+	x = one_record(s, REPORT_RFC9990, &p, f, &meta);
+	ok(x && strstr(x, "<disposition>none</disposition>"),
+	    "non-existent subdomain: np=none, disposition none");
+	free(x);
+	str_copy(p.sp, sizeof(p.sp), "none");
+	str_copy(p.np, sizeof(p.np), "quarantine");
+	x = one_record(s, REPORT_RFC9990, &p, f, &meta);
+	ok(x && strstr(x, "<disposition>pass</disposition>"),
+	    "non-existent subdomain: np=quarantine, disposition pass");
+	free(x);
 }
 
 static void test_embedded(void)
@@ -332,6 +428,7 @@ int main(int argc, char **argv)
 	if (s) {
 		test_fleet(s);
 		test_invalid(s);
+		test_rules(s);
 	}
 	test_embedded();
 	test_ip();

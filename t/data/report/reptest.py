@@ -9,6 +9,7 @@ SYNOPSIS
     ok, msg = reptest.xmllint(xml_bytes, "rfc9990")
     counts = reptest.et_counts(xml_bytes)    # Python's own XML parser
     line = reptest.mail_dmarc(xml_bytes)     # Debian's Mail::DMARC
+    line = reptest.mail_dmarc_receive(raw_mail, workdir)   # its whole path
 
 DESCRIPTION
     Reporter writes a config file in outdir and a fake sendmail
@@ -43,7 +44,7 @@ XSD = {"rfc9990": os.path.join(ROOT, "reporter", "xsd",
        "rfc7489": os.path.join(ROOT, "reporter", "xsd",
                                "dmarc-aggregate-rfc7489.xsd")}
 NS = {"rfc9990": "urn:ietf:params:xml:ns:dmarc-2.0",
-      "rfc7489": "http://dmarc.org/dmarc-xml/0.1"}
+      "rfc7489": ""}               # RFC 7489 reports carry no namespace
 
 FAKE_SENDMAIL = """#!/bin/sh
 # fake sendmail: store the message and argv, exit as told.
@@ -145,8 +146,25 @@ def parse_report_mail(raw):
             "text": parts[0].get_content()}
 
 
+def nons_schema(fmt="rfc7489"):
+    """The RFC 7489 schema for documents without a namespace (what the
+    reporter writes): the same file with its target namespace taken out.
+    The report itself is never changed."""
+    text = open(XSD[fmt], encoding="utf-8").read()
+    for attr in ('targetNamespace="http://dmarc.org/dmarc-xml/0.1"',
+                 'xmlns="http://dmarc.org/dmarc-xml/0.1"',
+                 'elementFormDefault="qualified"'):
+        assert attr in text, attr
+        text = text.replace(attr, "")
+    path = os.path.join("/tmp", "dmarcwarden-7489-nons-%d.xsd" % os.getpid())
+    with open(path, "w", encoding="utf-8") as fp:
+        fp.write(text)
+    return path
+
+
 def xmllint(xml, fmt="rfc9990"):
-    proc = subprocess.run(["xmllint", "--noout", "--schema", XSD[fmt], "-"],
+    schema = nons_schema(fmt) if NS[fmt] == "" else XSD[fmt]
+    proc = subprocess.run(["xmllint", "--noout", "--schema", schema, "-"],
                           input=xml, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE)
     return proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
@@ -158,7 +176,8 @@ def et_counts(xml, fmt="rfc9990"):
     per source_ip counts."""
     ns = {"d": NS[fmt]}
     root = ET.fromstring(xml)
-    assert root.tag == "{%s}feedback" % NS[fmt], "root %s" % root.tag
+    want = "{%s}feedback" % NS[fmt] if NS[fmt] else "feedback"
+    assert root.tag == want, "root %s" % root.tag
     by_ip = {}
     total = 0
     recs = root.findall("d:record", ns)
@@ -203,3 +222,67 @@ def mail_dmarc(xml):
     proc = subprocess.run(["perl", "-e", MAIL_DMARC], input=xml,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     return proc.stdout.decode().strip() or proc.stderr.decode()[-300:]
+
+
+MAIL_DMARC_RECEIVE = r"""
+use strict; use warnings;
+use Mail::DMARC::Report::Receive; use Email::Simple; use DBI;
+my ($store) = @ARGV;
+my $raw = do { local $/; <STDIN> };
+my $r = Mail::DMARC::Report::Receive->new;
+my $type = $r->from_email_simple(Email::Simple->new($raw)) // "none";
+my $agg = $r->report->aggregate;
+my $n = 0; $n += $_->row->count for @{$agg->record};
+my $dbh = DBI->connect("dbi:SQLite:dbname=$store", "", "",
+    { RaiseError => 1 });
+my ($stored) = $dbh->selectrow_array("SELECT coalesce(sum(count), 0)"
+    . " FROM report_record");
+printf "type=%s report_id=%s domain=%s records=%d count=%d stored=%d\n",
+    $type, $agg->metadata->report_id // "",
+    $agg->policy_published->domain // "", scalar @{$agg->record}, $n,
+    $stored;
+"""
+
+MAIL_DMARC_INI = """[organization]
+domain = test.local
+org_name = Test
+email = dmarc@test.local
+[report_store]
+backend = SQL
+dsn = dbi:SQLite:dbname=%(store)s
+user =
+pass =
+auto_save = 0
+[dmarc]
+backend = perl
+[dns]
+timeout = 1
+public_suffix_list = /usr/share/publicsuffix/public_suffix_list.dat
+"""
+
+
+def mail_dmarc_receive(raw, workdir):
+    """Mail::DMARC's own receiving path, unmodified, on the report mail
+    as sent: Mail::DMARC::Report::Receive->from_email_simple() (Subject,
+    gzip attachment, its XPath reading of the XML) saving into its SQLite
+    report store.  One line with what it read and stored; None when the
+    Perl module is not installed."""
+    probe = subprocess.run(["perl", "-MMail::DMARC::Report::Receive",
+                            "-MDBD::SQLite", "-e", "1"],
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    if probe.returncode != 0:
+        return None
+    os.makedirs(workdir, exist_ok=True)
+    store = os.path.join(workdir, "mail-dmarc.sqlite")
+    if os.path.exists(store):
+        os.unlink(store)
+    ini = os.path.join(workdir, "mail-dmarc.ini")
+    with open(ini, "w") as fp:
+        fp.write(MAIL_DMARC_INI % {"store": store})
+    env = dict(os.environ, MAIL_DMARC_CONFIG_FILE=ini)
+    proc = subprocess.run(["perl", "-e", MAIL_DMARC_RECEIVE, store],
+                          input=raw, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env=env, cwd=workdir)
+    lines = proc.stdout.decode().strip().split("\n")
+    return lines[-1] if lines[-1] else proc.stderr.decode()[-300:]
