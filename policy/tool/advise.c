@@ -195,10 +195,18 @@ static void fix_text(const source_t *s, const char *domain, char *buf,
 		    domain);
 		break;
 	case CLASS_MISALIGNED:
-		str_format(buf, size, "configure this sender (authenticating "
-		    "as %s) to sign with DKIM d=%s, or to use a bounce address "
-		    "under %s that its SPF covers", s->foreign_domain, domain,
-		    domain);
+		if (s->relaxed_pass * 2 >= s->foreign_pass && s->foreign_pass)
+			str_format(buf, size, "your own mail authenticates as "
+			    "%s but strict alignment requires %s exactly: "
+			    "publish adkim=r and aspf=r (relaxed), or sign with "
+			    "DKIM d=%s and use a bounce address in %s",
+			    s->foreign_domain, s->header_from, s->header_from,
+			    s->header_from);
+		else
+			str_format(buf, size, "configure this sender "
+			    "(authenticating as %s) to sign with DKIM d=%s, or "
+			    "to use a bounce address under %s that its SPF "
+			    "covers", s->foreign_domain, domain, domain);
 		break;
 	case CLASS_FORWARDER:
 		str_copy(buf, size, "forwarded mail: make sure every message "

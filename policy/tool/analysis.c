@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <libpsl.h>
 
 #include "../strbuf.h"
@@ -132,6 +133,7 @@ static void add_row(analysis_t *a, const arow_t *r, long long first_day)
 	s->own_sig_failed += r->own_sig_failed ? n : 0;
 	s->foreign_pass += r->foreign_pass ? n : 0;
 	s->spf_own_failed += r->spf_own_failed ? n : 0;
+	s->relaxed_pass += r->relaxed_pass ? n : 0;
 	s->forwarded += r->reasons & REASON_FORWARDED ? n : 0;
 	s->listed += r->reasons & REASON_LIST ? n : 0;
 	s->quarantined += strcmp(r->disposition, "quarantine") == 0 ? n : 0;
@@ -159,6 +161,20 @@ static void pct_text(char *buf, size_t size, unsigned long long part,
 {
 	str_format(buf, size, "%.1f%%", whole ? 100.0 * (double)part /
 	    (double)whole : 0.0);
+}
+
+static void misaligned(source_t *s)
+{
+	s->cls = CLASS_MISALIGNED;
+	if (s->relaxed_pass * 2 >= s->foreign_pass)
+		str_format(s->why, sizeof(s->why), "authenticates as %s, in "
+		    "the organization of %s, but the published strict "
+		    "alignment (adkim=s / aspf=s) requires the exact domain",
+		    s->foreign_domain, s->header_from);
+	else
+		str_format(s->why, sizeof(s->why), "authenticates as %s, not "
+		    "aligned with %s (e.g. an ESP using its own domain)",
+		    s->foreign_domain, s->header_from);
 }
 
 /* The rules of analysis.h, in order. */
@@ -194,12 +210,15 @@ static void classify(source_t *s, const char *domain)
 		    "reported as forwarded by the receiver" : "our DKIM "
 		    "signature broken in transit and SPF fails: forwarded and "
 		    "modified");
-	} else if (s->foreign_pass >= half) {
-		s->cls = CLASS_MISALIGNED;
-		str_format(s->why, sizeof(s->why), "authenticates as %s, not "
-		    "aligned with %s (e.g. an ESP using its own domain)",
-		    s->foreign_domain, s->header_from);
+	} else if (s->foreign_pass >= half || (s->dmarc_pass == 0 &&
+	    s->foreign_pass > 0)) {
+		misaligned(s);
+	} else if (s->dmarc_pass > 0) {
+		s->cls = CLASS_AUTHORIZED;
+		str_format(s->why, sizeof(s->why), "DMARC passes for only part "
+		    "of its mail (aligned SPF %s, aligned DKIM %s)", p1, p2);
 	} else {
+		/* said only when nothing passed, for any domain */
 		s->cls = CLASS_SPOOF;
 		str_copy(s->why, sizeof(s->why), "no SPF or DKIM pass for any "
 		    "domain: unknown sender or spoofing");
@@ -270,19 +289,95 @@ int analysis_run(const dataset_t *ds, analysis_t *a)
 	return 0;
 }
 
+/* The network of an address: its /24 (IPv4) or /48 (IPv6). */
+static void network_of(const char *ip, const char *why, char *out,
+    size_t size)
+{
+	unsigned char b[16];
+	char text[INET6_ADDRSTRLEN];
+	bool v6 = strchr(ip, ':') != NULL;
+
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, ip, b) != 1) {
+		str_format(out, size, "%s %s", ip, why);
+		return;
+	}
+	memset(b + (v6 ? 6 : 3), 0, v6 ? 10 : 1);
+	inet_ntop(v6 ? AF_INET6 : AF_INET, b, text, sizeof(text));
+	str_format(out, size, "%s/%d %s", text, v6 ? 48 : 24, why);
+}
+
+static int cmp_group(const void *pa, const void *pb)
+{
+	const src_group_t *a = pa, *b = pb;
+
+	if (a->total != b->total)
+		return a->total > b->total ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+static int cmp_group_name(const void *pa, const void *pb)
+{
+	return strcmp(((const src_group_t *)pa)->name,
+	    ((const src_group_t *)pb)->name);
+}
+
+static int cmp_group_key(const void *key, const void *elem)
+{
+	return strcmp(key, ((const src_group_t *)elem)->name);
+}
+
+/* One src_group_t per distinct group name, largest first. */
+static void make_groups(analysis_t *a)
+{
+	src_group_t *g = calloc(a->nsrc + 1, sizeof(*g)), *k;
+	size_t i, n = 0;
+
+	if (g == NULL)
+		abort();
+	for (i = 0; i < a->nsrc; i++)
+		str_copy(g[i].name, sizeof(g[i].name), a->src[i].group);
+	qsort(g, a->nsrc, sizeof(*g), cmp_group_name);
+	for (i = 0; i < a->nsrc; i++)
+		if (n == 0 || strcmp(g[n - 1].name, g[i].name) != 0)
+			g[n++] = g[i];
+	for (i = a->nsrc; i-- > 0;) {        /* first: the largest source */
+		const source_t *s = &a->src[i];
+
+		if ((k = bsearch(s->group, g, n, sizeof(*g), cmp_group_key)) ==
+		    NULL)
+			continue;
+		k->nsrc++;
+		k->total += s->total;
+		k->dmarc_pass += s->dmarc_pass;
+		k->classes |= 1u << s->cls;
+		k->first = i;
+	}
+	qsort(g, n, sizeof(*g), cmp_group);
+	free(a->groups);
+	a->groups = g;
+	a->ngroups = n;
+}
+
 void analysis_ptr(analysis_t *a, analysis_ptr_fn ptr, void *ctx)
 {
 	size_t i;
+	int rc;
 
 	for (i = 0; i < a->nsrc; i++) {
 		source_t *s = &a->src[i];
 
-		if (i < ANALYSIS_MAX_PTR && ptr && ptr(ctx, s->ip, s->ptr,
-		    sizeof(s->ptr)) == 0 && s->ptr[0])
+		rc = i < ANALYSIS_MAX_PTR && ptr ? ptr(ctx, s->ip, s->ptr,
+		    sizeof(s->ptr)) : -1;
+		if (rc < 0)
+			s->ptr[0] = '\0';
+		s->ptr_confirmed = rc == 1 && s->ptr[0];
+		if (s->ptr_confirmed)
 			analysis_org_domain(s->ptr, s->group, sizeof(s->group));
 		else
-			str_copy(s->group, sizeof(s->group), "(no PTR)");
+			network_of(s->ip, s->ptr[0] ? "(PTR not confirmed)" :
+			    "(no PTR)", s->group, sizeof(s->group));
 	}
+	make_groups(a);
 }
 
 void analysis_free(analysis_t *a)
@@ -291,7 +386,9 @@ void analysis_free(analysis_t *a)
 		return;
 	free(a->src);
 	free(a->row_src);
+	free(a->groups);
 	a->src = NULL;
 	a->row_src = NULL;
-	a->nsrc = 0;
+	a->groups = NULL;
+	a->nsrc = a->ngroups = 0;
 }

@@ -15,13 +15,18 @@
  *	A dataset holds the records about DOMAIN and its subdomains
  *	(header_from equal to it or below it) whose report interval ends
  *	after `from` and begins before `to`.  For each record it derives,
- *	with relaxed alignment by the Public Suffix List (libpsl, offline):
- *	dmarc pass (policy_evaluated dkim or spf pass), whether a DKIM
- *	signature of the author's organizational domain was present and
- *	failed ("own signature broken"), whether SPF or DKIM passed for a
+ *	with the alignment mode the domain published (adkim/aspf as the
+ *	report or the history row gives it; relaxed when absent), relaxed
+ *	alignment comparing organizational domains by the Public Suffix List
+ *	(libpsl, offline): dmarc pass (policy_evaluated dkim or spf pass),
+ *	whether a DKIM signature of the author's organizational domain was
+ *	present and failed ("own signature broken"), whether SPF or DKIM passed
+ *	for a
  *	domain not aligned with the author domain ("foreign pass", keeping
- *	that domain), whether SPF was checked for an aligned domain and did
- *	not pass, and the override reasons the receiver gave.  Records
+ *	that domain; "relaxed pass" when that domain is in the author's
+ *	organization but strict alignment was published), whether SPF was
+ *	checked for an aligned domain and did not pass, and the override reasons
+ *	the receiver gave.  Records
  *	beyond DATASET_MAX_ROWS are refused (err says so).
  *
  *	Classification of a source (one IP address), by message volume n,
@@ -40,8 +45,13 @@
  *	    trusted_forwarder, or have our own signature broken;
  *	    authorized but misaligned when at least half authenticate
  *	    (SPF or DKIM pass) as another domain: typically an ESP signing
- *	    with its own domain and using its own bounce domain;
- *	    unknown/spoof otherwise (nothing authenticates).
+ *	    with its own domain and using its own bounce domain, or the
+ *	    owner's own mail authenticated as a subdomain (or parent) while
+ *	    adkim=s / aspf=s require the exact domain;
+ *	    otherwise authorized when some of its mail passes DMARC, and
+ *	    authorized but misaligned when some authenticates as any domain;
+ *	    unknown/spoof only when nothing passed at all (no DMARC pass, no
+ *	    SPF or DKIM pass for any domain).
  *
  *	Days are UTC days of the middle of each report interval; day[] is
  *	dense from the first to the last day with data (at most
@@ -50,7 +60,13 @@
  *
  *	analysis_ptr() looks up the PTR name of at most ANALYSIS_MAX_PTR
  *	sources (largest first) and groups sources by the registrable domain
- *	of that name ("provider"); without a PTR the group is "(no PTR)".
+ *	of that name ("provider") when the name is forward-confirmed (its
+ *	A/AAAA records include the address: anyone can make the PTR of their
+ *	own address say google.com); other sources are grouped by network,
+ *	"192.0.2.0/24" or "2001:db8:1::/48", marked "(no PTR)" or
+ *	"(PTR not confirmed)".  groups[] then holds one entry per group with
+ *	its sources, volume, DMARC passes and classes, largest first, so a
+ *	report of thousands of sources can be read by provider.
  *
  *	Everything is owned by the structures and freed by *_free (NULL-safe).
  */
@@ -94,6 +110,10 @@ typedef struct arow {
 	char disposition[RUA_WORD_MAX]; /* what the receiver applied */
 	bool dkim_aligned, spf_aligned; /* policy_evaluated pass */
 	bool own_sig_failed, foreign_pass, spf_own_failed;
+	bool adkim_strict, aspf_strict; /* published adkim=s / aspf=s */
+	bool relaxed_pass;              /* passed for the author's organization
+	                                 * but not for the exact domain that
+	                                 * strict alignment requires */
 	char foreign_domain[RUA_DOMAIN_MAX];
 	char spf_domain[RUA_DOMAIN_MAX];
 	char spf_result[RUA_WORD_MAX];
@@ -118,9 +138,11 @@ typedef struct dataset {
 typedef struct source {
 	char ip[RUA_IP_MAX];
 	char ptr[RUA_DOMAIN_MAX];       /* '' unknown */
-	char group[RUA_DOMAIN_MAX];     /* provider: PTR registrable domain */
+	char group[RUA_DOMAIN_MAX];     /* provider or network */
+	bool ptr_confirmed;             /* ptr forward-confirmed */
 	unsigned long long total, dmarc_pass, spf_aligned, dkim_aligned;
 	unsigned long long own_sig_failed, foreign_pass, spf_own_failed;
+	unsigned long long relaxed_pass;
 	unsigned long long forwarded, listed, quarantined, rejected;
 	unsigned long long subdomain;   /* header_from below the domain */
 	src_class_t cls;
@@ -142,6 +164,14 @@ typedef struct day_stat {
 	unsigned long long by_class[CLASS_COUNT];
 } day_stat_t;
 
+typedef struct src_group {
+	char name[RUA_DOMAIN_MAX];
+	size_t nsrc;
+	unsigned long long total, dmarc_pass;
+	unsigned classes;               /* bit mask of src_class_t */
+	size_t first;                   /* its largest source in src[] */
+} src_group_t;
+
 typedef struct analysis {
 	const dataset_t *ds;
 	size_t nsrc;
@@ -152,6 +182,8 @@ typedef struct analysis {
 	unsigned long long total, dmarc_pass;
 	unsigned long long class_total[CLASS_COUNT];
 	unsigned long long class_sources[CLASS_COUNT];
+	size_t ngroups;
+	src_group_t *groups;            /* by analysis_ptr(), largest first */
 } analysis_t;
 
 int dataset_load_reports(sqlite3 *db, const char *domain, long long from,
@@ -161,7 +193,8 @@ int dataset_load_history(sqlite3 *db, const char *domain, long long from,
 void dataset_free(dataset_t *ds);
 
 int analysis_run(const dataset_t *ds, analysis_t *a);
-/* ptr() returns 0 with name filled, -1 when there is none. */
+/* ptr() returns 1 with a forward-confirmed name, 0 with a name that is
+ * not confirmed, -1 when there is none. */
 typedef int (*analysis_ptr_fn)(void *ctx, const char *ip, char *name,
     size_t size);
 void analysis_ptr(analysis_t *a, analysis_ptr_fn ptr, void *ctx);

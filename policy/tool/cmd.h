@@ -36,7 +36,7 @@ enum {
 	CMD_OPT_DNS = 1 << 4,        /* --nameservers, --timeout, --no-dns */
 	CMD_OPT_OUT = 1 << 5,        /* -o FILE */
 	CMD_OPT_ADVICE = 1 << 6,     /* thresholds, --record, --config */
-	CMD_OPT_LIMITS = 1 << 7,     /* --max-size, --max-xml */
+	CMD_OPT_LIMITS = 1 << 7,     /* --max-size, --max-xml, --rescan */
 	CMD_OPT_QUIET = 1 << 8,      /* -q */
 	CMD_OPT_CSV = 1 << 9,        /* --csv, --failures */
 	CMD_OPT_IMAP = 1 << 10,      /* --imap URL, --imap-processed, ... */
@@ -46,7 +46,7 @@ typedef struct cmd_opts {
 	const char *db, *history, *out, *nameservers, *record;
 	unsigned days;
 	long long now;
-	bool json, no_dns, quiet;
+	bool json, no_dns, quiet, rescan;
 	bool csv, failures;        /* CSV output; of the failure reports */
 	const char *imap, *imap_processed;
 	bool imap_no_tls;

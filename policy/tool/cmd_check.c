@@ -2,8 +2,10 @@
  * cmd_check - "dmarcwarden-policy check DOMAIN": explain the domain's
  * DMARC record, organizational domain, SPF record and report
  * destinations.  Exit 0 when the setup is valid, 1 when it has an
- * error, 2 on usage or DNS set-up failure.  Warnings do not change the
- * exit status.
+ * error, 2 on usage or DNS set-up failure, or when a DNS lookup failed
+ * and no error was found otherwise (the setup could not be checked:
+ * that is not an invalid setup).  Warnings do not change the exit
+ * status.
  */
 #include "cmd.h"
 
@@ -17,6 +19,7 @@
 #include "../domain.h"
 #include "../strbuf.h"
 #include "analysis.h"
+#include "check_syntax.h"
 #include "resolve.h"
 #include "spfwalk.h"
 
@@ -24,7 +27,7 @@ typedef struct check {
 	resolve_t *r;
 	dns_ops_t ops;
 	const char *domain;
-	unsigned errors, warnings;
+	unsigned errors, warnings, dnsfail;
 } check_t;
 
 static void problem(check_t *c, bool error, const char *fmt, ...)
@@ -39,6 +42,22 @@ static void problem(check_t *c, bool error, const char *fmt, ...)
 	else
 		c->warnings++;
 	printf("  %s: ", error ? "ERROR" : "warning");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* A lookup failed: the setup could not be checked, it is not wrong. */
+static void dns_failure(check_t *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void dns_failure(check_t *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->dnsfail++;
+	printf("  DNS failure: ");
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -66,6 +85,23 @@ static void show_notes(check_t *c, bool error, const char *rec,
 		p += n;
 		p += strspn(p, "; ");
 	}
+}
+
+/* Every syntax problem of the record, not only the first few that
+ * dmarc_record_parse() keeps (check_syntax.h). */
+static void every_note(check_t *c, const char *rec, const char *err)
+{
+	char (*notes)[DMARC_ERR_MAX] = calloc(CHECK_MAX_NOTES, sizeof(*notes));
+	size_t i, n;
+
+	if (notes == NULL)
+		abort();
+	n = check_syntax_notes(rec, strlen(rec), err, notes, CHECK_MAX_NOTES);
+	for (i = 0; i < n; i++)
+		show_notes(c, true, rec, notes[i]);
+	if (n == 0)
+		show_notes(c, true, rec, err);
+	free(notes);
 }
 
 static void explain(const dmarc_record_t *r)
@@ -145,7 +181,7 @@ static void destination(check_t *c, const char *kind, const char *uri,
 	str_format(name, sizeof(name), "%s._report._dmarc.%s", policy_domain,
 	    dom);
 	if (dns_txt(c->r->dns, name, &a) == DNSOPS_TEMPFAIL) {
-		problem(c, false, "%s %s: external; %s: DNS failure (%s)", kind,
+		dns_failure(c, "%s %s: external; %s: DNS failure (%s)", kind,
 		    uri, name, a.reason);
 		txt_answer_free(&a);
 		return;
@@ -171,7 +207,7 @@ static void check_dmarc(check_t *c, policy_lookup_t *pl)
 	str_format(name, sizeof(name), "_dmarc.%s", c->domain);
 	printf("DMARC record\n");
 	if (dns_txt(c->r->dns, name, &a) == DNSOPS_TEMPFAIL) {
-		problem(c, true, "%s: DNS failure (%s)", name, a.reason);
+		dns_failure(c, "%s: DNS failure (%s)", name, a.reason);
 		txt_answer_free(&a);
 		return;
 	}
@@ -198,7 +234,7 @@ static void check_dmarc(check_t *c, policy_lookup_t *pl)
 			printf("  syntax: %s\n", err[0] ? "usable, with errors "
 			    "(receivers ignore the bad parts)" : "valid");
 			if (err[0])
-				show_notes(c, true, rec, err);
+				every_note(c, rec, err);
 			if (r.policy_invalid)
 				problem(c, true, "invalid policy value: applied as "
 				    "p=none");
@@ -207,7 +243,7 @@ static void check_dmarc(check_t *c, policy_lookup_t *pl)
 		default:
 			problem(c, true, "the record is invalid and applies no "
 			    "policy");
-			show_notes(c, true, rec, err);
+			every_note(c, rec, err);
 		}
 	}
 	txt_answer_free(&a);
@@ -232,7 +268,7 @@ static void check_discovery(check_t *c, policy_lookup_t *pl)
 		    pl->policy_is_author ? " (the domain itself: p applies)" :
 		    " (inherited: sp or np applies)");
 	else if (pl->status == POLICY_TEMPERROR)
-		problem(c, true, "policy discovery failed: %s", pl->reason);
+		dns_failure(c, "policy discovery failed: %s", pl->reason);
 	else
 		problem(c, true, "no DMARC policy applies to %s%s%s", c->domain,
 		    pl->reason[0] ? ": " : "", pl->reason);
@@ -244,7 +280,7 @@ static void check_spf(check_t *c)
 
 	printf("SPF record\n");
 	spfwalk_run(c->r, c->domain, &w);
-	if (!w.found && w.errors == 0) {
+	if (!w.found && w.errors == 0 && !w.tempfail) {
 		problem(c, false, "%s has no SPF record: DMARC then relies on "
 		    "DKIM alone", c->domain);
 	} else {
@@ -255,6 +291,8 @@ static void check_spf(check_t *c)
 		    w.lookups, SPFWALK_MAX_LOOKUPS, w.voids, SPFWALK_MAX_VOID,
 		    w.tempfail ? " (DNS failures: counts are lower bounds)" : "");
 		c->errors += w.errors;
+		if (w.tempfail)
+			dns_failure(c, "some SPF lookups failed");
 	}
 	spfwalk_free(&w);
 }
@@ -309,9 +347,11 @@ int cmd_check(int argc, char **argv)
 	check_spf(&c);
 	putchar('\n');
 	check_destinations(&c, pl);
-	printf("\nResult: %s (%u errors, %u warnings)\n", c.errors ? "INVALID" :
-	    "VALID", c.errors, c.warnings);
+	printf("\nResult: %s (%u errors, %u warnings%s)\n", c.errors ?
+	    "INVALID" : c.dnsfail ? "UNKNOWN: DNS failures, the setup could "
+	    "not be checked" : "VALID", c.errors, c.warnings, c.dnsfail ?
+	    ", DNS failures" : "");
 	free(pl);
 	resolve_free(c.r);
-	return c.errors ? CMD_FINDING : CMD_OK;
+	return c.errors ? CMD_FINDING : c.dnsfail ? CMD_USAGE : CMD_OK;
 }

@@ -17,6 +17,7 @@
 enum {
 	O_DB = 256, O_HISTORY, O_DAYS, O_NOW, O_JSON, O_NS, O_TIMEOUT,
 	O_NODNS, O_RECORD, O_CONFIG, O_MAXSIZE, O_MAXXML, O_THRESHOLD,
+	O_RESCAN,
 	O_CSV, O_FAILURES, O_IMAP, O_IMAP_PROCESSED, O_IMAP_NO_TLS,
 };
 
@@ -35,6 +36,7 @@ static const struct option long_opts[] = {
 	{ "max-size", required_argument, NULL, O_MAXSIZE },
 	{ "max-xml", required_argument, NULL, O_MAXXML },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "rescan", no_argument, NULL, O_RESCAN },
 	{ "csv", no_argument, NULL, O_CSV },
 	{ "failures", no_argument, NULL, O_FAILURES },
 	{ "imap", required_argument, NULL, O_IMAP },
@@ -61,7 +63,7 @@ static unsigned opt_flag(int c)
 	case O_NS: case O_TIMEOUT: case O_NODNS: return CMD_OPT_DNS;
 	case 'o': return CMD_OPT_OUT;
 	case O_RECORD: case O_CONFIG: case O_THRESHOLD: return CMD_OPT_ADVICE;
-	case O_MAXSIZE: case O_MAXXML: return CMD_OPT_LIMITS;
+	case O_MAXSIZE: case O_MAXXML: case O_RESCAN: return CMD_OPT_LIMITS;
 	case 'q': return CMD_OPT_QUIET;
 	case O_CSV: case O_FAILURES: return CMD_OPT_CSV;
 	case O_IMAP: case O_IMAP_PROCESSED: case O_IMAP_NO_TLS:
@@ -107,6 +109,7 @@ static int apply(cmd_opts_t *o, int c, int idx)
 	case O_IMAP_PROCESSED: o->imap_processed = optarg; return 0;
 	case O_IMAP_NO_TLS: o->imap_no_tls = true; return 0;
 	case O_RECORD: o->record = optarg; return 0;
+	case O_RESCAN: o->rescan = true; return 0;
 	case O_DAYS:
 		if (number("days", optarg, 1, 366, &v) < 0)
 			return -1;

@@ -80,6 +80,7 @@ int cmd_ingest(int argc, char **argv)
 	}
 	io.max_input = o.max_size;
 	io.max_xml = o.max_xml;
+	io.rescan = o.rescan;
 	io.out = stdout;
 	if (o.imap)
 		rc = ingest_imap(s, &o, &io, &st);
@@ -89,8 +90,9 @@ int cmd_ingest(int argc, char **argv)
 	if (!o.quiet)
 		printf("ingest: %u files, %u reports stored (%llu records, %llu "
 		    "messages), %u duplicates, %u rejected, %u failure reports "
-		    "stored\n", st.files, st.stored, st.records, st.messages,
-		    st.duplicates, st.rejected, st.failures);
+		    "stored, %u files unchanged since ingested (skipped)\n",
+		    st.files, st.stored, st.records, st.messages,
+		    st.duplicates, st.rejected, st.failures, st.unchanged);
 	if (rc < 0)
 		return CMD_USAGE;
 	return st.rejected ? CMD_FINDING : CMD_OK;

@@ -17,7 +17,8 @@
 static const char reports_sql[] =
 	"SELECT rec.id, rep.org_name, rep.format, rep.begin, rep.end, rep.p,"
 	" rep.sp, rep.pct, rep.testing, rec.source_ip, rec.count,"
-	" rec.disposition, rec.dkim, rec.spf, rec.header_from"
+	" rec.disposition, rec.dkim, rec.spf, rec.header_from,"
+	" rep.adkim, rep.aspf"
 	" FROM records rec JOIN reports rep ON rec.report = rep.id"
 	" WHERE " SQL_DOMAIN("rec.header_from")
 	" AND rep.end > ?2 AND rep.begin < ?3 ORDER BY rec.id";
@@ -30,7 +31,8 @@ static const char history_sql[] =
 	"SELECT id, time, source_ip, header_from, spf_domain, spf_result,"
 	" spf_aligned, dkim_aligned, coalesce(disposition_applied, 'none'),"
 	" coalesce(policy_p, ''), coalesce(policy_sp, ''),"
-	" coalesce(policy_pct, -1), coalesce(policy_testing, 'n')"
+	" coalesce(policy_pct, -1), coalesce(policy_testing, 'n'),"
+	" coalesce(policy_adkim, ''), coalesce(policy_aspf, '')"
 	" FROM messages WHERE " SQL_DOMAIN("header_from")
 	" AND time >= ?2 AND time < ?3 ORDER BY id";
 static const char hdkim_sql[] =
@@ -78,11 +80,17 @@ static arow_t *new_row(dataset_t *ds, char *err, size_t errlen)
 	return &ds->rows[ds->n++];
 }
 
-/* One authentication result of a record: what it says about alignment. */
+/* One authentication result of a record: what it says about alignment.
+ * "own" is the author's organization (relaxed alignment: signatures and
+ * SPF checks of the owner's domains); "aligned" follows the published
+ * adkim/aspf, so under strict alignment a pass for a subdomain of the
+ * author domain is a relaxed pass, not an aligned one. */
 static void derive_auth(arow_t *r, bool dkim, const char *domain,
     const char *result)
 {
-	bool aligned = domain[0] && analysis_aligned(domain, r->header_from);
+	bool own = domain[0] && analysis_aligned(domain, r->header_from);
+	bool strict = dkim ? r->adkim_strict : r->aspf_strict;
+	bool aligned = strict ? own && str_ieq(domain, r->header_from) : own;
 	bool pass = strcmp(result, "pass") == 0;
 
 	if (!dkim) {
@@ -90,13 +98,14 @@ static void derive_auth(arow_t *r, bool dkim, const char *domain,
 			str_copy(r->spf_domain, sizeof(r->spf_domain), domain);
 			str_copy(r->spf_result, sizeof(r->spf_result), result);
 		}
-		if (aligned && !pass)
+		if (own && !pass)
 			r->spf_own_failed = true;
-	} else if (aligned && !pass && strcmp(result, "none") != 0) {
+	} else if (own && !pass && strcmp(result, "none") != 0) {
 		r->own_sig_failed = true;
 	}
 	if (!aligned && pass && domain[0]) {
 		r->foreign_pass = true;
+		r->relaxed_pass |= own;
 		/* DKIM names the sender better than an SPF bounce domain */
 		if (r->foreign_domain[0] == '\0' || dkim)
 			str_copy(r->foreign_domain, sizeof(r->foreign_domain),
@@ -146,6 +155,8 @@ static void report_row(dataset_t *ds, sqlite3_stmt *st, arow_t *r)
 	r->dkim_aligned = strcmp(col(st, 12), "pass") == 0;
 	r->spf_aligned = strcmp(col(st, 13), "pass") == 0;
 	str_copy(r->header_from, sizeof(r->header_from), col(st, 14));
+	r->adkim_strict = strcmp(col(st, 15), "s") == 0;
+	r->aspf_strict = strcmp(col(st, 16), "s") == 0;
 }
 
 static int load(sqlite3 *db, const char *const sql[3], bool history,
@@ -183,6 +194,8 @@ static int load(sqlite3 *db, const char *const sql[3], bool history,
 			str_copy(r->source_ip, sizeof(r->source_ip), col(st, 2));
 			str_copy(r->header_from, sizeof(r->header_from),
 			    col(st, 3));
+			r->adkim_strict = strcmp(col(st, 13), "s") == 0;
+			r->aspf_strict = strcmp(col(st, 14), "s") == 0;
 			r->count = 1;
 			derive_auth(r, false, col(st, 4), col(st, 5));
 			r->spf_aligned = sqlite3_column_int(st, 6) != 0;

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,6 +24,7 @@ typedef struct job {
 	const char *label;    /* where the current bytes came from */
 	int nesting;
 	int dbfail;
+	unpack_budget_t budget;   /* of the current input file */
 } job_t;
 
 static void say(const job_t *j, const char *fmt, ...)
@@ -67,8 +69,10 @@ static void store_xml(job_t *j, const char *data, size_t len)
 		j->st->records += m.nrecords;
 		j->st->messages += m.messages;
 		say(j, "stored %s report %s for %s (%s, %zu records, %llu "
-		    "messages)", m.org_name, m.report_id, m.domain,
-		    rua_format_name(m.format), m.nrecords, m.messages);
+		    "messages)%s%s%s", m.org_name, m.report_id, m.domain,
+		    rua_format_name(m.format), m.nrecords, m.messages,
+		    m.nwarnings ? "; warning: " : "", m.warning,
+		    m.nwarnings > 1 ? " (and more)" : "");
 		break;
 	case 0:
 		j->st->duplicates++;
@@ -198,10 +202,54 @@ static void mbox(job_t *j, const char *data, size_t len)
 	}
 }
 
+/* A gzip stream, within the file's decompression budget. */
+static void gunzip(job_t *j, const char *data, size_t len)
+{
+	size_t cap = j->o->max_xml < j->budget.bytes ? j->o->max_xml :
+	    j->budget.bytes;
+	char err[UNPACK_ERR_MAX];
+	strbuf_t out;
+
+	if (j->budget.members == 0) {
+		rejected(j, "too many archive members in one file "
+		    "(decompression budget; refused: possible zip bomb)");
+		return;
+	}
+	j->budget.members--;
+	if (cap == 0) {
+		rejected(j, "the decompression budget of this file is spent "
+		    "(refused: possible zip bomb)");
+		return;
+	}
+	strbuf_init(&out, cap);
+	if (unpack_gunzip(data, len, &out, err, sizeof(err)) < 0) {
+		if (out.truncated && cap < j->o->max_xml)
+			str_format(err, sizeof(err), "decompressed size "
+			    "exceeds what is left of the decompression budget "
+			    "of this file (%zu bytes; refused: possible zip "
+			    "bomb)", cap);
+		rejected(j, err);
+	} else {
+		blob(j, strbuf_str(&out), out.len);
+	}
+	/* what was inflated counts, refused or not; a stream stopped at the
+	 * budget spends it */
+	j->budget.bytes -= out.truncated && cap < j->o->max_xml ? cap :
+	    out.len;
+	strbuf_free(&out);
+}
+
+static void budget_for(job_t *j, size_t len)
+{
+	j->budget.bytes = INGEST_BUDGET_XMLS * j->o->max_xml +
+	    INGEST_BUDGET_RATIO * len;
+	j->budget.members = INGEST_BUDGET_MEMBERS + len /
+	    INGEST_BUDGET_BYTES_PER_MEMBER;
+}
+
 static int blob(job_t *j, const char *data, size_t len)
 {
 	char err[UNPACK_ERR_MAX];
-	strbuf_t out;
 
 	if (j->nesting > INGEST_MAX_NESTING) {
 		rejected(j, "containers nested too deeply");
@@ -212,16 +260,11 @@ static int blob(job_t *j, const char *data, size_t len)
 		store_xml(j, data, len);
 		break;
 	case UNPACK_GZIP:
-		strbuf_init(&out, j->o->max_xml);
-		if (unpack_gunzip(data, len, &out, err, sizeof(err)) < 0)
-			rejected(j, err);
-		else
-			blob(j, strbuf_str(&out), out.len);
-		strbuf_free(&out);
+		gunzip(j, data, len);
 		break;
 	case UNPACK_ZIP:
-		if (unpack_zip(data, len, j->o->max_xml, zip_member_cb, j, err,
-		    sizeof(err)) < 0)
+		if (unpack_zip(data, len, j->o->max_xml, &j->budget,
+		    zip_member_cb, j, err, sizeof(err)) < 0)
 			rejected(j, err);
 		break;
 	case UNPACK_MBOX:
@@ -240,9 +283,16 @@ static int blob(job_t *j, const char *data, size_t len)
 int ingest_blob(rua_store_t *s, const char *data, size_t len,
     const char *label, const ingest_opts_t *o, ingest_stats_t *st)
 {
-	job_t j = { s, o, st, label, 0, 0 };
+	job_t j = { s, o, st, label, 0, 0, { 0, 0 } };
 
+	budget_for(&j, len);
 	return blob(&j, data, len);
+}
+
+static long long mtime_ns(const struct stat *sb)
+{
+	return (long long)sb->st_mtim.tv_sec * 1000000000LL +
+	    sb->st_mtim.tv_nsec;
 }
 
 static int read_file(job_t *j, const char *path)
@@ -251,13 +301,27 @@ static int read_file(job_t *j, const char *path)
 	char chunk[65536], why[160];
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK), rc = 0;
+	unsigned rejected_before = j->st->rejected;
+	char *key = realpath(path, NULL);   /* "./x" and "/home/u/x" alike */
+	struct stat sb;
+	bool known;
 
-	j->st->files++;
 	if (fd < 0) {
+		j->st->files++;
 		str_format(why, sizeof(why), "cannot open: %s", strerror(errno));
 		rejected(j, why);
+		free(key);
 		return 0;
 	}
+	known = key && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+	if (known && !j->o->rescan && rua_store_file_seen(j->store, key,
+	    (long long)sb.st_size, mtime_ns(&sb))) {
+		j->st->unchanged++;
+		close(fd);
+		free(key);
+		return 0;
+	}
+	j->st->files++;
 	strbuf_init(&buf, j->o->max_input);
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
 		if (strbuf_append(&buf, chunk, (size_t)n) < 0)
@@ -270,11 +334,38 @@ static int read_file(job_t *j, const char *path)
 		    j->o->max_input);
 		rejected(j, why);
 	} else {
+		budget_for(j, buf.len);
 		rc = blob(j, strbuf_str(&buf), buf.len);
 	}
+	if (rc == 0 && known && j->st->rejected == rejected_before &&
+	    rua_store_file_done(j->store, key, (long long)sb.st_size,
+	    mtime_ns(&sb)) < 0)
+		say(j, "warning: could not remember the file as ingested");
 	close(fd);
+	free(key);
 	strbuf_free(&buf);
 	return rc;
+}
+
+/* Files a mail server keeps in a Maildir next to the mail: Dovecot's
+ * index, cache, log and uid lists, the folder marker, Courier's. */
+static bool maildir_control(const char *name)
+{
+	static const char *const exact[] = { "dovecot-uidlist",
+		"dovecot-keywords", "dovecot-uidvalidity", "maildirfolder",
+		"subscriptions", "courierimapuiddb", "courierimapkeywords",
+		"courierimapacl", NULL };
+	static const char *const prefix[] = { "dovecot.",
+		"dovecot-uidvalidity.", "dovecot-uidlist.", NULL };
+	size_t i;
+
+	for (i = 0; exact[i]; i++)
+		if (strcmp(name, exact[i]) == 0)
+			return true;
+	for (i = 0; prefix[i]; i++)
+		if (strncmp(name, prefix[i], strlen(prefix[i])) == 0)
+			return true;
+	return false;
 }
 
 static int walk(job_t *j, const char *path, int depth)
@@ -309,6 +400,7 @@ static int walk(job_t *j, const char *path, int depth)
 		const char *e = names[i]->d_name;
 
 		if (rc == 0 && e[0] != '.' && strcmp(e, "tmp") != 0 &&
+		    !maildir_control(e) &&
 		    str_format(child, sizeof(child), "%s/%s", path, e) >= 0)
 			rc = walk(j, child, depth + 1);
 		free(names[i]);
@@ -320,7 +412,7 @@ static int walk(job_t *j, const char *path, int depth)
 int ingest_path(rua_store_t *s, const char *path, const ingest_opts_t *o,
     ingest_stats_t *st)
 {
-	job_t j = { s, o, st, path, 0, 0 };
+	job_t j = { s, o, st, path, 0, 0, { 0, 0 } };
 
 	return walk(&j, path, 0);
 }

@@ -40,12 +40,17 @@ static size_t line_len(const char *p, size_t len, size_t *next)
 static void hdr_store(char *dst, size_t size, const char *v, size_t n)
 {
 	size_t have = strlen(dst);
+	const char *end = v + n;
 
 	if (have + 1 >= size)
 		return;
 	if (have > 0)
 		dst[have++] = ' ';
 	str_printable(dst + have, size - have, v, n);
+	/* a folded line may start with a TAB (RFC 5322 WSP): keep it blank */
+	for (; v < end && dst[have]; v++, have++)
+		if (*v == '\t')
+			dst[have] = ' ';
 }
 
 /* Parse the header block; returns the body offset, or -1 without one. */
@@ -85,11 +90,12 @@ static long parse_headers(const char *p, size_t len, part_hdr_t *h)
 	return -1;
 }
 
-/* Value of parameter name in a header like 'a/b; name="v"'. */
-static void hdr_param(const char *hv, const char *name, char *out,
+/* Raw value of parameter key in a header like 'a/b; key="v"' (quotes
+ * removed).  Returns 1 when found. */
+static int param_raw(const char *hv, const char *key, char *out,
     size_t outlen)
 {
-	size_t nl = strlen(name);
+	size_t kl = strlen(key);
 	const char *p = hv;
 
 	out[0] = '\0';
@@ -99,9 +105,9 @@ static void hdr_param(const char *hv, const char *name, char *out,
 		p++;
 		while (*p == ' ' || *p == '\t')
 			p++;
-		if (strncasecmp(p, name, nl) != 0 || p[nl] != '=')
+		if (strncasecmp(p, key, kl) != 0 || p[kl] != '=')
 			continue;
-		p += nl + 1;
+		p += kl + 1;
 		if (*p == '"') {
 			p++;
 			while (p[n] && p[n] != '"')
@@ -111,8 +117,68 @@ static void hdr_param(const char *hv, const char *name, char *out,
 				n++;
 		}
 		str_ncopy(out, outlen, p, n);
-		return;
+		return 1;
 	}
+	return 0;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Append an RFC 2231 extended value: %XX decoded, non-printable bytes
+ * made '?'; the first segment starts with charset'language'. */
+static void ext_append(strbuf_t *sb, const char *v, bool first)
+{
+	const char *q;
+	int hi, lo;
+
+	if (first && (q = strchr(v, '\'')) && (q = strchr(q + 1, '\'')))
+		v = q + 1;
+	for (; *v; v++) {
+		char c = *v;
+
+		if (c == '%' && (hi = hex_digit(v[1])) >= 0 &&
+		    (lo = hex_digit(v[2])) >= 0) {
+			c = (char)(hi << 4 | lo);
+			v += 2;
+		}
+		strbuf_putc(sb, c > ' ' && c < 0x7f ? c : '?');
+	}
+}
+
+/* Value of parameter name: name="v", or RFC 2231 name*=charset''v and
+ * continuations name*0=, name*1*=, ... */
+static void hdr_param(const char *hv, const char *name, char *out,
+    size_t outlen)
+{
+	char key[64], seg[MIME_HEADER_MAX];
+	strbuf_t sb;
+	int i;
+
+	if (param_raw(hv, name, out, outlen))
+		return;
+	strbuf_init(&sb, outlen - 1);
+	str_format(key, sizeof(key), "%s*", name);
+	if (param_raw(hv, key, seg, sizeof(seg)))
+		ext_append(&sb, seg, true);
+	else for (i = 0; i < 100; i++) {
+		str_format(key, sizeof(key), "%s*%d*", name, i);
+		if (param_raw(hv, key, seg, sizeof(seg))) {
+			ext_append(&sb, seg, i == 0);
+			continue;
+		}
+		str_format(key, sizeof(key), "%s*%d", name, i);
+		if (!param_raw(hv, key, seg, sizeof(seg)))
+			break;
+		strbuf_puts(&sb, seg);
+	}
+	str_copy(out, outlen, strbuf_str(&sb));
+	strbuf_free(&sb);
 }
 
 static void media_type(const char *hv, char *out, size_t outlen)
@@ -139,17 +205,23 @@ static bool ends_with(const char *s, const char *suffix)
 static bool is_report_part(const char *type, const char *name)
 {
 	static const char *const types[] = { "application/gzip",
-		"application/x-gzip", "application/zip", "application/x-zip",
+		"application/x-gzip", "application/x-gzip-compressed",
+		"application/gzip-compressed", "application/x-gunzip",
+		"application/zip", "application/x-zip",
 		"application/x-zip-compressed", "text/xml", "application/xml",
+		NULL };
+	static const char *const names[] = { ".xml", ".gz", ".gzip", ".zip",
 		NULL };
 	size_t i;
 
 	for (i = 0; types[i]; i++)
 		if (strcmp(type, types[i]) == 0)
 			return true;
-	return strcmp(type, "application/octet-stream") == 0 &&
-	    (ends_with(name, ".xml") || ends_with(name, ".gz") ||
-	    ends_with(name, ".zip"));
+	/* any other type (octet-stream, text/plain, ...) by its file name */
+	for (i = 0; names[i]; i++)
+		if (ends_with(name, names[i]))
+			return true;
+	return false;
 }
 
 static int walk_part(walk_t *w, const char *p, size_t len, int depth);

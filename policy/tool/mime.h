@@ -11,11 +11,15 @@
  *	MIME_MAX_DEPTH deep, at most MIME_MAX_PARTS parts in all, header
  *	fields unfolded up to MIME_HEADER_MAX bytes) and calls each() for
  *	every leaf part that can hold a report: application/gzip,
- *	application/x-gzip, application/zip, application/x-zip-compressed,
- *	text/xml, application/xml, or application/octet-stream whose file
- *	name ends in .xml, .gz or .zip.  The part is decoded (base64,
- *	quoted-printable, 7bit/8bit/binary) into at most max bytes; its name
- *	is the filename/name parameter (printable) or the media type.  The
+ *	application/x-gzip, application/x-gzip-compressed,
+ *	application/gzip-compressed, application/x-gunzip, application/zip,
+ *	application/x-zip, application/x-zip-compressed, text/xml,
+ *	application/xml, or any other type whose file name ends in .xml,
+ *	.gz, .gzip or .zip.  The part is decoded (base64, quoted-printable,
+ *	7bit/8bit/binary) into at most max bytes; its name is the filename
+ *	or name parameter (RFC 2231 filename*= and continuations decoded,
+ *	printable) or the media type.  Header fields folded with a TAB are
+ *	unfolded to a blank, so their parameters are read.  The
  *	bytes are valid during the call only.  A non-zero return from each()
  *	stops the walk.
  *

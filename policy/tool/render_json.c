@@ -132,6 +132,7 @@ static void jadvice(FILE *f, const view_t *v)
 	    a->ready ? "true" : "false", a->final ? "true" : "false",
 	    a->days_with_data, a->reporters, a->days_at_stage);
 	jkey(f, "policy_origin"); jstr(f, v->cur.found ? v->cur.origin : "");
+	fputc(',', f); jkey(f, "policy_note"); jstr(f, v->policy_note);
 	fprintf(f, ",\"thresholds\":{\"min_days\":%u,\"min_reporters\":%u,"
 	    "\"min_pass\":%.2f,\"max_unexplained\":%.2f,\"max_indirect\":%.2f,"
 	    "\"ramp_pct\":%u,\"stage_days\":%u,\"min_source_volume\":%llu},",
@@ -189,6 +190,20 @@ void render_report_json(FILE *f, const view_t *v, int with_advice)
 	for (i = 0; i < v->a.nsrc; i++) {
 		fputs(i ? "," : "", f);
 		jsource(f, &v->a.src[i], days);
+	}
+	fputs("],\"groups\":[", f);
+	for (i = 0; i < v->a.ngroups; i++) {
+		const src_group_t *g = &v->a.groups[i];
+
+		fputs(i ? ",{" : "{", f);
+		jkey(f, "name"); jstr(f, g->name);
+		fprintf(f, ",\"sources\":%zu,\"messages\":%llu,\"dmarc_pass\":"
+		    "%llu,\"classes\":[", g->nsrc, g->total, g->dmarc_pass);
+		for (c = 0; c < CLASS_COUNT; c++)
+			if (g->classes & (1u << c))
+				fprintf(f, "%s\"%s\"", g->classes &
+				    ((1u << c) - 1) ? "," : "", class_name(c));
+		fputs("]}", f);
 	}
 	fputc(']', f);
 	jdays(f, v);

@@ -38,14 +38,22 @@ static void classes(FILE *f, const view_t *v)
 	fputc('\n', f);
 }
 
+/* Beyond these, sources and groups are summed up in one line: a report
+ * of thousands of sources is read by provider (--json lists them all). */
+#define TEXT_MAX_SOURCES 40
+#define TEXT_MAX_GROUPS 60
+
 static void sources(FILE *f, const view_t *v)
 {
 	double days = view_days_with_data(v) ? view_days_with_data(v) : 1;
+	unsigned long long rest = 0;
 	size_t i;
 
 	fprintf(f, "%-15s %-28s %8s %8s %7s %7s %7s  %s\n", "SOURCE", "PTR",
 	    "MESSAGES", "PER DAY", "SPF AL", "DKIM AL", "DMARC", "CLASS");
-	for (i = 0; i < v->a.nsrc; i++) {
+	for (i = TEXT_MAX_SOURCES; i < v->a.nsrc; i++)
+		rest += v->a.src[i].total;
+	for (i = 0; i < v->a.nsrc && i < TEXT_MAX_SOURCES; i++) {
 		const source_t *s = &v->a.src[i];
 
 		fprintf(f, "%-15s %-28.28s %8llu %8.1f %6.1f%% %6.1f%% %6.1f%%  "
@@ -56,47 +64,49 @@ static void sources(FILE *f, const view_t *v)
 		fprintf(f, "%15s   %s (group %s, %u reporters, %u days)\n", "",
 		    s->why, s->group, s->nreporters, s->ndays);
 	}
+	if (v->a.nsrc > TEXT_MAX_SOURCES)
+		fprintf(f, "... and %zu smaller sources (%llu messages, "
+		    "%.1f%%): see the providers below; --json lists every "
+		    "source\n",
+		    v->a.nsrc - TEXT_MAX_SOURCES, rest, view_pct(rest,
+		    v->a.total));
 	fputc('\n', f);
 }
 
-/* Sources grouped by provider (PTR registrable domain). */
+/* Sources grouped by provider (forward-confirmed PTR registrable
+ * domain) or network, largest first. */
 static void providers(FILE *f, const view_t *v)
 {
-	const source_t *s, *t;
-	size_t i, j;
+	unsigned long long rest = 0, rest_src = 0;
+	size_t i;
+	int c;
 
-	fprintf(f, "%-28s %8s %10s %7s  %s\n", "PROVIDER", "SOURCES",
-	    "MESSAGES", "DMARC", "CLASSES");
-	for (i = 0; i < v->a.nsrc; i++) {
-		unsigned long long total = 0, pass = 0;
-		unsigned n = 0, mask = 0;
+	fprintf(f, "%-34s %8s %10s %7s  %-15s %s\n", "PROVIDER OR NETWORK",
+	    "SOURCES", "MESSAGES", "DMARC", "LARGEST", "CLASSES");
+	for (i = 0; i < v->a.ngroups; i++) {
+		const src_group_t *g = &v->a.groups[i];
 		char cls[96] = "";
-		int c;
 
-		s = &v->a.src[i];
-		for (j = 0; j < i && strcmp(v->a.src[j].group, s->group); j++)
-			;
-		if (j < i)
-			continue;       /* group already printed */
-		for (j = i; j < v->a.nsrc; j++) {
-			t = &v->a.src[j];
-			if (strcmp(t->group, s->group) != 0)
-				continue;
-			n++;
-			total += t->total;
-			pass += t->dmarc_pass;
-			mask |= 1u << t->cls;
+		if (i >= TEXT_MAX_GROUPS) {
+			rest += g->total;
+			rest_src += g->nsrc;
+			continue;
 		}
 		for (c = 0; c < CLASS_COUNT; c++)
-			if (mask & (1u << c)) {
+			if (g->classes & (1u << c)) {
 				size_t l = strlen(cls);
 
 				str_format(cls + l, sizeof(cls) - l, "%s%s", l ?
 				    "," : "", class_name(c));
 			}
-		fprintf(f, "%-28.28s %8u %10llu %6.1f%%  %s\n", s->group, n,
-		    total, view_pct(pass, total), cls);
+		fprintf(f, "%-34.34s %8zu %10llu %6.1f%%  %-15s %s\n", g->name,
+		    g->nsrc, g->total, view_pct(g->dmarc_pass, g->total),
+		    g->first < v->a.nsrc ? v->a.src[g->first].ip : "-", cls);
 	}
+	if (v->a.ngroups > TEXT_MAX_GROUPS)
+		fprintf(f, "... and %zu smaller groups (%llu sources, %llu "
+		    "messages)\n", v->a.ngroups - TEXT_MAX_GROUPS, rest_src,
+		    rest);
 	fputc('\n', f);
 }
 
@@ -174,7 +184,8 @@ static void thresholds(FILE *f, const advise_cfg_t *t)
 static void impact(FILE *f, const view_t *v)
 {
 	const advice_t *adv = &v->adv;
-	size_t i;
+	size_t i, shown = 0, more = 0;
+	double more_day = 0;
 	int c;
 
 	fprintf(f, "Replayed under the next stage (%s), messages per day:\n",
@@ -190,11 +201,20 @@ static void impact(FILE *f, const view_t *v)
 		const impact_t *im = &adv->impact[i];
 		const source_t *s = &v->a.src[im->src];
 
+		/* every legitimate source; spoofers past a screenful summed */
+		if (!class_legitimate(s->cls) && ++shown > TEXT_MAX_SOURCES) {
+			more++;
+			more_day += im->quarantine + im->reject;
+			continue;
+		}
 		fprintf(f, "  %-15s %-12s %7.2f/day quarantined, %7.2f/day "
 		    "rejected (%.2f/day at full %s)\n", s->ip, class_name(s->cls),
 		    im->quarantine, im->reject, im->full, adv->next_policy);
 		fprintf(f, "  %15s fix: %s\n", "", im->fix);
 	}
+	if (more)
+		fprintf(f, "  ... and %zu more unknown/spoof sources "
+		    "(%.2f/day)\n", more, more_day);
 	fputc('\n', f);
 }
 

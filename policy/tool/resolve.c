@@ -83,6 +83,29 @@ int resolve_wire_name(const unsigned char *p, size_t n, char *out,
 	return 0;
 }
 
+/* FCrDNS: 1 when the name's A (or AAAA) records include ip, else 0.
+ * Anyone controlling the reverse zone of an address can make its PTR
+ * say "mail.google.com"; only the forward zone's owner can confirm it. */
+static int forward_confirmed(resolve_t *r, const char *name, const char *ip)
+{
+	unsigned char addr[16];
+	bool v6 = strchr(ip, ':') != NULL;
+	size_t alen = v6 ? 16 : 4, i;
+	dns_result_t res;
+	int ok = 0;
+
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, ip, addr) != 1)
+		return 0;
+	r->lookups++;
+	if (dns_lookup(r->dns, name, v6 ? DNS_T_AAAA : DNS_T_A, &res) ==
+	    DNSOPS_OK)
+		for (i = 0; i < res.count && !ok; i++)
+			ok = res.len[i] == alen && memcmp(res.data[i], addr,
+			    alen) == 0;
+	dns_result_free(&res);
+	return ok;
+}
+
 int resolve_ptr(void *ctx, const char *ip, char *name, size_t size)
 {
 	resolve_t *r = ctx;
@@ -107,5 +130,7 @@ int resolve_ptr(void *ctx, const char *ip, char *name, size_t size)
 	dns_result_free(&res);
 	if (rc < 0)
 		name[0] = '\0';
+	else
+		rc = forward_confirmed(r, name, ip);
 	return rc;
 }

@@ -12,15 +12,19 @@
  *	nameservers is "ADDR[@PORT] ..." (tests use the loopback test DNS)
  *	or NULL for /etc/resolv.conf.  resolve_ptr() builds the in-addr.arpa
  *	or ip6.arpa name, queries PTR and returns the first name, lower-case
- *	without the trailing dot; it matches analysis_ptr_fn (ctx is the
- *	resolve_t).  After RESOLVE_MAX_PTR_FAILURES temporary failures in a
- *	row (no network, a dead resolver) it stops querying and returns -1
- *	at once, so a report is not held up by one timeout per source.  resolve_count() returns a DNS lookup's record count
- *	and status for the SPF walker (A, AAAA, MX, TXT by type number).
+ *	without the trailing dot, then forward-confirms it (FCrDNS: the
+ *	name's A or AAAA records must include the address); it matches
+ *	analysis_ptr_fn (ctx is the resolve_t).  After
+ *	RESOLVE_MAX_PTR_FAILURES temporary failures in a row (no network, a dead
+ *	resolver) it stops querying and returns -1
+ *	at once, so a report is not held up by one timeout per source.
+ *	resolve_count() returns a DNS lookup's record count and status for the
+ *	SPF walker (A, AAAA, MX, TXT by type number).
  *
  * DIAGNOSTICS
- *	resolve_new() returns NULL with err set.  resolve_ptr() returns 0
- *	with a name, -1 when there is none (or on DNS failure).
+ *	resolve_new() returns NULL with err set.  resolve_ptr() returns 1
+ *	with a forward-confirmed name, 0 with a name that is not confirmed,
+ *	-1 when there is none (or on DNS failure).
  */
 #ifndef PTOOL_RESOLVE_H
 #define PTOOL_RESOLVE_H

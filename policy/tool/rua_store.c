@@ -15,9 +15,16 @@
 
 #define BUSY_TIMEOUT_MS 5000
 
+static int db_error(sqlite3 *db, const char *what, char *err, size_t errlen)
+{
+	str_format(err, errlen, "%s: %s", what, sqlite3_errmsg(db));
+	return -1;
+}
+
 struct rua_store {
 	sqlite3 *db;
 	sqlite3_stmt *find, *report, *record, *auth, *reason;
+	sqlite3_stmt *same, *seen, *done;
 };
 
 static const char schema_sql[] =
@@ -60,11 +67,33 @@ static const char schema_sql[] =
 	"  PRIMARY KEY (record, seq)\n"
 	");\n";
 
-static int db_error(sqlite3 *db, const char *what, char *err, size_t errlen)
+/* Added after version 1 was released: created on open when missing, so
+ * databases of either age work (user_version stays 1). */
+static const char additions_sql[] =
+	"CREATE TABLE IF NOT EXISTS files (\n"
+	"  path TEXT PRIMARY KEY, size INTEGER NOT NULL,\n"
+	"  mtime INTEGER NOT NULL, ingested INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX IF NOT EXISTS reports_digest ON reports (digest);\n";
+
+static int store_additions(sqlite3 *db, char *err, size_t errlen)
 {
-	str_format(err, errlen, "%s: %s", what, sqlite3_errmsg(db));
-	return -1;
+	sqlite3_stmt *st;
+	int has_digest = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info("
+	    "'reports') WHERE name = 'digest'", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		has_digest = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if ((!has_digest && sqlite3_exec(db, "ALTER TABLE reports ADD COLUMN "
+	    "digest TEXT NOT NULL DEFAULT ''", NULL, NULL, NULL) !=
+	    SQLITE_OK) || sqlite3_exec(db, additions_sql, NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return db_error(db, "updating the schema", err, errlen);
+	return 0;
 }
+
 
 static int store_schema(sqlite3 *db, char *err, size_t errlen)
 {
@@ -106,17 +135,22 @@ static int store_prepare(rua_store_t *s, char *err, size_t errlen)
 		"SELECT source FROM reports WHERE org_name = ? AND report_id = ?",
 		"INSERT INTO reports (org_name, report_id, email, format, begin,"
 		" end, domain, p, sp, np, adkim, aspf, testing, discovery, fo,"
-		" pct, source, ingested) VALUES"
-		" (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		" pct, source, ingested, digest) VALUES"
+		" (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 		"INSERT INTO records (report, source_ip, count, disposition,"
 		" dkim, spf, header_from, envelope_from, envelope_to)"
 		" VALUES (?,?,?,?,?,?,?,?,?)",
 		("INSERT INTO auth (record, seq, kind, domain, selector, scope,"
 		" result) VALUES (?,?,?,?,?,?,?)"),
 		"INSERT INTO reasons (record, seq, type, comment) VALUES (?,?,?,?)",
+		"SELECT source, org_name, report_id FROM reports"
+		" WHERE digest = ? AND digest != '' LIMIT 1",
+		"SELECT 1 FROM files WHERE path = ? AND size = ? AND mtime = ?",
+		"INSERT OR REPLACE INTO files (path, size, mtime, ingested)"
+		" VALUES (?,?,?,?)",
 	};
 	sqlite3_stmt **st[] = { &s->find, &s->report, &s->record, &s->auth,
-		&s->reason };
+		&s->reason, &s->same, &s->seen, &s->done };
 	size_t i;
 
 	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
@@ -173,6 +207,7 @@ rua_store_t *rua_store_open(const char *path, bool create, char *err,
 	sqlite3_exec(s->db, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;"
 	    " PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
 	if (store_schema(s->db, err, errlen) < 0 ||
+	    store_additions(s->db, err, errlen) < 0 ||
 	    store_prepare(s, err, errlen) < 0) {
 		rua_store_close(s);
 		return NULL;
@@ -216,6 +251,7 @@ static int add_report_row(rua_store_t *s, const rua_meta_t *m,
 		sqlite3_bind_null(st, 16);
 	bind_text(st, 17, source);
 	sqlite3_bind_int64(st, 18, (sqlite3_int64)time(NULL));
+	bind_text(st, 19, m->digest);
 	return step_done(st);
 }
 
@@ -275,7 +311,43 @@ static int find_duplicate(rua_store_t *s, const rua_meta_t *m, char *dup,
 	}
 	sqlite3_reset(s->find);
 	sqlite3_clear_bindings(s->find);
+	if (found)
+		return found;
+	bind_text(s->same, 1, m->digest);
+	if (sqlite3_step(s->same) == SQLITE_ROW) {
+		found = 1;
+		str_format(dup, duplen, "%s, the same content as %s report %s",
+		    (const char *)sqlite3_column_text(s->same, 0),
+		    (const char *)sqlite3_column_text(s->same, 1),
+		    (const char *)sqlite3_column_text(s->same, 2));
+	}
+	sqlite3_reset(s->same);
+	sqlite3_clear_bindings(s->same);
 	return found;
+}
+
+int rua_store_file_seen(rua_store_t *s, const char *path, long long size,
+    long long mtime)
+{
+	int seen;
+
+	bind_text(s->seen, 1, path);
+	sqlite3_bind_int64(s->seen, 2, size);
+	sqlite3_bind_int64(s->seen, 3, mtime);
+	seen = sqlite3_step(s->seen) == SQLITE_ROW;
+	sqlite3_reset(s->seen);
+	sqlite3_clear_bindings(s->seen);
+	return seen;
+}
+
+int rua_store_file_done(rua_store_t *s, const char *path, long long size,
+    long long mtime)
+{
+	bind_text(s->done, 1, path);
+	sqlite3_bind_int64(s->done, 2, size);
+	sqlite3_bind_int64(s->done, 3, mtime);
+	sqlite3_bind_int64(s->done, 4, (sqlite3_int64)time(NULL));
+	return step_done(s->done);
 }
 
 int rua_store_add(rua_store_t *s, const rua_meta_t *m, rua_doc_t *d,
@@ -330,6 +402,9 @@ void rua_store_close(rua_store_t *s)
 	sqlite3_finalize(s->record);
 	sqlite3_finalize(s->auth);
 	sqlite3_finalize(s->reason);
+	sqlite3_finalize(s->same);
+	sqlite3_finalize(s->seen);
+	sqlite3_finalize(s->done);
 	sqlite3_close(s->db);
 	free(s);
 }

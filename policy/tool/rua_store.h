@@ -17,20 +17,30 @@
  *	          "rfc9990"), begin, end (epoch seconds, as reported), domain,
  *	          p, sp, np, adkim, aspf, testing, discovery, fo ('' when
  *	          absent), pct (NULL when absent), source (the file or
- *	          "file:member" it came from), ingested (epoch seconds).
+ *	          "file:member" it came from), ingested (epoch seconds),
+ *	          digest (rua_xml.h: SHA-256 of the content).
  *	          UNIQUE (org_name, report_id): a report received twice (two
- *	          rua destinations, a resent mail) is stored once.
+ *	          rua destinations, a resent mail) is stored once; a report
+ *	          whose content (digest) is already stored is a duplicate
+ *	          too, whatever its org_name and report_id.
  *	records   id, report (reports.id), source_ip, count, disposition,
  *	          dkim, spf ("pass"/"fail", policy_evaluated), header_from,
  *	          envelope_from, envelope_to.
  *	auth      record, seq, kind ("dkim"/"spf"), domain, selector, scope,
  *	          result.
  *	reasons   record, seq, type, comment (policy_evaluated/reason).
+ *	files     path, size, mtime (ns), ingested: input files read whole
+ *	          without a rejection, so a rerun skips them while unchanged.
+ *	The digest column and the files table came after version 1: they
+ *	are added on open when missing.
  *
  *	rua_store_add() stores one validated report in one transaction.
- *	Returns 1 when stored, 0 when (org_name, report_id) is already
- *	there (dup then names the source it came from), -1 on a database
- *	error.  rua_store_open() with create false refuses a missing file.
+ *	Returns 1 when stored, 0 when (org_name, report_id) or the content
+ *	is already there (dup then names the source it came from, and for
+ *	a content match the stored report's org_name and report_id), -1 on
+ *	a database error.  rua_store_file_seen() says whether path was
+ *	recorded with this size and mtime by rua_store_file_done().
+ *	rua_store_open() with create false refuses a missing file.
  *	A database whose user_version is not ours is refused.
  *
  *	rua_store_default_path(): $DMARCWARDEN_POLICY_DB if set; for root
@@ -57,6 +67,10 @@ rua_store_t *rua_store_open(const char *path, bool create, char *err,
     size_t errlen);
 int rua_store_add(rua_store_t *s, const rua_meta_t *m, rua_doc_t *d,
     const char *source, char *dup, size_t duplen, char *err, size_t errlen);
+int rua_store_file_seen(rua_store_t *s, const char *path, long long size,
+    long long mtime);
+int rua_store_file_done(rua_store_t *s, const char *path, long long size,
+    long long mtime);
 sqlite3 *rua_store_db(rua_store_t *s);
 void rua_store_close(rua_store_t *s);
 int rua_store_default_path(char *buf, size_t size);

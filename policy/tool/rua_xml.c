@@ -10,6 +10,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <openssl/evp.h>
 
 #include "../domain.h"
 #include "../strbuf.h"
@@ -91,12 +92,24 @@ typedef struct ctx {
 	char *err;
 	size_t errlen;
 	const char *where;     /* "report_metadata", "record 3", ... */
+	rua_meta_t *warn;      /* where warnings are counted; NULL: not */
 } ctx_t;
 
 static int fail(ctx_t *c, const char *what, const char *why)
 {
 	str_format(c->err, c->errlen, "%s: <%s> %s", c->where, what, why);
 	return -1;
+}
+
+/* A value the report can do without was bad: count it, keep the first. */
+static void warn(ctx_t *c, const char *what, const char *why,
+    const char *value)
+{
+	if (c->warn == NULL)
+		return;
+	if (c->warn->nwarnings++ == 0)
+		str_format(c->warn->warning, sizeof(c->warn->warning),
+		    "%s: <%s> %s \"%s\"", c->where, what, why, value);
 }
 
 /* Copy the text of parent/name into buf; required elements must exist
@@ -116,19 +129,53 @@ static int get_text(ctx_t *c, xmlNode *parent, const char *name, char *buf,
 	return 1;
 }
 
+static bool word_in(const char *w, const char *const *allowed)
+{
+	size_t i;
+
+	for (i = 0; allowed[i]; i++)
+		if (strcmp(w, allowed[i]) == 0)
+			return true;
+	return false;
+}
+
 static int get_word(ctx_t *c, xmlNode *parent, const char *name, char *buf,
     size_t size, bool required, const char *const *allowed)
 {
 	int rc = get_text(c, parent, name, buf, size, required);
-	size_t i;
 
 	if (rc <= 0 || buf[0] == '\0')
 		return rc;
 	str_lower(buf);
-	for (i = 0; allowed[i]; i++)
-		if (strcmp(buf, allowed[i]) == 0)
-			return 1;
+	if (word_in(buf, allowed))
+		return 1;
 	return fail(c, name, "has a value outside the schema");
+}
+
+/* An optional keyword: a value outside the schema is normalised
+ * ("hardfail" is "fail") or dropped (buf ""), with a warning; the report
+ * is kept.  Returns 1 with a value, 0 without, -1 only when too long. */
+static int opt_word(ctx_t *c, xmlNode *parent, const char *name, char *buf,
+    size_t size, const char *const *allowed)
+{
+	char raw[TEXT_MAX];
+	int rc = get_text(c, parent, name, raw, sizeof(raw), false);
+
+	buf[0] = '\0';
+	if (rc < 0 || raw[0] == '\0')
+		return rc < 0 ? rc : 0;
+	str_lower(raw);
+	if (strcmp(raw, "hardfail") == 0 && word_in("fail", allowed)) {
+		warn(c, name, "normalised to \"fail\": was", raw);
+		str_copy(raw, sizeof(raw), "fail");
+	}
+	if (word_in(raw, allowed) && strlen(raw) < size) {
+		str_copy(buf, size, raw);
+		return 1;
+	}
+	raw[RUA_WORD_MAX] = '\0';
+	warn(c, name, "dropped, outside the schema:", raw);
+	return 0;
 }
 
 static int get_number(ctx_t *c, xmlNode *parent, const char *name,
@@ -188,6 +235,22 @@ static const char *const reason_words[] = { "forwarded", "sampled_out",
 
 /* ---- report_metadata and policy_published --------------------------- */
 
+/* org_name from the domain of the reporter's email address. */
+static int org_from_email(rua_meta_t *m)
+{
+	const char *at = strrchr(m->email, '@');
+	size_t n;
+
+	if (at == NULL)
+		return -1;
+	n = strcspn(at + 1, "> \t");
+	if (domain_normalize(at + 1, n, m->org_name, sizeof(m->org_name)) < 0) {
+		m->org_name[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_meta(ctx_t *c, xmlNode *root, rua_meta_t *m)
 {
 	xmlNode *md = child(c->d, root, "report_metadata"), *dr;
@@ -196,10 +259,17 @@ static int parse_meta(ctx_t *c, xmlNode *root, rua_meta_t *m)
 	if (md == NULL)
 		return fail(c, "report_metadata", "is missing");
 	if (get_text(c, md, "org_name", m->org_name, sizeof(m->org_name),
-	    true) < 0 || get_text(c, md, "email", m->email, sizeof(m->email),
+	    false) < 0 || get_text(c, md, "email", m->email, sizeof(m->email),
 	    false) < 0 || get_text(c, md, "report_id", m->report_id,
 	    sizeof(m->report_id), true) < 0)
 		return -1;
+	if (m->org_name[0] == '\0') {
+		/* valid per the XSD; the reporter is named by its address */
+		if (org_from_email(m) < 0)
+			return fail(c, "org_name", "is empty");
+		warn(c, "org_name", "is empty: named after the domain of "
+		    "<email>,", m->org_name);
+	}
 	if ((dr = child(c->d, md, "date_range")) == NULL)
 		return fail(c, "date_range", "is missing");
 	if (get_number(c, dr, "begin", &m->begin, 1LL << 40) < 0 ||
@@ -222,13 +292,13 @@ static int parse_policy(ctx_t *c, xmlNode *root, rua_meta_t *m)
 		return fail(c, "policy_published", "is missing");
 	if (get_domain(c, pp, "domain", m->domain, sizeof(m->domain), true) < 0 ||
 	    get_word(c, pp, "p", m->p, sizeof(m->p), true, policy_words) < 0 ||
-	    get_word(c, pp, "sp", m->sp, sizeof(m->sp), false, policy_words) < 0 ||
-	    get_word(c, pp, "np", m->np, sizeof(m->np), false, policy_words) < 0 ||
-	    get_word(c, pp, "adkim", m->adkim, sizeof(m->adkim), false,
-	    align_words) < 0 || get_word(c, pp, "aspf", m->aspf, sizeof(m->aspf),
-	    false, align_words) < 0 || get_word(c, pp, "testing", m->testing,
-	    sizeof(m->testing), false, yn_words) < 0 || get_word(c, pp,
-	    "discovery_method", m->discovery, sizeof(m->discovery), false,
+	    opt_word(c, pp, "sp", m->sp, sizeof(m->sp), policy_words) < 0 ||
+	    opt_word(c, pp, "np", m->np, sizeof(m->np), policy_words) < 0 ||
+	    opt_word(c, pp, "adkim", m->adkim, sizeof(m->adkim),
+	    align_words) < 0 || opt_word(c, pp, "aspf", m->aspf,
+	    sizeof(m->aspf), align_words) < 0 || opt_word(c, pp, "testing", m->testing,
+	    sizeof(m->testing), yn_words) < 0 || opt_word(c, pp,
+	    "discovery_method", m->discovery, sizeof(m->discovery),
 	    discovery_words) < 0 || get_text(c, pp, "fo", m->fo,
 	    sizeof(m->fo), false) < 0)
 		return -1;
@@ -249,6 +319,7 @@ static int parse_auth(ctx_t *c, xmlNode *ar, rua_record_t *r)
 {
 	xmlNode *n;
 	rua_auth_t *a;
+	int rc;
 
 	for (n = ar ? ar->children : NULL; n; n = n->next) {
 		bool dkim = is_elem(c->d, n, "dkim");
@@ -263,14 +334,15 @@ static int parse_auth(ctx_t *c, xmlNode *ar, rua_record_t *r)
 		memset(a, 0, sizeof(*a));
 		a->kind = dkim ? 'd' : 's';
 		if (get_domain(c, n, "domain", a->domain, sizeof(a->domain),
-		    false) < 0 || get_word(c, n, "result", a->result,
-		    sizeof(a->result), true, dkim ? dkim_words : spf_words) < 0)
+		    false) < 0 || (rc = opt_word(c, n, "result", a->result,
+		    sizeof(a->result), dkim ? dkim_words : spf_words)) < 0)
 			return -1;
 		if (dkim ? get_text(c, n, "selector", a->selector,
-		    sizeof(a->selector), false) < 0 : get_word(c, n, "scope",
-		    a->scope, sizeof(a->scope), false, scope_words) < 0)
+		    sizeof(a->selector), false) < 0 : opt_word(c, n, "scope",
+		    a->scope, sizeof(a->scope), scope_words) < 0)
 			return -1;
-		r->nauth++;
+		if (rc > 0)         /* a result outside the schema: dropped */
+			r->nauth++;
 	}
 	return 0;
 }
@@ -279,16 +351,23 @@ static int parse_reasons(ctx_t *c, xmlNode *pe, rua_record_t *r)
 {
 	xmlNode *n;
 	rua_reason_t *rs;
+	unsigned seen;
+	int rc;
 
 	for (n = pe->children; n; n = n->next) {
 		if (!is_elem(c->d, n, "reason") || r->nreason >= RUA_MAX_REASONS)
 			continue;
 		rs = &r->reason[r->nreason];
-		if (get_word(c, n, "type", rs->type, sizeof(rs->type), true,
-		    reason_words) < 0 || get_text(c, n, "comment", rs->comment,
+		seen = c->warn ? c->warn->nwarnings : 0;
+		if ((rc = opt_word(c, n, "type", rs->type, sizeof(rs->type),
+		    reason_words)) < 0 || get_text(c, n, "comment", rs->comment,
 		    sizeof(rs->comment), false) < 0)
 			return -1;
-		r->nreason++;
+		if (rc == 0 && c->warn && c->warn->nwarnings == seen)
+			warn(c, "type", "is empty: reason dropped, comment",
+			    rs->comment);
+		if (rc > 0)         /* empty or unknown type: reason dropped */
+			r->nreason++;
 	}
 	return 0;
 }
@@ -325,10 +404,10 @@ static int parse_row(ctx_t *c, xmlNode *row, rua_record_t *r)
 }
 
 static int parse_record(const rua_doc_t *d, xmlNode *rn, size_t idx,
-    rua_record_t *r, char *err, size_t errlen)
+    rua_record_t *r, rua_meta_t *warn, char *err, size_t errlen)
 {
 	char where[32];
-	ctx_t c = { d, err, errlen, where };
+	ctx_t c = { d, err, errlen, where, warn };
 	xmlNode *row, *id;
 
 	memset(r, 0, sizeof(*r));
@@ -420,6 +499,50 @@ static xmlDoc *read_xml(const char *xml, size_t len, char *err,
 	return doc;
 }
 
+/* A report without namespace is RFC 9990 when it says so: <version> 2.x,
+ * or np, testing or discovery_method in policy_published (RFC 7489 has
+ * none of them) without pct (RFC 9990 has none: Google's RFC 7489
+ * reports carry np and pct). */
+static bool looks_9990(const rua_doc_t *d, xmlNode *root)
+{
+	static const char *const only9990[] = { "np", "testing",
+		"discovery_method" };
+	xmlNode *v = child(d, root, "version");
+	xmlNode *pp = child(d, root, "policy_published");
+	char text[16];
+	size_t i;
+
+	if (v && node_text(v, text, sizeof(text)) == 0 && text[0] == '2')
+		return true;
+	if (child(d, pp, "pct"))
+		return false;
+	for (i = 0; i < sizeof(only9990) / sizeof(only9990[0]); i++)
+		if (child(d, pp, only9990[i]))
+			return true;
+	return false;
+}
+
+/* Some reporters put unbalanced markup before <feedback> (e.g. an
+ * unclosed <xs:schema> wrapper): when the document as a whole is not
+ * well-formed, the part from the first "<feedback" on is tried alone,
+ * with a warning.  Anything wrong inside <feedback> still fails. */
+static xmlDoc *read_from_feedback(const char *xml, size_t len,
+    rua_meta_t *meta)
+{
+	const char *f = memmem(xml, len, "<feedback", 9);
+	char err[RUA_ERR_MAX];
+	xmlDoc *doc;
+
+	if (f == NULL || f == xml)
+		return NULL;
+	if ((doc = read_xml(f, len - (size_t)(f - xml), err, sizeof(err))) &&
+	    meta->nwarnings++ == 0)
+		str_format(meta->warning, sizeof(meta->warning), "ignored %zu "
+		    "bytes of malformed content before <feedback>",
+		    (size_t)(f - xml));
+	return doc;
+}
+
 static int check_root(rua_doc_t *d, xmlNode *root, char *err, size_t errlen)
 {
 	char name[64];
@@ -432,7 +555,10 @@ static int check_root(rua_doc_t *d, xmlNode *root, char *err, size_t errlen)
 		return -1;
 	}
 	d->ns = root->ns ? root->ns->href : NULL;
-	if (d->ns == NULL || xmlStrEqual(d->ns, BAD_CAST NS_RFC7489)) {
+	if (d->ns == NULL) {
+		d->format = looks_9990(d, root) ? RUA_FORMAT_RFC9990 :
+		    RUA_FORMAT_RFC7489;
+	} else if (xmlStrEqual(d->ns, BAD_CAST NS_RFC7489)) {
 		d->format = RUA_FORMAT_RFC7489;
 	} else if (xmlStrEqual(d->ns, BAD_CAST NS_RFC9990)) {
 		d->format = RUA_FORMAT_RFC9990;
@@ -446,15 +572,59 @@ static int check_root(rua_doc_t *d, xmlNode *root, char *err, size_t errlen)
 	return 0;
 }
 
+/* The report's content, whoever sent it under whatever name: the
+ * policy domain, the interval and every record, one line each. */
+static void digest_record(EVP_MD_CTX *md, const rua_record_t *r)
+{
+	char line[2048];
+	size_t i;
+	int n;
+
+	n = snprintf(line, sizeof(line), "%s|%llu|%s|%d|%d|%s|%s|%s",
+	    r->source_ip, r->count, r->disposition, r->dkim_pass, r->spf_pass,
+	    r->header_from, r->envelope_from, r->envelope_to);
+	EVP_DigestUpdate(md, line, n > 0 ? (size_t)n : 0);
+	for (i = 0; i < r->nauth; i++) {
+		const rua_auth_t *a = &r->auth[i];
+
+		n = snprintf(line, sizeof(line), "|%c:%s:%s:%s:%s", a->kind,
+		    a->domain, a->selector, a->scope, a->result);
+		EVP_DigestUpdate(md, line, n > 0 ? (size_t)n : 0);
+	}
+	for (i = 0; i < r->nreason; i++)
+		EVP_DigestUpdate(md, r->reason[i].type,
+		    strlen(r->reason[i].type));
+	EVP_DigestUpdate(md, "\n", 1);
+}
+
+static void digest_end(EVP_MD_CTX *md, rua_meta_t *m)
+{
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned len = 0, i;
+
+	EVP_DigestFinal_ex(md, h, &len);
+	for (i = 0; i < len && 2 * i + 2 < sizeof(m->digest); i++)
+		snprintf(m->digest + 2 * i, 3, "%02x", h[i]);
+}
+
 static int check_records(rua_doc_t *d, xmlNode *root, rua_meta_t *m,
     char *err, size_t errlen)
 {
 	rua_record_t *r = malloc(sizeof(*r));
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	char head[RUA_NAME_MAX + RUA_DOMAIN_MAX + 64];
 	xmlNode *n;
 	int rc = 0;
 
-	if (r == NULL)
+	if (r == NULL || md == NULL || EVP_DigestInit_ex(md, EVP_sha256(),
+	    NULL) != 1)
 		abort();
+	/* the reporter by its address (by its name only without one) */
+	str_format(head, sizeof(head), "%s%s|%s|%lld|%lld\n", m->email[0] ?
+	    "" : "org:", m->email[0] ? m->email : m->org_name, m->domain,
+	    m->begin, m->end);
+	str_lower(head);
+	EVP_DigestUpdate(md, head, strlen(head));
 	for (n = root->children; n && rc == 0; n = n->next) {
 		if (!is_elem(d, n, "record"))
 			continue;
@@ -464,12 +634,15 @@ static int check_records(rua_doc_t *d, xmlNode *root, rua_meta_t *m,
 			str_format(err, errlen, "more than %d records",
 			    RUA_MAX_RECORDS);
 			rc = -1;
-		} else if ((rc = parse_record(d, n, m->nrecords, r, err,
+		} else if ((rc = parse_record(d, n, m->nrecords, r, m, err,
 		    errlen)) == 0) {
 			m->nrecords++;
 			m->messages += r->count;
+			digest_record(md, r);
 		}
 	}
+	digest_end(md, m);
+	EVP_MD_CTX_free(md);
 	free(r);
 	if (rc == 0 && m->nrecords == 0) {
 		str_copy(err, errlen, "report holds no <record>");
@@ -489,7 +662,8 @@ rua_doc_t *rua_doc_parse(const char *xml, size_t len, size_t max,
 		return NULL;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		abort();
-	if ((d->doc = read_xml(xml, len, err, errlen)) == NULL)
+	if ((d->doc = read_xml(xml, len, err, errlen)) == NULL &&
+	    (d->doc = read_from_feedback(xml, len, meta)) == NULL)
 		goto bad;
 	if (d->doc->intSubset || d->doc->extSubset) {
 		str_copy(err, errlen, "document type declaration refused");
@@ -498,7 +672,7 @@ rua_doc_t *rua_doc_parse(const char *xml, size_t len, size_t max,
 	if (check_root(d, xmlDocGetRootElement(d->doc), err, errlen) < 0)
 		goto bad;
 	meta->format = d->format;
-	c.d = d; c.err = err; c.errlen = errlen; c.where = "";
+	c.d = d; c.err = err; c.errlen = errlen; c.where = ""; c.warn = meta;
 	if (parse_meta(&c, xmlDocGetRootElement(d->doc), meta) < 0 ||
 	    parse_policy(&c, xmlDocGetRootElement(d->doc), meta) < 0 ||
 	    check_records(d, xmlDocGetRootElement(d->doc), meta, err,
@@ -521,7 +695,8 @@ int rua_doc_next(rua_doc_t *d, rua_record_t *rec)
 		return 0;
 	d->next = n->next;
 	/* validated in rua_doc_parse(); cannot fail here */
-	return parse_record(d, n, 0, rec, err, sizeof(err)) == 0 ? 1 : 0;
+	return parse_record(d, n, 0, rec, NULL, err, sizeof(err)) == 0 ? 1 :
+	    0;
 }
 
 void rua_doc_free(rua_doc_t *d)

@@ -17,22 +17,43 @@
  *	XML_PARSE_DTDLOAD or XML_PARSE_HUGE; its first error (bad encoding,
  *	malformed XML) is returned with its line.
  *
+ *	When the document is not well-formed but has unbalanced markup
+ *	before "<feedback" (an unclosed wrapper element), the part from
+ *	"<feedback" on is parsed alone, with a warning.
+ *
  *	Structure: the root must be <feedback>, with no namespace or
  *	"http://dmarc.org/dmarc-xml/0.1" (format RUA_FORMAT_RFC7489) or
- *	"urn:ietf:params:xml:ns:dmarc-2.0" (RUA_FORMAT_RFC9990); elements
- *	must be in the root's namespace.  Required: report_metadata with
- *	org_name, report_id and date_range (begin <= end, integers);
+ *	"urn:ietf:params:xml:ns:dmarc-2.0" (RUA_FORMAT_RFC9990); without a
+ *	namespace, a <version> of 2.x, or an np, testing or
+ *	discovery_method in a policy_published without pct, means RFC 9990.
+ *	Elements must be in the root's namespace.  Required: report_metadata
+ *	with org_name (an empty one,
+ *	valid per the XSD, is replaced by the domain of <email>, with a
+ *	warning), report_id and date_range (begin <= end, integers);
  *	policy_published with domain and p; at least one record, each with
  *	row/source_ip (an IPv4 or IPv6 address), row/count (integer),
  *	row/policy_evaluated with disposition (none, quarantine, reject, and
  *	pass for RFC 9990), dkim and spf (pass or fail), and
  *	identifiers/header_from (a valid domain).  Keyword values are
- *	checked against the schemas' enumerations.  Unknown elements
+ *	checked against the schemas' enumerations.  An out-of-schema value
+ *	the report can do without does not refuse the report: SPF/DKIM
+ *	"hardfail" is read as "fail"; any other bad optional keyword (sp,
+ *	np, adkim, aspf, testing, discovery_method, scope) is dropped, an
+ *	auth result with a bad <result> and a reason with an empty or
+ *	unknown <type> are left out; each counts in meta->nwarnings and the
+ *	first is described in meta->warning.  Unknown elements
  *	(extensions) are ignored.  Every check runs in rua_doc_parse(), so a
  *	report is accepted or refused whole; the error names the element
  *	and the record number.  At most RUA_MAX_RECORDS records, and per
  *	record RUA_MAX_AUTH auth results (more are dropped and counted in
  *	rec->auth_dropped) and RUA_MAX_REASONS override reasons.
+ *
+ *	meta->digest is the SHA-256 (hex) of the report's content as read:
+ *	the reporter's email address (its org_name when it has none), the
+ *	policy domain, the interval and every record field -- not the
+ *	org_name, report id or policy_published, so a copy re-sent under
+ *	another name or id is recognised, while two receivers reporting the
+ *	same figures are not confused.
  *
  *	Text is trimmed and made printable; domains are lower-cased
  *	without a trailing dot.  The document handle owns the parsed tree;
@@ -79,6 +100,9 @@ typedef struct rua_meta {
 	int pct;                              /* -1 when absent */
 	size_t nrecords;
 	unsigned long long messages;          /* sum of counts */
+	char digest[65];                      /* SHA-256 of the content */
+	unsigned nwarnings;                   /* values dropped or fixed */
+	char warning[RUA_ERR_MAX];            /* the first of them */
 } rua_meta_t;
 
 typedef struct rua_auth {

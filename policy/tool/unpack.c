@@ -5,6 +5,7 @@
 #include "unpack.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -58,6 +59,17 @@ static int inflate_into(const unsigned char *src, size_t len, int wbits,
 	return 0;
 }
 
+/* Line ends, blanks and NULs some mailers append to a gzip attachment. */
+static int only_padding(const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != '\0' && strchr("\r\n \t", p[i]) == NULL)
+			return 0;
+	return 1;
+}
+
 int unpack_gunzip(const char *data, size_t len, strbuf_t *out, char *err,
     size_t errlen)
 {
@@ -70,6 +82,8 @@ int unpack_gunzip(const char *data, size_t len, strbuf_t *out, char *err,
 		return -1;
 	}
 	while (pos < len) {
+		if (only_padding(p + pos, len - pos))
+			break;      /* CRLF or NULs after the last member */
 		if (len - pos < 2 || p[pos] != 0x1f || p[pos + 1] != 0x8b) {
 			str_copy(err, errlen, "trailing garbage after gzip data");
 			return -1;
@@ -103,6 +117,7 @@ static uint32_t le32(const unsigned char *p)
 
 typedef struct zip_entry {
 	uint32_t flags, method, crc, csize, usize, offset;
+	size_t data, end;           /* the member's bytes: [offset, end) */
 	char name[UNPACK_NAME_MAX];
 	int is_dir;
 } zip_entry_t;
@@ -123,10 +138,12 @@ static long zip_find_eocd(const unsigned char *p, size_t len)
 	return -1;
 }
 
-static int zip_member(const unsigned char *p, size_t len, const zip_entry_t *e,
-    size_t max, strbuf_t *out, char *err, size_t errlen)
+/* Where the entry's data starts (after its local header), checked
+ * against the archive's bounds; sets e->data and e->end. */
+static int zip_locate(const unsigned char *p, size_t len, zip_entry_t *e,
+    char *err, size_t errlen)
 {
-	size_t off = e->offset, data, used;
+	size_t off = e->offset;
 
 	if (off > len || len - off < ZIP_LOCAL_LEN || le32(p + off) !=
 	    ZIP_LOCAL_SIG) {
@@ -134,16 +151,59 @@ static int zip_member(const unsigned char *p, size_t len, const zip_entry_t *e,
 		    e->name);
 		return -1;
 	}
-	data = off + ZIP_LOCAL_LEN + le16(p + off + 26) + le16(p + off + 28);
-	if (data > len || len - data < e->csize) {
+	e->data = off + ZIP_LOCAL_LEN + le16(p + off + 26) + le16(p + off + 28);
+	if (e->data > len || len - e->data < e->csize) {
 		str_format(err, errlen, "zip member %s: data runs past the end "
 		    "of the archive (truncated)", e->name);
 		return -1;
 	}
+	e->end = e->data + e->csize;
+	return 0;
+}
+
+static int cmp_offset(const void *a, const void *b)
+{
+	const zip_entry_t *x = a, *y = b;
+
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* Every entry (local header and data) must own its bytes: overlapping
+ * entries are how a few kilobytes inflate to gigabytes (one compressed
+ * kernel referenced by every entry), and no archiver writes them. */
+static int zip_no_overlap(zip_entry_t *e, size_t n, char *err,
+    size_t errlen)
+{
+	size_t i;
+
+	qsort(e, n, sizeof(*e), cmp_offset);
+	for (i = 0; i + 1 < n; i++)
+		if (e[i].end > e[i + 1].offset) {
+			str_format(err, errlen, "zip member %s overlaps %s "
+			    "(refused: overlapping entries, a zip bomb)",
+			    e[i].name, e[i + 1].name);
+			return -1;
+		}
+	return 0;
+}
+
+static int zip_member(const unsigned char *p, const zip_entry_t *e,
+    size_t max, unpack_budget_t *b, strbuf_t *out, char *err,
+    size_t errlen)
+{
+	size_t data = e->data, used;
+
 	if (e->usize > max) {
 		str_format(err, errlen, "zip member %s: declared size %lu "
 		    "exceeds %zu bytes (refused: possible zip bomb)", e->name,
 		    (unsigned long)e->usize, max);
+		return -1;
+	}
+	if (e->usize > b->bytes) {
+		str_format(err, errlen, "zip member %s: declared size %lu "
+		    "exceeds what is left of the decompression budget of this "
+		    "file (%zu bytes; refused: possible zip bomb)", e->name,
+		    (unsigned long)e->usize, b->bytes);
 		return -1;
 	}
 	strbuf_init(out, e->usize);
@@ -158,6 +218,8 @@ static int zip_member(const unsigned char *p, size_t len, const zip_entry_t *e,
 	    err, errlen) < 0) {
 		char why[UNPACK_ERR_MAX];
 
+		b->bytes -= out->len;   /* inflated: refused, yet counted */
+
 		str_copy(why, sizeof(why), err);
 		str_format(err, errlen, "zip member %s: %s%s", e->name, why,
 		    out->truncated ? " (more than its declared size)" : "");
@@ -169,6 +231,7 @@ static int zip_member(const unsigned char *p, size_t len, const zip_entry_t *e,
 		    e->name);
 		return -1;
 	}
+	b->bytes -= out->len;
 	return 0;
 }
 
@@ -216,15 +279,13 @@ static int zip_entry_read(const unsigned char *p, size_t len, size_t *pos,
 	return 0;
 }
 
-int unpack_zip(const char *data, size_t len, size_t max, unpack_member_fn each,
-    void *ctx, char *err, size_t errlen)
+/* Read and check the whole central directory into e[]; returns the
+ * number of entries, or -1. */
+static long zip_directory(const unsigned char *p, size_t len, zip_entry_t *e,
+    char *err, size_t errlen)
 {
-	const unsigned char *p = (const unsigned char *)data;
-	size_t count, i, pos, files = 0;
 	long eocd = zip_find_eocd(p, len);
-	zip_entry_t e;
-	strbuf_t out;
-	int rc;
+	size_t count, i, pos, cdir;
 
 	if (eocd < 0) {
 		str_copy(err, errlen, "no zip end-of-central-directory record "
@@ -232,7 +293,7 @@ int unpack_zip(const char *data, size_t len, size_t max, unpack_member_fn each,
 		return -1;
 	}
 	count = le16(p + eocd + 10);
-	pos = le32(p + eocd + 16);
+	cdir = pos = le32(p + eocd + 16);
 	if (count > UNPACK_ZIP_MAX_ENTRIES) {
 		str_format(err, errlen, "zip has %zu entries (at most %d)",
 		    count, UNPACK_ZIP_MAX_ENTRIES);
@@ -242,25 +303,54 @@ int unpack_zip(const char *data, size_t len, size_t max, unpack_member_fn each,
 		str_copy(err, errlen, "zip central directory out of bounds");
 		return -1;
 	}
-	for (i = 0; i < count; i++) {
-		if (zip_entry_read(p, (size_t)eocd, &pos, &e, err, errlen) < 0)
+	for (i = 0; i < count; i++)
+		if (zip_entry_read(p, (size_t)eocd, &pos, &e[i], err,
+		    errlen) < 0 || zip_locate(p, cdir, &e[i], err, errlen) < 0)
 			return -1;
-		if (e.is_dir)
+	/* zip_locate() bounded every entry by the central directory */
+	if (zip_no_overlap(e, count, err, errlen) < 0)
+		return -1;
+	return (long)count;
+}
+
+int unpack_zip(const char *data, size_t len, size_t max, unpack_budget_t *b,
+    unpack_member_fn each, void *ctx, char *err, size_t errlen)
+{
+	const unsigned char *p = (const unsigned char *)data;
+	zip_entry_t *e = calloc(UNPACK_ZIP_MAX_ENTRIES, sizeof(*e));
+	long count, i;
+	size_t files = 0;
+	strbuf_t out;
+	int rc = 0;
+
+	if (e == NULL)
+		abort();
+	if ((count = zip_directory(p, len, e, err, errlen)) < 0)
+		rc = -1;
+	for (i = 0; rc == 0 && i < count; i++) {
+		if (e[i].is_dir)
 			continue;
 		files++;
+		if (b->members == 0) {
+			str_copy(err, errlen, "too many archive members in one "
+			    "file (decompression budget; refused: possible zip "
+			    "bomb)");
+			rc = -1;
+			break;
+		}
+		b->members--;
 		strbuf_init(&out, 0);
-		rc = zip_member(p, len, &e, max, &out, err, errlen);
+		rc = zip_member(p, &e[i], max, b, &out, err, errlen);
 		if (rc == 0)
-			rc = each(ctx, e.name, strbuf_str(&out), out.len);
+			rc = each(ctx, e[i].name, strbuf_str(&out), out.len);
 		strbuf_free(&out);
-		if (rc != 0)
-			return rc;
 	}
-	if (files == 0) {
+	if (rc == 0 && files == 0) {
 		str_copy(err, errlen, "zip archive holds no file");
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	free(e);
+	return rc;
 }
 
 /* ---- base64, quoted-printable ---------------------------------------- */

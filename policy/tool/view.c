@@ -112,6 +112,41 @@ static int load_hdom(view_t *v, sqlite3 *db, char *err, size_t errlen)
 	return 0;
 }
 
+static const char *text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : "";
+}
+
+/* The policy of the newest stored report about the domain, whatever
+ * its age: what the domain published last, when the window is empty. */
+static void last_policy(view_t *v, sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	current_policy_t *c = &v->last;
+	char day[16];
+
+	if (sqlite3_prepare_v2(db, "SELECT p, sp, np, pct, testing, end FROM"
+	    " reports WHERE domain = ? ORDER BY end DESC, id DESC LIMIT 1", -1,
+	    &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, v->o->domain, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		c->found = true;
+		str_copy(c->p, sizeof(c->p), text(st, 0));
+		str_copy(c->sp, sizeof(c->sp), text(st, 1));
+		str_copy(c->np, sizeof(c->np), text(st, 2));
+		c->pct = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int(st, 3);
+		c->testing = strcmp(text(st, 4), "y") == 0;
+		view_date(sqlite3_column_int64(st, 5), day, sizeof(day));
+		str_format(c->origin, sizeof(c->origin), "the last stored "
+		    "report (%s)", day);
+	}
+	sqlite3_finalize(st);
+}
+
 static int load_data(view_t *v, char *err, size_t errlen)
 {
 	long long to = v->o->now, from = to - (long long)v->o->days * 86400;
@@ -144,9 +179,11 @@ static int load_data(view_t *v, char *err, size_t errlen)
 		return -1;
 	rc = dataset_load_reports(rua_store_db(s), v->o->domain, from, to,
 	    &v->ds, err, errlen);
-	if (rc == 0 && v->o->domain[0])
+	if (rc == 0 && v->o->domain[0]) {
+		last_policy(v, rua_store_db(s));
 		rc = ruf_store_load(rua_store_db(s), v->o->domain, from, to,
 		    &v->fails, err, errlen);
+	}
 	rua_store_close(s);
 	return rc;
 }
@@ -226,6 +263,13 @@ static void find_policy(view_t *v)
 		free(pl);
 	}
 	advise_policy_from_reports(&v->ds, &v->cur);
+	if (!v->cur.found && v->last.found) {
+		/* no data in the window: never start over at p=none (that
+		 * would advise a downgrade from reject); say so */
+		v->cur = v->last;
+		str_copy(v->policy_note, sizeof(v->policy_note), "no reports "
+		    "in the window: the last published policy is kept");
+	}
 }
 
 int view_open(view_t *v, const cmd_opts_t *o, char *err, size_t errlen)

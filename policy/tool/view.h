@@ -22,7 +22,11 @@
  *	The current policy, in order of preference: o->record (parsed with
  *	dmarc_record_parse()); the domain's record found in DNS by the RFC
  *	9989 tree walk (unless o->no_dns); the newest report's
- *	policy_published.  PTR names are looked up unless o->no_dns.
+ *	policy_published in the window; the newest stored report's
+ *	policy_published, whatever its age (so a window without data never
+ *	restarts the advice at p=none, which would advise a downgrade from
+ *	p=reject; policy_note then says so).  PTR names are looked up unless
+ *	o->no_dns.
  *
  *	view_close() frees everything (safe after a failed view_open()).
  */
@@ -52,6 +56,7 @@ typedef struct view {
 	dataset_t ds;
 	analysis_t a;
 	current_policy_t cur;
+	current_policy_t last;            /* newest stored report's policy */
 	advice_t adv;
 	resolve_t *dns;
 	char policy_note[256];            /* how the current policy was found */

@@ -62,6 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_text(meta.org_name, sizeof(meta.org_name));
 	check_text(meta.report_id, sizeof(meta.report_id));
 	check_text(meta.domain, sizeof(meta.domain));
+	check_text(meta.warning, sizeof(meta.warning));
+	FUZZ_CHECK((meta.nwarnings == 0) == (meta.warning[0] == '\0'));
 	FUZZ_CHECK(meta.begin <= meta.end);
 	FUZZ_CHECK(meta.nrecords >= 1 && meta.nrecords <= RUA_MAX_RECORDS);
 	while (rua_doc_next(d, &rec) > 0) {

@@ -292,6 +292,28 @@ def rua_xml():
     return seeds
 
 
+def unpack():
+    """Containers: gzip, zip (also overlapping entries), a MIME email with
+    a TAB-folded, RFC 2231 named attachment, an mbox, nesting."""
+    import base64
+    import gzip
+    from reportgen import overlapping_zip as overlapping, zip_of as zipped
+    xml = RUA_2
+
+    gz = gzip.compress(xml, mtime=0)
+    mail = (b'From: r@example.net\r\nContent-Type: multipart/mixed;\r\n'
+            b'\tboundary="b1"\r\n\r\n--b1\r\nContent-Type: '
+            b'application/x-gzip-compressed\r\nContent-Disposition: '
+            b'attachment;\r\n\tfilename*=UTF-8\'\'r%21x.xml.gzip\r\n'
+            b'Content-Transfer-Encoding: base64\r\n\r\n' +
+            base64.encodebytes(gz).replace(b'\n', b'\r\n') +
+            b'\r\n--b1--\r\n')
+    return [gz, gz + b'\r\n', zipped([('a.xml', xml), ('b.xml.gz', gz)]),
+            overlapping(xml, 4), gzip.compress(zipped([('r.xml.gz', gz)]),
+                                               mtime=0),
+            mail, b'From x\n' + mail + b'From y\n' + mail]
+
+
 def arc():
     import dkim
     import dkimtest
@@ -328,7 +350,7 @@ def main(argv):
             dmarc_record, 'fuzz_config': config, 'fuzz_spf_syntax':
             spf_syntax, 'fuzz_netlist': netlist, 'fuzz_authres': authres,
             'fuzz_authres_parse': authres_parse, 'fuzz_rua_xml': rua_xml,
-            'fuzz_arc': arc}
+            'fuzz_arc': arc, 'fuzz_unpack': unpack}
     wanted = argv[1:] or list(gens) + ['fuzz_message', 'fuzz_dkim']
     msgs = None
     for t in wanted:

@@ -37,6 +37,8 @@ unauth.example TXT "v=spf1 -all"
 _dmarc.syntax.example TXT "v=DMARC1; p=reject; adkim=x; rua=mailto:d@syntax.example"
 syntax.example TXT "v=spf1 -all"
 _dmarc.dup.example TXT "v=DMARC1; p=reject; p=none"
+_dmarc.errors.example TXT "v=DMARC1; p=reject; adkim=x; aspf=y; pct=150; rua=foo; fo=9; p=none; ri=abc; bogus"
+errors.example TXT "v=spf1 -all"
 _dmarc.two.example TXT "v=DMARC1; p=reject"
 _dmarc.two.example TXT "v=DMARC1; p=none"
 
@@ -113,6 +115,17 @@ rc, o = check('dup.example')
 tap.is_(rc, 1, 'duplicate tag: exit 1')
 tap.like(o, r'the record is invalid and applies no policy', 'invalid record')
 tap.like(o, r'duplicate tag p at offset \d+', 'duplicate tag named')
+rc, o = check('errors.example')
+tap.is_(rc, 1, 'many syntax errors: exit 1')
+for what in (r'tag adkim: invalid value "x" at offset 26',
+             r'tag aspf: invalid value "y" at offset 34',
+             r'tag pct: invalid value "150" at offset 41',
+             r'tag rua: invalid URI "foo" at offset 50',
+             r'tag fo: invalid value "9" at offset 58',
+             r'duplicate tag p at offset 61',
+             r'tag ri: invalid value "abc" at offset 72',
+             r'malformed tag-spec at offset 77'):
+    tap.like(o, r'ERROR: ' + what, 'every syntax error listed: ' + what)
 rc, o = check('two.example')
 tap.like(o, r'ERROR: 2 DMARC records at _dmarc\.two\.example',
          'two records: error')
@@ -156,7 +169,10 @@ tap.like(o, r'error: badspf\.example: SPF syntax:', 'strict SPF syntax error')
 tap.is_(rc, 1, 'SPF syntax error: exit 1')
 
 rc, o = check('slow.example')
-tap.is_(rc, 1, 'DNS timeout: exit 1')
+tap.is_(rc, 2, 'DNS timeout: exit 2 (could not check), not 1 (invalid)')
+tap.like(o, r'Result: UNKNOWN: DNS failures, the setup could not be checked',
+         'DNS timeout: the setup is not called invalid')
+tap.unlike(o, r'ERROR', 'DNS timeout: no ERROR line')
 tap.like(o, r'_dmarc\.slow\.example: DNS failure \(timeout\)',
          'timeout reported as a DNS failure')
 

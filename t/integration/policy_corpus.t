@@ -52,8 +52,14 @@ for kind, pat in (('gzip', r'\.xml\.gz: stored google\.com'),
                   ('RFC 7489 format', r'stored Yahoo report .*\(rfc7489')):
     tap.like(so, pat, 'ingested from %s' % kind)
 rc, so, se = run(['ingest', '--db', db, os.path.join(out, 'corpus')])
+tap.like(so, r'ingest: 0 files, 0 reports stored .*, 0 duplicates, 0 '
+         r'rejected, .*\d+ files unchanged since ingested \(skipped\)',
+         'second ingest: every file remembered, none read again')
+rc, so, se = run(['ingest', '--rescan', '--db', db,
+                  os.path.join(out, 'corpus')])
 tap.like(so, r', 0 reports stored .*, %d duplicates, 0 rejected'
-         % (corpus.reports + 1), 'second ingest: everything is a duplicate')
+         % (corpus.reports + 1), 'ingest --rescan: everything is a '
+         'duplicate')
 
 
 def report_json(domain, extra=()):
@@ -103,7 +109,8 @@ src = dict((s['ip'], s) for s in j['sources'])
 tap.is_(src['192.0.2.10']['ptr'], 'mail.example.com', 'PTR name looked up')
 tap.is_(src['198.51.100.20']['group'], 'example.net',
         'provider group is the PTR name\'s registrable domain')
-tap.is_(src['198.18.0.66']['group'], '(no PTR)', 'no PTR: own group')
+tap.is_(src['198.18.0.66']['group'], '198.18.0.0/24 (no PTR)',
+        'no PTR: grouped by its network')
 tap.is_(src['198.51.100.20']['authenticated_as'], 'esp.example.net',
         'misaligned ESP: the domain it authenticates as')
 tap.is_(src['203.0.113.5']['spf_aligned_rate'], 0.0,

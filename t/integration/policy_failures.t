@@ -56,8 +56,11 @@ tap.like(so, r'dmarc_ruf_report_linkedin\.eml\[message 1\]: duplicate '
 tap.like(so, r'ingest: 5 files, 0 reports stored \(0 records, 0 messages\), '
          r'1 duplicates, 0 rejected, 4 failure reports stored', 'summary')
 rc, so, se = run(['ingest', '--db', db, fdir])
+tap.like(so, r'ingest: 0 files, .*, 5 files unchanged since ingested',
+         'rerun: the files already read are skipped')
+rc, so, se = run(['ingest', '--rescan', '--db', db, fdir])
 tap.like(so, r', 5 duplicates, 0 rejected, 0 failure reports stored',
-         'rerun: every failure report is a duplicate')
+         'rerun with --rescan: every failure report is a duplicate')
 
 # an aggregate report for example.com too, so list has both kinds
 corpus = reportgen.generate(os.path.join(out, 'corpus'))

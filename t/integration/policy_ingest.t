@@ -168,7 +168,8 @@ CASES = [
      r'rejected: malformed XML'),
     ('30-zip-no-files.zip', b'PK\x05\x06' + b'\0' * 18,
      r'rejected: (zip archive holds no file|not a report)'),
-    ('99-valid.xml.gz', gzip.compress(report(rid='ok-2'), mtime=0),
+    ('99-valid.xml.gz', gzip.compress(report(rid='ok-2', ip='192.0.2.99'),
+                                      mtime=0),
      r'stored Hostile Org report ok-2 for victim\.example \(rfc7489, 1 '
      r'records, 3 messages\)'),
 ]
@@ -215,7 +216,8 @@ tap.is_(rc, 2, 'foreign database: exit 2')
 tap.like(se, r'not a dmarcwarden-policy report database', 'says why')
 
 # a missing path is reported and the rest goes on
-rc, so, se = run(['ingest', '--db', db, os.path.join(out, 'nope.xml'),
+rc, so, se = run(['ingest', '--rescan', '--db', db,
+                  os.path.join(out, 'nope.xml'),
                   os.path.join(bad, '27-dup-a.xml')])
 tap.like(so, r'nope\.xml: rejected: No such file or directory',
          'missing path: clear message')

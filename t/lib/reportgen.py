@@ -50,9 +50,11 @@ import io
 import mailbox
 import os
 import random
+import struct
 import subprocess
 import sys
 import zipfile
+import zlib
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -156,6 +158,8 @@ class Corpus:
             if ptr:
                 rev = '.'.join(reversed(ip.split('.'))) + '.in-addr.arpa'
                 lines.append('%s PTR %s' % (rev, ptr))
+                # forward-confirmed (FCrDNS), as real providers' names are
+                lines.append('%s A %s' % (ptr, ip))
         return '\n'.join(lines) + '\n'
 
 
@@ -494,6 +498,71 @@ def history_messages():
                     'spf_result': 'none', 'spf_aligned': 0,
                     'dkim_aligned': 0, 'result': 'none'})
     return out
+
+def zip_of(members):
+    """A zip archive (deflate) of (name, bytes) members."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as z:
+        for name, data in members:
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def overlapping_zip(kernel, entries=64, method=8):
+    """A hostile zip: one local header and (deflated or stored) kernel,
+    `entries` central directory entries all pointing at it."""
+    data = zlib.compress(kernel, 9)[2:-4] if method == 8 else kernel
+    crc = zlib.crc32(kernel)
+    name = b'bomb.xml'
+    local = struct.pack('<IHHHHHIIIHH', 0x04034b50, 20, 0, method, 0, 0,
+                        crc, len(data), len(kernel), len(name), 0) + name
+    blob = local + data
+    cd = b''
+    for i in range(entries):
+        n = b'r%02d.xml' % i
+        cd += struct.pack('<IHHHHHHIIIHHHHHII', 0x02014b50, 20, 20, 0,
+                          method, 0, 0, crc, len(data), len(kernel), len(n),
+                          0, 0, 0, 0, 0, 0) + n
+    eocd = struct.pack('<IHHHHIIH', 0x06054b50, 0, 0, entries, entries,
+                       len(cd), len(blob), 0)
+    return blob + cd + eocd
+
+
+def simple_report(org, report_id, domain, begin, records, policy=None,
+                  ns=None, end=None):
+    """One report as bytes, for small targeted tests.  records: dicts with
+    ip, count, and optional disposition ('none'), pdkim/pspf ('fail'),
+    header_from (domain), dkim/spf: lists of (domain, result).  policy:
+    extra policy_published elements as {name: value} (p defaults to
+    none)."""
+    pol = {'p': 'none'}
+    pol.update(policy or {})
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<feedback%s>' % (' xmlns="%s"' % ns if ns else ''),
+           '<report_metadata><org_name>%s</org_name><email>%s</email>'
+           '<report_id>%s</report_id><date_range><begin>%d</begin>'
+           '<end>%d</end></date_range></report_metadata>'
+           % (escape(org), 'noreply@' + escape(org), escape(report_id),
+              begin, end if end is not None else begin + 86399),
+           '<policy_published><domain>%s</domain>%s</policy_published>'
+           % (domain, ''.join('<%s>%s</%s>' % (k, v, k)
+                              for k, v in pol.items()))]
+    for r in records:
+        out.append(
+            '<record><row><source_ip>%s</source_ip><count>%d</count>'
+            '<policy_evaluated><disposition>%s</disposition><dkim>%s</dkim>'
+            '<spf>%s</spf></policy_evaluated></row><identifiers>'
+            '<header_from>%s</header_from></identifiers><auth_results>%s%s'
+            '</auth_results></record>'
+            % (r['ip'], r['count'], r.get('disposition', 'none'),
+               r.get('pdkim', 'fail'), r.get('pspf', 'fail'),
+               r.get('header_from', domain),
+               ''.join('<dkim><domain>%s</domain><result>%s</result></dkim>'
+                       % a for a in r.get('dkim', [])),
+               ''.join('<spf><domain>%s</domain><result>%s</result></spf>'
+                       % a for a in r.get('spf', []))))
+    out.append('</feedback>')
+    return ('\n'.join(out) + '\n').encode()
 
 
 def main():

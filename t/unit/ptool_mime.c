@@ -63,6 +63,39 @@ static void test_nested(void)
 	    "Report-ID: <123>", "Subject unfolded");
 }
 
+/* What real reporters send: TAB-folded parameters (Outlook), RFC 2231
+ * names, unusual gzip types and .xml.gzip names (issue 14.2). */
+static const char real[] =
+	"From: a@b.example\r\n"
+	"Content-type: multipart/mixed;\r\n\tboundary=\"B_36\"\r\n\r\n"
+	"--B_36\r\nContent-type: application/zip; name=\"z.zip\";\r\n"
+	" x-mac-creator=\"4F50\"\r\nContent-disposition: attachment;\r\n"
+	"\tfilename=\"tab.zip\"\r\n\r\nPK1\r\n"
+	"--B_36\r\nContent-Type: application/x-gzip-compressed\r\n"
+	"Content-Disposition: attachment;\r\n"
+	" filename*=UTF-8''google.com%21example.com%211.xml.gz\r\n\r\ngz2\r\n"
+	"--B_36\r\nContent-Type: application/octet-stream\r\n"
+	"Content-Disposition: attachment; filename*0*=us-ascii'en'a%2D;"
+	"\r\n\tfilename*1=\"b.xml.gzip\"\r\n\r\ngz3\r\n"
+	"--B_36\r\nContent-Type: text/plain\r\n\r\nnot a report\r\n"
+	"--B_36--\r\n";
+
+static void test_real_headers(void)
+{
+	char err[UNPACK_ERR_MAX];
+	seen_t s = { 0 };
+	int n = mime_reports(real, strlen(real), 1024, each, &s, err,
+	    sizeof(err));
+
+	is_int(n, 3, "TAB-folded boundary found: three report parts");
+	is_str(s.name[0], "tab.zip", "TAB-folded filename read");
+	is_str(s.data[0], "PK1", "its body");
+	is_str(s.name[1], "google.com!example.com!1.xml.gz", "RFC 2231 "
+	    "filename*= decoded, application/x-gzip-compressed accepted");
+	is_str(s.name[2], "a-b.xml.gzip", "RFC 2231 continuations joined, "
+	    ".xml.gzip octet-stream accepted");
+}
+
 static void test_limits(void)
 {
 	static const char single[] = "Content-Type: application/zip\n\nPK";
@@ -112,6 +145,7 @@ static void test_limits(void)
 int main(void)
 {
 	test_nested();
+	test_real_headers();
 	test_limits();
 	return tap_done();
 }

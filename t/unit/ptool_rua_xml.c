@@ -171,13 +171,117 @@ static void test_rfc7489(void)
 	expect_error("huge count", x, "<count> is not a valid");
 	free(x);
 	x = doc7489("", "", "192.0.2.1", "5", "none", "example.org",
-	    "<spf><domain>a.example</domain><result>maybe</result></spf>");
-	expect_error("bad SPF result", x, "<result> has a value outside");
+	    "<spf><domain>a.example</domain><result>maybe</result></spf>"
+	    "<spf><domain>b.example</domain><result>HardFail</result></spf>");
+	d = rua_doc_parse(x, strlen(x), 1 << 20, &m, err, sizeof(err));
+	ok(d && m.nwarnings == 2 && strstr(m.warning, "<result> dropped, "
+	    "outside the schema: \"maybe\""), "unknown SPF result: report "
+	    "kept, value dropped with a warning (%s)", d ? m.warning : err);
+	ok(d && rua_doc_next(d, &r) == 1 && r.nauth == 1 &&
+	    strcmp(r.auth[0].domain, "b.example") == 0 &&
+	    strcmp(r.auth[0].result, "fail") == 0, "SPF hardfail kept as fail");
+	rua_doc_free(d);
 	free(x);
 	x = doc7489(" xmlns=\"urn:other\"", "", "192.0.2.1", "5", "none",
 	    "example.org", "");
 	expect_error("foreign namespace", x, "unknown namespace");
 	free(x);
+}
+
+static rua_doc_t *parse_ok(const char *what, const char *xml,
+    rua_meta_t *m)
+{
+	char err[RUA_ERR_MAX];
+	rua_doc_t *d = rua_doc_parse(xml, strlen(xml), 1 << 20, m, err,
+	    sizeof(err));
+
+	ok(d != NULL, "%s: parses (%s)", what, d ? m->warning : err);
+	return d;
+}
+
+/* Real reports that break the schema in a readable way (issue 14.2). */
+static void test_lenient(void)
+{
+	static const char meta[] = "<report_metadata><org_name>%s</org_name>"
+	    "<email>%s</email><report_id>i</report_id><date_range><begin>1"
+	    "</begin><end>2</end></date_range></report_metadata>";
+	static const char rest[] = "<policy_published><domain>example.com"
+	    "</domain><p>none</p>%s</policy_published><record><row><source_ip>"
+	    "192.0.2.1</source_ip><count>2</count><policy_evaluated>"
+	    "<disposition>none</disposition><dkim>pass</dkim><spf>fail</spf>"
+	    "%s</policy_evaluated></row><identifiers><header_from>example.com"
+	    "</header_from></identifiers></record></feedback>";
+	rua_meta_t m;
+	rua_record_t r;
+	rua_doc_t *d;
+	strbuf_t sb;
+
+	strbuf_init(&sb, 4096);
+	strbuf_puts(&sb, "<feedback>");
+	strbuf_appendf(&sb, meta, "", "Admin &lt;noreply@Reports.Example.NET&gt;");
+	strbuf_appendf(&sb, rest, "<adkim>x</adkim>", "<reason><type></type>"
+	    "<comment/></reason><reason><type>forwarded</type></reason>");
+	if ((d = parse_ok("empty org_name, empty reason type, bad adkim",
+	    strbuf_str(&sb), &m)) != NULL) {
+		is_str(m.org_name, "reports.example.net", "org_name from the "
+		    "email's domain");
+		is_int(m.nwarnings, 3, "three warnings");
+		ok(strstr(m.warning, "<org_name> is empty") != NULL, "first "
+		    "warning named (%s)", m.warning);
+		is_str(m.adkim, "", "adkim outside the schema dropped");
+		ok(rua_doc_next(d, &r) == 1 && r.nreason == 1 &&
+		    strcmp(r.reason[0].type, "forwarded") == 0, "empty reason "
+		    "type dropped, the valid one kept");
+		is_str(rua_format_name(m.format), "rfc7489", "no namespace, no "
+		    "RFC 9990 element: RFC 7489");
+	}
+	rua_doc_free(d);
+	strbuf_reset(&sb);
+	strbuf_appendf(&sb, "<feedback><version>2.0</version>");
+	strbuf_appendf(&sb, meta, "o", "");
+	strbuf_appendf(&sb, rest, "", "");
+	if ((d = parse_ok("no namespace, version 2.0", strbuf_str(&sb), &m)))
+		is_str(rua_format_name(m.format), "rfc9990", "read as RFC 9990");
+	rua_doc_free(d);
+	strbuf_reset(&sb);
+	strbuf_appendf(&sb, "<feedback>");
+	strbuf_appendf(&sb, meta, "o", "");
+	strbuf_appendf(&sb, rest, "<np>reject</np>", "");
+	if ((d = parse_ok("no namespace, np", strbuf_str(&sb), &m)))
+		is_str(rua_format_name(m.format), "rfc9990", "read as RFC 9990");
+	rua_doc_free(d);
+	strbuf_reset(&sb);
+	strbuf_appendf(&sb, "<feedback>");
+	strbuf_appendf(&sb, meta, "google.com", "");
+	strbuf_appendf(&sb, rest, "<pct>100</pct><np>none</np>", "");
+	if ((d = parse_ok("no namespace, np and pct", strbuf_str(&sb), &m)))
+		is_str(rua_format_name(m.format), "rfc7489", "read as RFC 7489 "
+		    "(Google's reports)");
+	rua_doc_free(d);
+	strbuf_reset(&sb);
+	strbuf_appendf(&sb, "<?xml version=\"1.0\"?> <xs:schema xmlns:xs="
+	    "\"http://www.w3.org/2001/XMLSchema\">\n<feedback>");
+	strbuf_appendf(&sb, meta, "ikea.com", "");
+	strbuf_appendf(&sb, rest, "", "");
+	if ((d = parse_ok("unclosed wrapper before <feedback>",
+	    strbuf_str(&sb), &m)))
+		ok(strstr(m.warning, "ignored 78 bytes of malformed content "
+		    "before <feedback>") != NULL, "warning says what was "
+		    "ignored (%s)", m.warning);
+	rua_doc_free(d);
+	strbuf_reset(&sb);
+	strbuf_appendf(&sb, "<x><feedback>");
+	strbuf_appendf(&sb, meta, "o", "");
+	strbuf_appendf(&sb, rest, "", "<bad");
+	expect_error("malformed inside <feedback> still refused",
+	    strbuf_str(&sb), "malformed XML at line 1");
+	strbuf_reset(&sb);
+	strbuf_appendf(&sb, "<feedback>");
+	strbuf_appendf(&sb, meta, "", "no address");
+	strbuf_appendf(&sb, rest, "", "");
+	expect_error("empty org_name, no email domain", strbuf_str(&sb),
+	    "<org_name> is empty");
+	strbuf_free(&sb);
 }
 
 static void test_structure(void)
@@ -209,5 +313,6 @@ int main(void)
 	test_rfc9990();
 	test_rfc7489();
 	test_structure();
+	test_lenient();
 	return tap_done();
 }

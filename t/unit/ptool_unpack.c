@@ -79,6 +79,58 @@ static size_t make_zip(unsigned char *z, const char *name, const char *data,
 	return pos + 22;
 }
 
+/* A fresh, generous decompression budget for one call. */
+#define BUDGET (&(unpack_budget_t){ 1u << 30, 1000 })
+
+/* A zip of k stored members; with overlap, every central directory
+ * entry points at the first member's local header. */
+static size_t make_zip_n(unsigned char *z, const char *const *data, int k,
+    int overlap)
+{
+	size_t pos = 0, cd, off[16], len[16];
+	unsigned long crc[16];
+	char name[16];
+	int i;
+
+	for (i = 0; i < k; i++) {
+		len[i] = strlen(data[i]);
+		crc[i] = crc32(0, (const unsigned char *)data[i], (uInt)len[i]);
+		off[i] = pos;
+		memset(z + pos, 0, 30);
+		put32(z + pos, 0x04034b50);
+		put32(z + pos + 14, crc[i]);
+		put32(z + pos + 18, len[i]);
+		put32(z + pos + 22, len[i]);
+		put16(z + pos + 26, 5);
+		str_format(name, sizeof(name), "m%d.gz", i);
+		memcpy(z + pos + 30, name, 5);
+		memcpy(z + pos + 35, data[i], len[i]);
+		pos += 35 + len[i];
+	}
+	cd = pos;
+	for (i = 0; i < k; i++) {
+		int src = overlap ? 0 : i;
+
+		memset(z + pos, 0, 46);
+		put32(z + pos, 0x02014b50);
+		put32(z + pos + 16, crc[src]);
+		put32(z + pos + 20, len[src]);
+		put32(z + pos + 24, len[src]);
+		put16(z + pos + 28, 5);
+		put32(z + pos + 42, off[src]);
+		str_format(name, sizeof(name), "m%d.gz", i);
+		memcpy(z + pos + 46, name, 5);
+		pos += 51;
+	}
+	memset(z + pos, 0, 22);
+	put32(z + pos, 0x06054b50);
+	put16(z + pos + 8, (unsigned)k);
+	put16(z + pos + 10, (unsigned)k);
+	put32(z + pos + 12, pos - cd);
+	put32(z + pos + 16, cd);
+	return pos + 22;
+}
+
 typedef struct got {
 	int calls;
 	char name[64];
@@ -131,6 +183,12 @@ static void test_gzip(void)
 	ok(unpack_gunzip((char *)two, n + 4, &out, err, sizeof(err)) < 0 &&
 	    strstr(err, "trailing garbage"), "trailing garbage refused");
 	strbuf_free(&out);
+	memcpy(two + n, "\r\n\0 \n", 5);
+	strbuf_init(&out, 1024);
+	ok(unpack_gunzip((char *)two, n + 5, &out, err, sizeof(err)) == 0 &&
+	    strcmp(strbuf_str(&out), text) == 0, "trailing CRLF, blank and NUL "
+	    "after the last member ignored");
+	strbuf_free(&out);
 	zeros = calloc(1, 1 << 20);
 	big = malloc(1 << 16);
 	bn = deflate_buf(zeros, 1 << 20, 16 + MAX_WBITS, big, 1 << 16);
@@ -155,28 +213,28 @@ static void test_zip(void)
 	for (method = 0; method <= 8; method += 8) {
 		memset(&g, 0, sizeof(g));
 		n = make_zip(z, "r.xml", xml, strlen(xml), method, strlen(xml));
-		ok(unpack_zip((char *)z, n, 4096, member, &g, err,
+		ok(unpack_zip((char *)z, n, 4096, BUDGET, member, &g, err,
 		    sizeof(err)) == 0 && g.calls == 1 && g.len == strlen(xml) &&
 		    memcmp(g.data, xml, g.len) == 0 && strcmp(g.name, "r.xml")
 		    == 0, "zip method %d member read", method);
 	}
 	n = make_zip(z, "r.xml", xml, strlen(xml), 8, 5);
 	memset(&g, 0, sizeof(g));
-	ok(unpack_zip((char *)z, n, 4096, member, &g, err, sizeof(err)) < 0 &&
+	ok(unpack_zip((char *)z, n, 4096, BUDGET, member, &g, err, sizeof(err)) < 0 &&
 	    g.calls == 0 && strstr(err, "declared size"),
 	    "member larger than declared: refused (%s)", err);
 	n = make_zip(z, "r.xml", xml, strlen(xml), 8, 100000);
-	ok(unpack_zip((char *)z, n, 4096, member, &g, err, sizeof(err)) < 0 &&
+	ok(unpack_zip((char *)z, n, 4096, BUDGET, member, &g, err, sizeof(err)) < 0 &&
 	    strstr(err, "declared size 100000 exceeds 4096"),
 	    "declared size over the cap: refused before inflating");
 	n = make_zip(z, "r.xml", xml, strlen(xml), 8, strlen(xml));
 	z[40] ^= 0x55;           /* corrupt the compressed data */
-	ok(unpack_zip((char *)z, n, 4096, member, &g, err, sizeof(err)) < 0,
+	ok(unpack_zip((char *)z, n, 4096, BUDGET, member, &g, err, sizeof(err)) < 0,
 	    "corrupt member refused (%s)", err);
 	n = make_zip(z, "r.xml", xml, strlen(xml), 8, strlen(xml));
 	for (i = 0; i < n; i++) {
 		memset(&g, 0, sizeof(g));
-		crashes_avoided += unpack_zip((char *)z, i, 4096, member, &g,
+		crashes_avoided += unpack_zip((char *)z, i, 4096, BUDGET, member, &g,
 		    err, sizeof(err)) < 0 && g.calls == 0;
 	}
 	is_int(crashes_avoided, n, "every truncated zip refused, no member");
@@ -184,18 +242,57 @@ static void test_zip(void)
 		memcpy(f, z, n);
 		f[i] ^= 0xff;
 		memset(&g, 0, sizeof(g));
-		(void)unpack_zip((char *)f, n, 4096, member, &g, err,
+		(void)unpack_zip((char *)f, n, 4096, BUDGET, member, &g, err,
 		    sizeof(err));
 	}
 	ok(1, "every single-byte flip handled without crash");
 	memcpy(f, z, n);
 	put32(f + n - 22 + 16, 0x7fffffff);   /* directory offset */
-	ok(unpack_zip((char *)f, n, 4096, member, &g, err, sizeof(err)) < 0 &&
+	ok(unpack_zip((char *)f, n, 4096, BUDGET, member, &g, err, sizeof(err)) < 0 &&
 	    strstr(err, "out of bounds"), "directory offset out of bounds");
 	memcpy(f, z, n);
 	put16(f + n - 22 + 10, 1000);         /* entry count */
-	ok(unpack_zip((char *)f, n, 4096, member, &g, err, sizeof(err)) < 0 &&
+	ok(unpack_zip((char *)f, n, 4096, BUDGET, member, &g, err, sizeof(err)) < 0 &&
 	    strstr(err, "entries"), "too many entries refused");
+}
+
+/* Overlapping entries and the shared budget (issue 12.6). */
+static void test_zip_bombs(void)
+{
+	static const char *const three[] = { "first member", "second member",
+		"third member" };
+	unsigned char z[4096];
+	char err[UNPACK_ERR_MAX];
+	unpack_budget_t b;
+	size_t n;
+	got_t g;
+
+	n = make_zip_n(z, three, 3, 0);
+	memset(&g, 0, sizeof(g));
+	ok(unpack_zip((char *)z, n, 4096, BUDGET, member, &g, err,
+	    sizeof(err)) == 0 && g.calls == 3 && g.len == 12 &&
+	    memcmp(g.data, "third member", 12) == 0,
+	    "three separate members read (%s)", g.calls == 3 ? "" : err);
+	n = make_zip_n(z, three, 3, 1);
+	memset(&g, 0, sizeof(g));
+	ok(unpack_zip((char *)z, n, 4096, BUDGET, member, &g, err,
+	    sizeof(err)) < 0 && g.calls == 0 && strstr(err, "overlap"),
+	    "entries sharing one local header refused before any member (%s)",
+	    err);
+	n = make_zip_n(z, three, 3, 0);
+	b.bytes = 1 << 20;
+	b.members = 2;
+	memset(&g, 0, sizeof(g));
+	ok(unpack_zip((char *)z, n, 4096, &b, member, &g, err, sizeof(err)) < 0
+	    && g.calls == 2 && b.members == 0 && strstr(err, "too many archive "
+	    "members"), "member budget: the third member refused (%s)", err);
+	b.bytes = strlen(three[0]) + strlen(three[1]);
+	b.members = 100;
+	memset(&g, 0, sizeof(g));
+	ok(unpack_zip((char *)z, n, 4096, &b, member, &g, err, sizeof(err)) < 0
+	    && g.calls == 2 && b.bytes == 0 && b.members == 97 &&
+	    strstr(err, "decompression budget"), "byte budget shared by the "
+	    "members: the third refused (%s)", err);
 }
 
 static void test_text(void)
@@ -250,6 +347,7 @@ int main(void)
 {
 	test_gzip();
 	test_zip();
+	test_zip_bombs();
 	test_text();
 	test_kind();
 	return tap_done();
