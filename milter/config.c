@@ -370,12 +370,13 @@ static int line_bytes_ok(const char *file, unsigned lineno, const char *p,
 	return 0;
 }
 
-static int parse_text(config_t *cfg, const char *file, const char *text,
-    size_t len, unsigned *seen, char *err, size_t errlen)
+/* Every line, going on after a bad one: the count of errors. */
+static unsigned parse_text(config_t *cfg, const char *file,
+    const char *text, size_t len, unsigned *seen, char *err, size_t errlen)
 {
 	char line[CONFIG_LINE_MAX + 1];
 	const char *p = text, *end = text + len, *nl;
-	unsigned lineno = 0;
+	unsigned lineno = 0, errors = 0;
 	char *s, *e;
 	size_t n;
 
@@ -383,40 +384,45 @@ static int parse_text(config_t *cfg, const char *file, const char *text,
 		lineno++;
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = (size_t)((nl ? nl : end) - p);
-		if (line_bytes_ok(file, lineno, p, n, err, errlen) < 0)
-			return -1;
+		if (line_bytes_ok(file, lineno, p, n, err, errlen) < 0) {
+			errors++;
+			p = nl ? nl + 1 : end;
+			continue;
+		}
 		memcpy(line, p, n);
+		p = nl ? nl + 1 : end;
 		line[n] = '\0';
 		s = line;
 		e = line + n;
 		trim(&s, &e);
 		*e = '\0';
 		if (parse_line(cfg, file, lineno, s, seen, err, errlen) < 0)
-			return -1;
-		p = nl ? nl + 1 : end;
+			errors++;
 	}
-	return 0;
+	return errors;
 }
 
-/* Settings that are valid alone but not together. */
-static int cross_check(const config_t *cfg, const char *file,
+/* Settings that are valid alone but not together: the count of
+ * errors. */
+static unsigned cross_check(const config_t *cfg, const char *file,
     const unsigned *seen, char *err, size_t errlen)
 {
+	unsigned errors = 0;
 	const cfg_key_t *k;
 
 	if (cfg->dnssec && cfg->trust_anchor[0] == '\0') {
 		k = config_key_find("DNSSEC");
 		config_file_error(err, errlen, file, seen[config_key_index(k)],
 		    "DNSSEC yes needs a TrustAnchorFile");
-		return -1;
+		errors++;
 	}
 	if (cfg->discovery == DISCOVERY_PSL && cfg->psl_file[0] == '\0') {
 		k = config_key_find("PolicyDiscovery");
 		config_file_error(err, errlen, file, seen[config_key_index(k)],
 		    "PolicyDiscovery psl needs a PublicSuffixList");
-		return -1;
+		errors++;
 	}
-	return 0;
+	return errors;
 }
 
 config_t *config_load_buffer(const char *name, const char *text, size_t len,
@@ -424,6 +430,7 @@ config_t *config_load_buffer(const char *name, const char *text, size_t len,
 {
 	char dummy[CONFIG_ERR_MAX];
 	unsigned *seen;     /* per key: the line that set it, 0 = not set */
+	unsigned errors;
 	config_t *cfg;
 
 	if (err == NULL || errlen == 0) {
@@ -438,9 +445,14 @@ config_t *config_load_buffer(const char *name, const char *text, size_t len,
 		goto fail;
 	if (name != NULL) {
 		cfg->path = xstrdup(name);
-		if (parse_text(cfg, name, text ? text : "", text ? len : 0,
-		    seen, err, errlen) < 0 ||
-		    cross_check(cfg, name, seen, err, errlen) < 0)
+		/* A bad line may leave a setting at its default: the
+		 * cross-checks would then blame a line that is fine. */
+		errors = parse_text(cfg, name, text ? text : "",
+		    text ? len : 0, seen, err, errlen);
+		if (errors == 0)
+			errors = cross_check(cfg, name, seen, err, errlen);
+		config_errors_done(err, errlen, errors);
+		if (errors > 0)
 			goto fail;
 	}
 	/* Only now: the host name lookup may consult DNS. */

@@ -51,6 +51,12 @@
  * DIAGNOSTICS
  *	config_load() returns NULL with "file:line: message" in err, or
  *	"file: message" when no line is to blame (cannot open, too large).
+ *	A bad line does not stop the parse: every bad line gives its own
+ *	message, one per line of err (newline-separated, at most
+ *	CONFIG_ERR_LINES, then "... and N more"; config_check.h), and the
+ *	file as a whole is still refused.  The cross-key checks below run
+ *	only when every line was good.  CONFIG_ERRS_MAX is a buffer size
+ *	that holds a full list; config_error_lines() walks it.
  *	Examples: "unknown key 'Foo'", "duplicate key Socket (first set at
  *	line 3)", "missing value for Socket ...", "bad value for DNSTimeout:
  *	'0' (expected a number 1..60)", "line too long ...", "NUL byte in
@@ -68,6 +74,7 @@
 #include "../policy/override.h"
 
 #define CONFIG_ERR_MAX 512
+#define CONFIG_ERRS_MAX (32 * 1024)    /* a whole list of errors */
 #define CONFIG_LINE_MAX 4096
 #define CONFIG_FILE_MAX (1024 * 1024)
 

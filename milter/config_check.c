@@ -304,17 +304,90 @@ int config_read_file(const char *path, char **text, size_t *textlen,
 	return 0;
 }
 
+/* Lines in err (0 when empty). */
+static unsigned error_lines(const char *err)
+{
+	unsigned n = 0;
+
+	if (*err == '\0')
+		return 0;
+	for (n = 1; (err = strchr(err, '\n')) != NULL; err++)
+		n++;
+	return n;
+}
+
 void config_file_error(char *err, size_t errlen, const char *file,
     unsigned line, const char *fmt, ...)
 {
-	char msg[CONFIG_ERR_MAX];
+	char msg[CONFIG_ERR_MAX], one[CONFIG_ERR_MAX + 256];
+	size_t used = strlen(err), need;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (line)
-		str_format(err, errlen, "%s:%u: %s", file, line, msg);
+		str_format(one, sizeof(one), "%s:%u: %s", file, line, msg);
 	else
-		str_format(err, errlen, "%s: %s", file, msg);
+		str_format(one, sizeof(one), "%s: %s", file, msg);
+	if (used == 0) {        /* the first error always shows (truncated) */
+		str_copy(err, errlen, one);
+		return;
+	}
+	/* Later ones whole or not at all, leaving room for the tail. */
+	need = used + 1 + strlen(one) + CONFIG_ERR_TAIL;
+	if (error_lines(err) >= CONFIG_ERR_LINES || need >= errlen)
+		return;
+	str_format(err + used, errlen - used, "\n%s", one);
+}
+
+void config_errors_done(char *err, size_t errlen, unsigned total)
+{
+	unsigned shown = error_lines(err);
+	size_t used = strlen(err);
+
+	if (total > shown && shown > 0)
+		str_format(err + used, errlen - used, "\n... and %u more",
+		    total - shown);
+}
+
+typedef struct prefixed {
+	char *out;
+	size_t outlen;
+	const char *prefix;
+} prefixed_t;
+
+static void add_prefixed(void *ctx, const char *line)
+{
+	prefixed_t *p = ctx;
+	size_t used = strlen(p->out);
+
+	str_format(p->out + used, p->outlen - used, "%s%s%s",
+	    used ? "\n" : "", p->prefix, line);
+}
+
+void config_errors_prefix(char *out, size_t outlen, const char *prefix,
+    const char *err)
+{
+	prefixed_t p = { out, outlen, prefix };
+
+	out[0] = '\0';
+	config_error_lines(err, add_prefixed, &p);
+}
+
+void config_error_lines(const char *err, config_line_fn fn, void *ctx)
+{
+	char line[CONFIG_ERR_MAX + 256];
+	const char *nl;
+
+	while (*err) {
+		nl = strchr(err, '\n');
+		str_copy(line, sizeof(line), err);
+		if (nl && (size_t)(nl - err) < sizeof(line))
+			line[nl - err] = '\0';
+		fn(ctx, line);
+		if (nl == NULL)
+			break;
+		err = nl + 1;
+	}
 }

@@ -45,11 +45,26 @@ int config_check_facility(char *value, char *why, size_t len);
 int config_check_path(char *value, char *why, size_t len);
 int config_domain_normalize(const char *in, size_t inlen, char *out,
     size_t outlen, char *why, size_t len);
-/* Format "file:line: message" (or "file: message" for line 0) into
- * err[errlen]: the one error form of every configuration-like file. */
+/* Errors of configuration-like files, one "file:line: message" (or
+ * "file: message" for line 0) per line of err[errlen], so a parser can
+ * go on after a bad line and report them all.  The caller empties err
+ * first.  config_file_error() appends one: the first always (truncated
+ * to fit), later ones only whole, at most CONFIG_ERR_LINES, keeping
+ * CONFIG_ERR_TAIL bytes free; config_errors_done() then adds
+ * "... and N more" when fewer than total were kept.
+ * config_error_lines() calls fn once per line (without the newline);
+ * config_errors_prefix() copies err to out[outlen] with prefix before
+ * every line. */
+#define CONFIG_ERR_LINES 100
+#define CONFIG_ERR_TAIL 32
+typedef void (*config_line_fn)(void *ctx, const char *line);
 void config_file_error(char *err, size_t errlen, const char *file,
     unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+void config_errors_done(char *err, size_t errlen, unsigned total);
+void config_error_lines(const char *err, config_line_fn fn, void *ctx);
+void config_errors_prefix(char *out, size_t outlen, const char *prefix,
+    const char *err);
 int config_read_file(const char *path, char **text, size_t *textlen,
     char *err, size_t errlen);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../policy/strbuf.h"
+#include "config_check.h"
 
 /* A Public Suffix List shared by the generations that load the same file
  * with the same PolicyDiscovery. */
@@ -63,7 +64,7 @@ static int generation_psl(generation_t *g, const generation_t *prev)
 generation_t *generation_build(config_t *cfg, const generation_t *prev,
     char *err, size_t errlen)
 {
-	char why[CONFIG_ERR_MAX];
+	char why[CONFIG_ERRS_MAX];
 	generation_t *g = calloc(1, sizeof(*g));
 
 	if (g == NULL)
@@ -79,7 +80,7 @@ generation_t *generation_build(config_t *cfg, const generation_t *prev,
 	if (cfg->local_policy_file[0] &&
 	    (g->localpolicy = localpolicy_load(cfg->local_policy_file, why,
 	    sizeof(why))) == NULL) {
-		str_format(err, errlen, "LocalPolicyFile: %s", why);
+		config_errors_prefix(err, errlen, "LocalPolicyFile: ", why);
 		goto fail;
 	}
 	if (generation_psl(g, prev) < 0) {

@@ -176,12 +176,13 @@ static int lp_add(localpolicy_t *lp, size_t *cap, const lp_entry_t *e)
 	return 0;
 }
 
-static int lp_parse_text(localpolicy_t *lp, const char *file,
+/* Every line, going on after a bad one: the count of errors. */
+static unsigned lp_parse_text(localpolicy_t *lp, const char *file,
     const char *text, size_t len, char *err, size_t errlen)
 {
 	char line[CONFIG_LINE_MAX + 1], why[CONFIG_ERR_MAX];
 	const char *p = text, *end = text + len, *nl;
-	unsigned lineno = 0;
+	unsigned lineno = 0, errors = 0;
 	size_t cap = 0;
 	lp_entry_t e;
 
@@ -189,8 +190,11 @@ static int lp_parse_text(localpolicy_t *lp, const char *file,
 		lineno++;
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (lp_line(file, lineno, p, (size_t)((nl ? nl : end) - p),
-		    line, err, errlen) < 0)
-			return -1;
+		    line, err, errlen) < 0) {
+			errors++;
+			p = nl ? nl + 1 : end;
+			continue;
+		}
 		p = nl ? nl + 1 : end;
 		if (line[strspn(line, " \t")] == '\0' ||
 		    line[strspn(line, " \t")] == '#')
@@ -198,23 +202,26 @@ static int lp_parse_text(localpolicy_t *lp, const char *file,
 		if (lp->n >= LOCALPOLICY_MAX_ENTRIES) {
 			config_file_error(err, errlen, file, lineno, "more than %d entries",
 			    LOCALPOLICY_MAX_ENTRIES);
-			return -1;
+			return errors + 1;      /* the rest would say the same */
 		}
 		if (lp_entry_parse(line, &e, why, sizeof(why)) < 0) {
 			config_file_error(err, errlen, file, lineno, "%s", why);
-			return -1;
+			errors++;
+			continue;
 		}
 		e.line = lineno;
 		lp_add(lp, &cap, &e);
 	}
-	return 0;
+	return errors;
 }
 
-/* Sort; equal (scope, domain) pairs are an error naming both lines. */
-static int lp_sort(localpolicy_t *lp, const char *file, char *err,
+/* Sort; equal (scope, domain) pairs are an error naming both lines:
+ * the count of errors. */
+static unsigned lp_sort(localpolicy_t *lp, const char *file, char *err,
     size_t errlen)
 {
 	const lp_entry_t *a, *b;
+	unsigned errors = 0;
 	size_t i;
 
 	if (lp->n > 1)
@@ -231,9 +238,9 @@ static int lp_sort(localpolicy_t *lp, const char *file, char *err,
 		config_file_error(err, errlen, file, b->line, "duplicate entry for %s "
 		    "%s (first at line %u)", scope_names[b->scope], b->domain,
 		    a->line);
-		return -1;
+		errors++;
 	}
-	return 0;
+	return errors;
 }
 
 localpolicy_t *localpolicy_parse(const char *name, const char *text,
@@ -241,18 +248,22 @@ localpolicy_t *localpolicy_parse(const char *name, const char *text,
 {
 	localpolicy_t *lp = calloc(1, sizeof(*lp));
 	const char *base = strrchr(name, '/');
+	unsigned errors;
 
 	if (lp == NULL)
 		abort();
 	atomic_init(&lp->refs, 1);
 	str_copy(lp->name, sizeof(lp->name), base ? base + 1 : name);
+	err[0] = '\0';
 	if (len > CONFIG_FILE_MAX) {
 		config_file_error(err, errlen, name, 0, "larger than %d bytes",
 		    CONFIG_FILE_MAX);
 		goto fail;
 	}
-	if (lp_parse_text(lp, name, text, len, err, errlen) < 0 ||
-	    lp_sort(lp, name, err, errlen) < 0)
+	errors = lp_parse_text(lp, name, text, len, err, errlen);
+	errors += lp_sort(lp, name, err, errlen);
+	config_errors_done(err, errlen, errors);
+	if (errors > 0)
 		goto fail;
 	return lp;
 fail:

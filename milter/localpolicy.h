@@ -62,7 +62,8 @@
  *	localpolicy_load() and localpolicy_parse() return NULL with
  *	"file:line: message" in err ("unknown setting 'foo'", "duplicate
  *	entry for from example.com (first at line 3)", ...), or "file:
- *	message" when no line is to blame.
+ *	message" when no line is to blame.  Every bad line is reported,
+ *	one message per line of err, as config_load() does (config.h).
  */
 #ifndef MILTER_LOCALPOLICY_H
 #define MILTER_LOCALPOLICY_H

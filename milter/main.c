@@ -23,6 +23,7 @@
 
 #include "../policy/strbuf.h"
 #include "config.h"
+#include "config_check.h"
 #include "listener.h"
 #include "log.h"
 #include "preflight.h"
@@ -258,7 +259,7 @@ int main(int argc, char **argv)
 {
 	const char *cfgpath = DEFAULT_CONFIG, *sock = NULL;
 	bool foreground = false, check = false, stats = false;
-	char err[CONFIG_ERR_MAX];
+	char err[CONFIG_ERRS_MAX];
 	generation_t *gen;
 	runtime_t rt;
 	config_t *cfg;
@@ -281,7 +282,7 @@ int main(int argc, char **argv)
 		usage();
 	cfg = config_load(cfgpath, err, sizeof(err));
 	if (cfg == NULL) {
-		fprintf(stderr, "dmarcwarden: %s\n", err);
+		config_error_lines(err, report_stderr, "");
 		return 1;
 	}
 	if (check || stats) {

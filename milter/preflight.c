@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../policy/strbuf.h"
+#include "config_check.h"
 #include "forwarder.h"
 #include "listener.h"
 #include "localpolicy.h"
@@ -149,9 +150,14 @@ static void check_chroot(preflight_t *pf, const config_t *cfg)
 }
 
 /* The files the generation loads (generation.c), each on its own. */
+static void lp_problem(void *pf, const char *line)
+{
+	problem(pf, "LocalPolicyFile: %s", line);
+}
+
 static void check_lists(preflight_t *pf, const config_t *cfg)
 {
-	char why[CONFIG_ERR_MAX];
+	char why[CONFIG_ERRS_MAX];
 	localpolicy_t *lp;
 	forwarders_t *fw;
 	psl_ctx_t *psl;
@@ -159,7 +165,7 @@ static void check_lists(preflight_t *pf, const config_t *cfg)
 	if (cfg->local_policy_file[0]) {
 		if ((lp = localpolicy_load(cfg->local_policy_file, why,
 		    sizeof(why))) == NULL)
-			problem(pf, "LocalPolicyFile: %s", why);
+			config_error_lines(why, lp_problem, pf);
 		localpolicy_release(lp);
 	}
 	if ((fw = forwarders_parse(cfg->trusted_forwarders, why,

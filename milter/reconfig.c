@@ -6,16 +6,23 @@
 #include <string.h>
 
 #include "../policy/strbuf.h"
+#include "config_check.h"
 #include "log.h"
 #include "runtime.h"
 #include "stats.h"
 
 #define RECONFIG_MAX_CHANGED 32
 
-static int reconfig_failed(const char *path, const char *why)
+static void log_error_line(void *ctx, const char *line)
 {
 	log_err("%s not reloaded, the running configuration stays in "
-	    "force: %s", path, why);
+	    "force: %s", (const char *)ctx, line);
+}
+
+/* Every error in why, one log line each. */
+static int reconfig_failed(const char *path, const char *why)
+{
+	config_error_lines(why, log_error_line, (void *)path);
 	stats_count_reload(false);
 	return -1;
 }
@@ -40,7 +47,7 @@ static void reconfig_summary(const generation_t *g, strbuf_t *sb)
 int reconfig_reload(const char *path, generation_slot_t *slot)
 {
 	const char *changed[RECONFIG_MAX_CHANGED];
-	char err[CONFIG_ERR_MAX];
+	char err[CONFIG_ERRS_MAX];
 	generation_t *cur, *next;
 	config_t *cfg;
 	strbuf_t sb;

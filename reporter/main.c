@@ -25,6 +25,7 @@
 #include <libxml/parser.h>
 
 #include "../milter/config.h"
+#include "../milter/config_check.h"
 #include "../milter/log.h"
 #include "../policy/strbuf.h"
 #include "period.h"
@@ -137,13 +138,19 @@ static void parse_args(int argc, char **argv, cmdline_t *c)
 		usage();
 }
 
+static void config_error(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "dmarcwarden-report: %s\n", line);
+}
+
 static config_t *load_config(const cmdline_t *c)
 {
-	char err[CONFIG_ERR_MAX];
+	static char err[CONFIG_ERRS_MAX];
 	config_t *cfg = config_load(c->config, err, sizeof(err));
 
 	if (cfg == NULL) {
-		fprintf(stderr, "dmarcwarden-report: %s\n", err);
+		config_error_lines(err, config_error, NULL);
 		exit(2);
 	}
 	return cfg;

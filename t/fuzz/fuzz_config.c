@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "../../milter/config.h"
+#include "../../milter/config_check.h"
 #include "../../milter/decide.h"
 #include "fuzz.h"
 
@@ -77,10 +78,28 @@ static void check_loaded(config_t *cfg)
 	config_free(again);
 }
 
+/* Every bad line: one "fuzz.conf:..." line each, at most
+ * CONFIG_ERR_LINES, then maybe a last "... and N more". */
+static void check_errors(const char *err)
+{
+	const char *p = err;
+	unsigned lines = 0;
+
+	for (;;) {
+		lines++;
+		FUZZ_CHECK(strncmp(p, "fuzz.conf:", 10) == 0 ||
+		    (strncmp(p, "... and ", 8) == 0 && strchr(p, '\n') == NULL));
+		if ((p = strchr(p, '\n')) == NULL)
+			break;
+		p++;
+	}
+	FUZZ_CHECK(lines <= CONFIG_ERR_LINES + 1);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char fixed[] = "AuthservID fuzz.test\n";
-	char err[CONFIG_ERR_MAX];
+	char err[CONFIG_ERRS_MAX];
 	char *text = fuzz_cstr(data, size), *buf;
 	size_t len = size;
 	config_t *cfg;
@@ -102,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg = config_load_buffer("fuzz.conf", buf, len, err, sizeof(err));
 	if (cfg == NULL) {
 		FUZZ_CHECK(strnlen(err, sizeof(err)) < sizeof(err));
-		FUZZ_CHECK(strncmp(err, "fuzz.conf:", 10) == 0);
+		check_errors(err);
 	} else {
 		check_loaded(cfg);
 		config_free(cfg);

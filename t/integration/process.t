@@ -35,11 +35,28 @@ res = subprocess.run([DAEMON, "-n", "-c", bad], capture_output=True,
 tap.is_(res.returncode, 1, "-n on a bad config exits 1")
 tap.like(res.stderr, re.escape(bad) + r":2: bad value for DNSTimeout",
          "-n names file:line")
+# Every bad line, one "file:line: message" per stderr line, and the
+# file is still refused as a whole (also at start-up).
+with open(bad, "w") as fp:
+    fp.write("Socket unix:/tmp/x.sock\nDNSTimeout 0\nFoo 1\n# ok\n"
+             "Enforcement monitor\nSocket unix:/tmp/y.sock\n")
+want = [bad + ":2: bad value for DNSTimeout: '0'",
+        bad + ":3: unknown key 'Foo'",
+        bad + ":6: duplicate key Socket (first set at line 1)"]
+for args, what in ((["-n"], "-n"), (["-f"], "start-up")):
+    res = subprocess.run([DAEMON] + args + ["-c", bad], capture_output=True,
+                         text=True, timeout=20)
+    tap.is_(res.returncode, 1, "%s on three bad lines exits 1" % what)
+    lines = res.stderr.splitlines()
+    tap.is_(len(lines), 3, "%s: one stderr line per bad line" % what)
+    tap.ok(all(any(ln.startswith("dmarcwarden: " + w) for ln in lines)
+               for w in want), "%s names every bad line: %r" % (what, lines))
 
 # -n checks what start-up needs and reports every problem, not the first.
 lp = os.path.join(out, "local.policy")
 with open(lp, "w") as fp:
-    fp.write("from example.com frobnicate\n")
+    fp.write("from example.com frobnicate\nfrom example.net monitor\n"
+             "rcpt example.org enforcement=yes\n")
 many = os.path.join(out, "many.conf")
 with open(many, "w") as fp:
     fp.write("Socket unix:%s/nodir/dw.sock\n" % out
@@ -58,6 +75,8 @@ for what, pattern in (
          r"\S+/nodir: No such file"),
         ("LocalPolicyFile syntax", r"LocalPolicyFile: \S+local.policy:1: "
          r"unknown setting 'frobnicate'"),
+        ("every LocalPolicyFile error", r"\ndmarcwarden: LocalPolicyFile: "
+         r"\S+local.policy:3: enforcement="),
         ("TrustAnchorFile", r"TrustAnchorFile \S+/no.key: No such file"),
         ("the PidFile directory", r"PidFile \S+/nopid/x.pid: directory")):
     tap.like(res.stderr, pattern, "-n reports %s" % what)

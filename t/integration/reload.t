@@ -150,13 +150,17 @@ tap.like(authres(r), r"policy\.override-reason=local_policy \(Enforcement "
          "the override names the reloaded file's line")
 c.quit()
 
-write_policy("from reload.example enforcement=monitor\nfrom x.example bogus\n")
-tap.ok(hup_and_wait(r"not reloaded, the running configuration", 1),
+write_policy("from reload.example enforcement=monitor\nfrom x.example bogus\n"
+             "rcpt y.example enforcement=yes\n")
+tap.ok(hup_and_wait(r"not reloaded, the running configuration", 2),
        "bad file: reload refused")
 tap.like(daemon.stderr_text(), r"dmarcwarden\.conf not reloaded, the running "
          r"configuration stays in force: LocalPolicyFile: \S*local\.policy:2: "
          r"unknown setting 'bogus'",
          "the error names file and line")
+tap.like(daemon.stderr_text(), r"dmarcwarden\.conf not reloaded, the running "
+         r"configuration stays in force: LocalPolicyFile: \S*local\.policy:3: "
+         r"enforcement=", "... and every other bad line, each on its own")
 r = send("after-bad")
 tap.is_(outcome(r), "accept", "the previous policy stays in force")
 
@@ -281,13 +285,17 @@ tap.is_(authserv_id(r), "mx2.test.local",
         "IgnoreSenderDomains removed again: evaluated")
 
 line = write_conf({"AuthservID": "mx3.test.local",
-                   "TrustedForwarders": '""'}, "NoSuchKey 1")
-tap.ok(hup_new(r"dmarcwarden\.conf not reloaded"),
-       "config with a syntax error: reload refused")
+                   "TrustedForwarders": '""'}, "NoSuchKey 1\nDNSTimeout 0")
+tap.ok(hup_new(r"dmarcwarden\.conf:%d: bad value" % (line + 1)),
+       "config with two bad lines: reload refused")
 tap.like(daemon.stderr_text(),
          r"dmarcwarden\.conf not reloaded, the running configuration stays "
          r"in force: \S*dmarcwarden\.conf:%d: unknown key 'NoSuchKey'" % line,
          "the error names file and line (%d)" % line)
+tap.like(daemon.stderr_text(),
+         r"dmarcwarden\.conf not reloaded, the running configuration stays "
+         r"in force: \S*dmarcwarden\.conf:%d: bad value for DNSTimeout"
+         % (line + 1), "... and the next bad line too, on its own log line")
 r = send("after-syntax-error")
 tap.ok(authserv_id(r) == "mx2.test.local" and
        re.search(r"trusted_forwarder", authres(r)) is not None,

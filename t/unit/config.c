@@ -646,6 +646,61 @@ static void test_files(void)
 	config_free(cfg);
 }
 
+/* Every bad line is reported, one "file:line: message" each, and the
+ * file is still refused. */
+static void test_all_errors(void)
+{
+	const char three[] =
+	    "Socket inet:1\n"
+	    "Foo 1\n"                   /* line 2: unknown key */
+	    "DNSTimeout 0\n"            /* line 3: bad value */
+	    "# comment\n"
+	    "Socket inet:2\n"           /* line 5: duplicate */
+	    "Enforcement monitor\n";
+	char err[CONFIG_ERRS_MAX], text[8192], tail[64], small[160];
+	config_t *cfg;
+	size_t i;
+
+	cfg = config_load_buffer("t.conf", three, strlen(three), err,
+	    sizeof(err));
+	ok(cfg == NULL, "three bad lines: refused");
+	is_str(err, "t.conf:2: unknown key 'Foo'\n"
+	    "t.conf:3: bad value for DNSTimeout: '0' (expected a number "
+	    "1..60)\n"
+	    "t.conf:5: duplicate key Socket (first set at line 1)",
+	    "three bad lines: three messages");
+	config_free(cfg);
+
+	/* A control character and a too-long line do not stop it either;
+	 * cross-checks wait for a clean file. */
+	str_copy(text, sizeof(text), "Socket inet:1\x01\nDNSSEC yes\nBar 2\n");
+	cfg = config_load_buffer("t.conf", text, strlen(text), err,
+	    sizeof(err));
+	is_str(err, "t.conf:1: control character 0x01 in line\n"
+	    "t.conf:3: unknown key 'Bar'", "control character, then more");
+	config_free(cfg);
+
+	/* Bounded: CONFIG_ERR_LINES lines, then the count of the rest. */
+	text[0] = '\0';
+	for (i = 0; i < CONFIG_ERR_LINES + 7; i++)
+		str_format(text + strlen(text), sizeof(text) - strlen(text),
+		    "K%zu 1\n", i);
+	cfg = config_load_buffer("t.conf", text, strlen(text), err,
+	    sizeof(err));
+	ok(cfg == NULL, "many bad lines: refused");
+	ok(strstr(err, "t.conf:100: unknown key 'K99'\n... and 7 more") !=
+	    NULL && strstr(err, "K100") == NULL, "many bad lines: 100 shown, "
+	    "then '... and 7 more'");
+	/* A small buffer keeps whole lines and still counts the rest. */
+	cfg = config_load_buffer("t.conf", text, strlen(text), small,
+	    sizeof(small));
+	str_format(tail, sizeof(tail), "t.conf:4: unknown key 'K3'\n"
+	    "... and %d more", CONFIG_ERR_LINES + 7 - 4);
+	ok(cfg == NULL && strlen(small) > strlen(tail) &&
+	    strcmp(small + strlen(small) - strlen(tail), tail) == 0,
+	    "small buffer: whole lines, then the count: %s", small);
+}
+
 /* The sample config shows every key, commented, with its default. */
 static void test_sample(const char *sample, const char *man)
 {
@@ -764,6 +819,7 @@ int main(int argc, char **argv)
 	test_roundtrip();
 	test_domain_listed();
 	test_files();
+	test_all_errors();
 	test_sample("../../../contrib/dmarcwarden.conf",
 	    "../../../doc/dmarcwarden.conf.5");
 	test_restart_doc("../../../doc/dmarcwarden.conf.5");

@@ -155,6 +155,7 @@ static void test_rcpt_settings(void)
 static void test_bad(void)
 {
 	char err[CONFIG_ERR_MAX];
+	const char *three;
 	localpolicy_t *lp;
 	size_t i;
 
@@ -171,6 +172,17 @@ static void test_bad(void)
 			    "bad file %zu error names the line: %s", i, err);
 		localpolicy_release(lp);
 	}
+	three = "from a.example monitor\nbogus\nfrom b.example monitor\n"
+	    "rcpt c.example enforcement=yes\nfrom a.example never-reject\n";
+	lp = localpolicy_parse("lp.conf", three, strlen(three), err,
+	    sizeof(err));
+	ok(lp == NULL, "three bad lines: refused");
+	ok(strncmp(err, "lp.conf:2: ", 11) == 0 &&
+	    strstr(err, "\nlp.conf:4: ") != NULL &&
+	    strstr(err, "\nlp.conf:5: duplicate entry for from a.example "
+	    "(first at line 1)") != NULL, "three bad lines, three messages: %s",
+	    err);
+	localpolicy_release(lp);
 	lp = localpolicy_load("/nonexistent/lp.conf", err, sizeof(err));
 	ok(lp == NULL && strncmp(err, "/nonexistent/lp.conf: ", 22) == 0,
 	    "missing file: %s", err);
