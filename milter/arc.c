@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 #include "arc_impl.h"
 #include "arc_tags.h"
 

@@ -88,7 +88,7 @@
 #include <time.h>
 
 #include "../policy/evaluate.h"
-#include "dns.h"
+#include "../dns/dns.h"
 
 #define ARC_MAX_INSTANCES 50
 #define ARC_AAR_MAX 1024

@@ -61,7 +61,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 
 #define ARC_DIGEST_LEN 32               /* SHA-256 */
 

@@ -8,7 +8,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 #include "arc_crypto.h"
 #include "arc_tags.h"
 #include "keycache.h"

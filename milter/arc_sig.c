@@ -13,7 +13,7 @@
 
 #include <openssl/evp.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 #include "arc_impl.h"
 #include "arc_tags.h"
 

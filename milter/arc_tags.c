@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "../policy/base64.h"
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 #include "arc_tags.h"
 
 static bool is_alpha(int c)

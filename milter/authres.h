@@ -50,7 +50,7 @@
 #include <stddef.h>
 
 #include "../policy/evaluate.h"
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 #include "arc.h"
 #include "dkim.h"
 #include "spf.h"

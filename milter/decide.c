@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 
 void decide_expand(const char *tmpl, const char *domain, char *out,
     size_t outlen)

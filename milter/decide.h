@@ -44,7 +44,7 @@
 #define MILTER_DECIDE_H
 
 #include "../policy/evaluate.h"
-#include "config.h"
+#include "../conf/config.h"
 
 #define DECIDE_TEXT_MAX 256
 

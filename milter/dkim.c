@@ -57,7 +57,7 @@
 
 #include <dkim.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 #include "dkim.h"
 #include "dkim_length.h"
 #include "dkim_select.h"

@@ -57,7 +57,7 @@
 #include <stddef.h>
 
 #include "../policy/evaluate.h"
-#include "dns.h"
+#include "../dns/dns.h"
 
 #define DKIM_REASON_MAX 96
 

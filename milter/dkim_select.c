@@ -9,7 +9,7 @@
 
 #include <libpsl.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 
 #define SELECT_NAME_MAX 256
 

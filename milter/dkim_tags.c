@@ -7,7 +7,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 
 /* Copy a tag value with folding whitespace removed, made printable. */
 void dkim_tag_copy(char *dst, size_t size, const char *src, size_t n)

@@ -7,8 +7,8 @@
 
 #include "../policy/mlist.h"
 #include "../policy/sealer.h"
-#include "../policy/strbuf.h"
-#include "forwarder.h"
+#include "../util/strbuf.h"
+#include "../conf/forwarder.h"
 #include "localpolicy.h"
 
 static void gather_local(const message_t *m, const verdict_t *v,

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../policy/strbuf.h"
-#include "config_check.h"
+#include "../util/strbuf.h"
+#include "../conf/config_check.h"
 
 /* A Public Suffix List shared by the generations that load the same file
  * with the same PolicyDiscovery. */

@@ -57,8 +57,8 @@
 #include <stddef.h>
 
 #include "../policy/evaluate.h"
-#include "config.h"
-#include "forwarder.h"
+#include "../conf/config.h"
+#include "../conf/forwarder.h"
 #include "localpolicy.h"
 
 typedef struct generation {

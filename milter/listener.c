@@ -16,8 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../policy/strbuf.h"
-#include "log.h"
+#include "../util/strbuf.h"
+#include "../util/log.h"
 #include "milter.h"
 #include "process.h"
 

@@ -43,7 +43,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "../conf/config.h"
 
 int listener_open(const config_t *cfg, const char *spec);
 int listener_in_use(const char *spec, char *err, size_t errlen);

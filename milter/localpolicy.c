@@ -11,9 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../policy/strbuf.h"
-#include "config.h"
-#include "config_check.h"
+#include "../util/strbuf.h"
+#include "../conf/config.h"
+#include "../conf/config_check.h"
 
 enum { SCOPE_FROM = 0, SCOPE_RCPT = 1 };
 

@@ -21,11 +21,11 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "../policy/strbuf.h"
-#include "config.h"
-#include "config_check.h"
+#include "../util/strbuf.h"
+#include "../conf/config.h"
+#include "../conf/config_check.h"
 #include "listener.h"
-#include "log.h"
+#include "../util/log.h"
 #include "preflight.h"
 #include "process.h"
 #include "reconfig.h"

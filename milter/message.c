@@ -10,7 +10,7 @@
 #include <sys/random.h>
 
 #include "authres.h"
-#include "log.h"
+#include "../util/log.h"
 
 message_t *message_new(const runtime_t *rt, generation_t *gen,
     const char *qid)

@@ -41,9 +41,9 @@
 
 #include "../policy/from_header.h"
 #include "../policy/mlist.h"
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 #include "decide.h"
-#include "history.h"
+#include "../history/history.h"
 #include "localpolicy.h"
 #include "runtime.h"
 

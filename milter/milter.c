@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 #include "authres.h"
-#include "log.h"
+#include "../util/log.h"
 #include "message.h"
 #include "stats.h"
 

@@ -9,7 +9,7 @@
 
 #include "authres.h"
 #include "exceptions.h"
-#include "log.h"
+#include "../util/log.h"
 #include "message.h"
 
 static unsigned pct_roll(void)
@@ -42,7 +42,7 @@ static void outcome_eval_input(const message_t *m, const outcome_t *out,
 }
 
 /* ARC result and the sealers, oldest first, as many whole names as fit
- * (history_schema.h: comma separated). */
+ * (history/schema.h: comma separated). */
 static void outcome_history_arc(const arc_result_t *arc, history_row_t *r)
 {
 	size_t i, len = 0, n;

@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../policy/strbuf.h"
-#include "config_check.h"
-#include "forwarder.h"
+#include "../util/strbuf.h"
+#include "../conf/config_check.h"
+#include "../conf/forwarder.h"
 #include "listener.h"
 #include "localpolicy.h"
 #include "process.h"

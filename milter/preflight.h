@@ -31,7 +31,7 @@
 #ifndef MILTER_PREFLIGHT_H
 #define MILTER_PREFLIGHT_H
 
-#include "config.h"
+#include "../conf/config.h"
 
 typedef enum preflight_mode {
 	PREFLIGHT_CHECK,        /* dmarcwarden -n */

@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../policy/strbuf.h"
-#include "log.h"
+#include "../util/strbuf.h"
+#include "../util/log.h"
 
 int process_root_check(const char *user, bool run_as_root, char *err,
     size_t errlen)

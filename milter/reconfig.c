@@ -5,9 +5,9 @@
 
 #include <string.h>
 
-#include "../policy/strbuf.h"
-#include "config_check.h"
-#include "log.h"
+#include "../util/strbuf.h"
+#include "../conf/config_check.h"
+#include "../util/log.h"
 #include "runtime.h"
 #include "stats.h"
 

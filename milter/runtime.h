@@ -29,9 +29,9 @@
 
 #include "arc.h"
 #include "dkim.h"
-#include "dns.h"
+#include "../dns/dns.h"
 #include "generation.h"
-#include "history.h"
+#include "../history/history.h"
 #include "spf.h"
 
 typedef struct runtime {

@@ -39,9 +39,9 @@
 #include <spf2/spf.h>
 #include <spf2/spf_dns.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 #include "spf.h"
-#include "spf_syntax.h"
+#include "../policy/spf_syntax.h"
 
 #define SPF_MAX_TERMS 10      /* RFC 7208 4.6.4 */
 #define SPF_MAX_VOIDS 2

@@ -28,7 +28,7 @@
 #define MILTER_SPF_H
 
 #include "../policy/evaluate.h"
-#include "dns.h"
+#include "../dns/dns.h"
 
 #define SPF_REASON_MAX 160
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "../util/log.h"
 
 #define NRESULTS (DMARC_RESULT_PERMERROR + 1)
 #define NPOLICIES (DMARC_POLICY_REJECT + 1)

@@ -26,10 +26,10 @@
 #define MILTER_STATS_H
 
 #include "../policy/evaluate.h"
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 #include "decide.h"
-#include "dns.h"
-#include "history.h"
+#include "../dns/dns.h"
+#include "../history/history.h"
 
 typedef enum stats_skip {
 	STATS_SKIP_NETWORK = 0,

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "strbuf.h"
+#include "../util/strbuf.h"
 
 static size_t name_len(const char *s)
 {

@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "strbuf.h"
+#include "../util/strbuf.h"
 
 typedef struct cursor {
 	const char *s;

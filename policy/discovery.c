@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "strbuf.h"
+#include "../util/strbuf.h"
 
 #define DMARC_NAME_MAX 253      /* longest name we can query */
 

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "strbuf.h"
+#include "../util/strbuf.h"
 
 typedef enum tag_id {
 	TAG_P, TAG_SP, TAG_NP, TAG_ADKIM, TAG_ASPF, TAG_T, TAG_PSD, TAG_FO,

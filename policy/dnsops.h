@@ -5,7 +5,7 @@
  *	The policy core (record lookup, organizational domain discovery)
  *	never talks to the network itself.  The caller hands it a dns_ops_t
  *	whose functions answer queries: the milter backs them with the shared
- *	libunbound resolver (milter/dns.c), unit tests with a table.
+ *	libunbound resolver (dns/dns.c), unit tests with a table.
  *
  *	txt() fills a txt_answer_t with at most TXT_MAX_RECORDS records.  The
  *	character-strings of one TXT record are concatenated without

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "strbuf.h"
+#include "../util/strbuf.h"
 #include "utf8.h"
 
 /* ----------------------------------------------------------------- */

@@ -8,7 +8,7 @@
 
 #include "align.h"
 #include "disposition.h"
-#include "strbuf.h"
+#include "../util/strbuf.h"
 
 void verdict_add_override(verdict_t *v, override_reason_t r,
     const char *comment)

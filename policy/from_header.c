@@ -46,7 +46,7 @@
  *	domain literals and any invalid domain.
  *--*/
 #include "from_header.h"
-#include "strbuf.h"
+#include "../util/strbuf.h"
 #include "utf8.h"
 
 #include <stdarg.h>

@@ -9,7 +9,7 @@
 
 #include "align.h"
 #include "domain.h"
-#include "strbuf.h"
+#include "../util/strbuf.h"
 
 /* Skip a quoted-string or (nested) comment starting at v[i]; returns the
  * index after it, or len when it does not end. */

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "strbuf.h"
+#include "../util/strbuf.h"
 
 typedef struct netlist_entry {
 	int family;                 /* AF_INET or AF_INET6 */

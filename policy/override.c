@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "disposition.h"
-#include "strbuf.h"
+#include "../util/strbuf.h"
 
 static const char *const stage_names[] = { "monitor", "reject",
 	"quarantine" };

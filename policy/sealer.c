@@ -9,7 +9,7 @@
 #include "align.h"
 #include "authres_parse.h"
 #include "domain.h"
-#include "strbuf.h"
+#include "../util/strbuf.h"
 
 bool sealer_trusted(char *const *trusted, const char *domain)
 {

@@ -48,8 +48,8 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "../milter/config.h"
-#include "../policy/strbuf.h"
+#include "../conf/config.h"
+#include "../util/strbuf.h"
 
 #define AFRF_DKIM_MAX 4096
 #define AFRF_SPF_RECORD_MAX 2048

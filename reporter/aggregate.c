@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 
 
 static void *xrealloc(void *p, size_t n)

@@ -9,8 +9,8 @@
 
 #include <sqlite3.h>
 
-#include "../milter/log.h"
-#include "../policy/strbuf.h"
+#include "../util/log.h"
+#include "../util/strbuf.h"
 
 #define DAY 86400
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 #include "partition.h"
 
 struct collect {

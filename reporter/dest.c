@@ -9,7 +9,7 @@
 
 #include "../policy/align.h"
 #include "../policy/domain.h"
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 
 #define ORG_CACHE_SLOTS 4096
 

@@ -16,7 +16,7 @@
  *
  * DESCRIPTION
  *	dest_parse_list() reads the history's form ("uri!bytes,uri", see
- *	milter/history_schema.h policy_rua) into at most max entries.  For
+ *	history/schema.h policy_rua) into at most max entries.  For
  *	a mailto: URI (RFC 6068) it takes the address before any "?",
  *	percent-decodes it and checks it: one '@', a local part of
  *	printable ASCII without spaces, quotes, angle brackets, commas or

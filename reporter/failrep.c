@@ -12,7 +12,7 @@
 
 #include <sqlite3.h>
 
-#include "../milter/log.h"
+#include "../util/log.h"
 
 #define INSTANCE_MAX 24
 

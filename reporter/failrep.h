@@ -42,7 +42,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "../milter/config.h"
+#include "../conf/config.h"
 #include "../policy/dnsops.h"
 #include "afrf.h"
 #include "dest.h"

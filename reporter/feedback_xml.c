@@ -15,7 +15,7 @@
 #include <libxml/xmlschemas.h>
 
 #include "../policy/align.h"
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 #include "xsd_embed.h"
 
 #define NS_9990 "urn:ietf:params:xml:ns:dmarc-2.0"

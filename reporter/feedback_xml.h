@@ -57,7 +57,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "../milter/config.h"
+#include "../conf/config.h"
 #include "aggregate.h"
 
 #define FXML_ERR_MAX 512

@@ -40,7 +40,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 
 #define MAILMSG_MAX (256UL * 1024 * 1024)
 

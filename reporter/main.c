@@ -24,10 +24,10 @@
 
 #include <libxml/parser.h>
 
-#include "../milter/config.h"
-#include "../milter/config_check.h"
-#include "../milter/log.h"
-#include "../policy/strbuf.h"
+#include "../conf/config.h"
+#include "../conf/config_check.h"
+#include "../util/log.h"
+#include "../util/strbuf.h"
 #include "period.h"
 #include "run.h"
 

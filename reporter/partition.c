@@ -15,7 +15,7 @@
 
 #include <zlib.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 #include "aggregate.h"
 
 #define PART_BUF (32 * 1024)

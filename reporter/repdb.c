@@ -1,6 +1,6 @@
 /*
  * repdb - reading and marking the history for reports.  See repdb.h; the
- * tables are documented in milter/history_schema.h.
+ * tables are documented in history/schema.h.
  */
 #include "repdb.h"
 
@@ -9,8 +9,8 @@
 
 #include <sqlite3.h>
 
-#include "../milter/history_schema.h"
-#include "../policy/strbuf.h"
+#include "../history/schema.h"
+#include "../util/strbuf.h"
 
 #define REPDB_BUSY_MS 10000
 #define REPDB_MARK_WINDOW 3600      /* seconds of history per transaction */

@@ -1,7 +1,7 @@
 /*
  * repdb - the reporter's side of the history database: which domains
  * have rows in a period, their grouped records, marking rows reported,
- * and the report bookkeeping tables (history_schema.h, version 2).
+ * and the report bookkeeping tables (history/schema.h, version 2).
  *
  * SYNOPSIS
  *	repdb_t *db = repdb_open(path, readonly, err, sizeof(err));

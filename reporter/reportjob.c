@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../milter/log.h"
+#include "../util/log.h"
 #include "mailmsg.h"
 #include "npcheck.h"
 

@@ -39,8 +39,8 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "../milter/config.h"
-#include "../policy/strbuf.h"
+#include "../conf/config.h"
+#include "../util/strbuf.h"
 #include "aggregate.h"
 #include "dest.h"
 #include "feedback_xml.h"

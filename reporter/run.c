@@ -9,9 +9,9 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "../milter/dns.h"
-#include "../milter/log.h"
-#include "../policy/strbuf.h"
+#include "../dns/dns.h"
+#include "../util/log.h"
+#include "../util/strbuf.h"
 #include "aggregate.h"
 #include "backlog.h"
 #include "collect.h"

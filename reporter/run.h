@@ -74,7 +74,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "../milter/config.h"
+#include "../conf/config.h"
 
 #define RUN_MAX_DBS 64
 

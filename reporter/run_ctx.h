@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "../milter/dns.h"
+#include "../dns/dns.h"
 #include "dest.h"
 #include "feedback_xml.h"
 #include "repdb.h"

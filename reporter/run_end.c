@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../milter/log.h"
-#include "../policy/strbuf.h"
+#include "../util/log.h"
+#include "../util/strbuf.h"
 #include "backlog.h"
 #include "run_ctx.h"
 

@@ -33,7 +33,7 @@
 
 #include <stddef.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 
 #define SIGNER_KEY_MAX (64 * 1024)
 

@@ -23,7 +23,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 
 const char *send_status_name(send_status_t s)
 {

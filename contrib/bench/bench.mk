@@ -2,7 +2,7 @@
 # included by the Makefile.
 #
 # contrib/milterload/milterload (C, see milterload.c) is built by `make`;
-# it uses the policy library for its bounded strings only.  `make bench`
+# it uses util/ for its bounded strings only.  `make bench`
 # runs contrib/bench/run-bench (see its header): corpus, dmarcwarden at
 # concurrency 1, 4 and 16, the libmilter floor (nullmilter), the opendkim -> opendmarc chain when Debian's
 # packages are installed, agreement, memory and history figures.
@@ -12,8 +12,8 @@ MLOAD_OBJS = $(MLOAD_SRCS:.c=.o)
 
 all: contrib/milterload/milterload contrib/bench/nullmilter
 
-contrib/milterload/milterload: $(MLOAD_OBJS) policy/libpolicy.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $(MLOAD_OBJS) policy/libpolicy.a
+contrib/milterload/milterload: $(MLOAD_OBJS) util/libutil.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(MLOAD_OBJS) util/libutil.a
 
 # The libmilter floor: a milter that does nothing (see nullmilter.c).
 contrib/bench/nullmilter: contrib/bench/nullmilter.o

@@ -16,7 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 
 #define OUTBUF_MAX (64 * 1024)
 #define INBUF_SIZE (MLOAD_MAX_PACKET + 4)

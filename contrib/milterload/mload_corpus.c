@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 
 /* Files at least this large are mapped, smaller ones read: mappings are
  * limited per process (vm.max_map_count), big files are few. */

@@ -54,7 +54,7 @@
 
 #include <stdbool.h>
 
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "mload_conn.h"
 #include "mload_corpus.h"
 

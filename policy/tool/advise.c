@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 
 const char *stage_name(stage_t s)
 {

@@ -9,7 +9,7 @@
 #include <arpa/inet.h>
 #include <libpsl.h>
 
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 
 /* The PSL handle is loaded once per process: the tool is single-threaded. */
 static const psl_ctx_t *analysis_psl(void)

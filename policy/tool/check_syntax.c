@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 
 typedef struct notes {
 	char (*v)[DMARC_ERR_MAX];

@@ -17,7 +17,7 @@
 #include "../discovery.h"
 #include "../dmarc_record.h"
 #include "../domain.h"
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 #include "analysis.h"
 #include "check_syntax.h"
 #include "resolve.h"

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "../domain.h"
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 #include "rua_store.h"
 
 enum {

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 #include "csv.h"
 #include "rua_store.h"
 #include "ruf_store.h"

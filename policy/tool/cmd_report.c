@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 #include "view.h"
 
 static int open_view(int argc, char **argv, unsigned allowed, bool need_domain,

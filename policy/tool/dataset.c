@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 
 #define SQL_DOMAIN(col) \
 	"(?1 = '' OR " col " = ?1 OR (length(" col ") > length(?1) AND" \

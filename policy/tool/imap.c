@@ -9,7 +9,7 @@
 
 #include <curl/curl.h>
 
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 
 #define SEARCH_MAX (1u << 20)     /* bytes of the UID SEARCH answer */
 

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 #include "mime.h"
 #include "ruf_store.h"
 #include "unpack.h"

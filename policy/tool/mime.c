@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 
 typedef struct part_hdr {
 	char type[MIME_HEADER_MAX];        /* Content-Type, unfolded */

@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 #include "view.h"
 
 #define W 760

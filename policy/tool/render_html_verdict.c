@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 #include "view.h"
 
 #define esc render_html_escape

@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 #include "view.h"
 
 static void header(FILE *f, const view_t *v, const char *what)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 
 resolve_t *resolve_new(const char *nameservers, unsigned timeout_ms,
     char *err, size_t errlen)

@@ -1,5 +1,5 @@
 /*
- * resolve - the tool's DNS: the daemon's resolver (milter/dns.h) plus PTR
+ * resolve - the tool's DNS: the daemon's resolver (dns/dns.h) plus PTR
  * and address helpers.
  *
  * SYNOPSIS
@@ -31,7 +31,7 @@
 
 #include <stddef.h>
 
-#include "../../milter/dns.h"
+#include "../../dns/dns.h"
 
 #define RESOLVE_MAX_PTR_FAILURES 3
 

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 
 #define BUSY_TIMEOUT_MS 5000
 

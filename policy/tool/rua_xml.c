@@ -13,7 +13,7 @@
 #include <openssl/evp.h>
 
 #include "../domain.h"
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 
 #define NS_RFC7489 "http://dmarc.org/dmarc-xml/0.1"
 #define NS_RFC9990 "urn:ietf:params:xml:ns:dmarc-2.0"

@@ -13,7 +13,7 @@
 #include <openssl/evp.h>
 
 #include "../domain.h"
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 #include "mime.h"
 
 #define RUF_PART_MAX (64u << 10)    /* bytes kept of each part we read */

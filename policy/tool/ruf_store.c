@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 
 static const char table_sql[] =
 	"CREATE TABLE IF NOT EXISTS failures (\n"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../../milter/spf_syntax.h"
+#include "../spf_syntax.h"
 #include "../domain.h"
 
 typedef struct walk {

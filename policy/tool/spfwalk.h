@@ -10,7 +10,7 @@
  *
  * DESCRIPTION
  *	Fetches the domain's SPF record (TXT strings starting "v=spf1",
- *	milter/spf_syntax.h decides), checks its syntax strictly
+ *	policy/spf_syntax.h decides), checks its syntax strictly
  *	(spf_syntax_check) and walks it term by term: include, a, mx, ptr,
  *	exists and redirect each cost one lookup toward the limit of
  *	SPFWALK_MAX_LOOKUPS (10); include and redirect targets are walked
@@ -39,7 +39,7 @@
 
 #include <stdbool.h>
 
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 #include "resolve.h"
 
 #define SPFWALK_MAX_LOOKUPS 10

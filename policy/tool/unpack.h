@@ -59,7 +59,7 @@
 
 #include <stddef.h>
 
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 
 #define UNPACK_ERR_MAX 160
 #define UNPACK_ZIP_MAX_ENTRIES 64

@@ -9,7 +9,7 @@
 
 #include "../discovery.h"
 #include "../dmarc_record.h"
-#include "../strbuf.h"
+#include "../../util/strbuf.h"
 #include "rua_store.h"
 
 void view_date(long long epoch, char *buf, size_t size)

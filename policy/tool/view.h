@@ -12,7 +12,7 @@
  * DESCRIPTION
  *	The window is the last o->days days before o->now.  With
  *	o->history the rows come from the milter's history database
- *	(milter/history_schema.h), opened read-only, and `hdom` lists, per
+ *	(history/schema.h), opened read-only, and `hdom` lists, per
  *	author domain, what dmarcwarden did (pass, fail, quarantined,
  *	rejected, overridden, with the override reasons); DOMAIN is then
  *	optional (all domains).  Otherwise the rows come from the report

@@ -1,5 +1,5 @@
 /*
- * fakedns - table-driven replacement of milter/dns.c for fuzz targets.
+ * fakedns - table-driven replacement of dns/dns.c for fuzz targets.
  * See fakedns.h.
  */
 #include "fakedns.h"
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 
 #define FAKE_NAME_MAX 256
 #define FAKE_FAIL 0x10000   /* pseudo type: the name fails temporarily */

@@ -1,5 +1,5 @@
 /*
- * fakedns - a table-driven stand-in for milter/dns.c, for fuzz targets.
+ * fakedns - a table-driven stand-in for dns/dns.c, for fuzz targets.
  *
  * SYNOPSIS
  *	fakedns_load(zone_text, len);
@@ -7,13 +7,13 @@
  *	... spf_checker_new(r, ...), dkim_engine_new(r, ...) ...
  *
  * DESCRIPTION
- *	fakedns.c defines the functions of milter/dns.c (the resolver's life
+ *	fakedns.c defines the functions of dns/dns.c (the resolver's life
  *	cycle, dns_lookup(), stats), answering from an in-memory zone instead
- *	of libunbound; milter/dns_answer.c (TXT, existence, dns_ops) works on
+ *	of libunbound; dns/dns_answer.c (TXT, existence, dns_ops) works on
  *	top of it as on the real one.  So the SPF, DKIM and DMARC code of the
  *	daemon runs unchanged, without threads, sockets or timeouts.
  *	Link it before milter/libdwmilter.a (the archive's dns.o is then not
- *	pulled in) or instead of milter/dns.o.
+ *	pulled in) or instead of dns/dns.o.
  *
  *	Zone text: one record per line, "NAME TYPE VALUE".  NAME is matched
  *	case-insensitively, one trailing dot ignored.  Types:
@@ -37,7 +37,7 @@
 
 #include <stddef.h>
 
-#include "../../milter/dns.h"
+#include "../../dns/dns.h"
 
 #define FAKEDNS_MAX_RR 256
 #define FAKEDNS_RDATA_MAX 8192

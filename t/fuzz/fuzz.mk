@@ -9,15 +9,15 @@
 #    t/fuzz/corpus/NAME/ and t/fuzz/crashers/NAME/ through it;
 #  - by `make fuzz` with clang and libFuzzer, AddressSanitizer and
 #    UndefinedBehaviorSanitizer (no recovery), into t/fuzz/build/ (its own
-#    objects of policy/ and milter/, so the tree's objects are untouched),
+#    objects of the layers, milter/ and policy/tool/, so the tree's objects are untouched),
 #    then t/fuzz/run-fuzz runs each target for FUZZ_SECONDS on a copy of
 #    its seed corpus and prints the executions per target.  A crash, leak,
 #    timeout or failed invariant makes `make fuzz` fail, with the input
 #    shown in hex and kept under t/fuzz/build/artifacts/.
 #
-# Targets that need DNS link t/fuzz/fakedns.c, which defines milter/dns.c's
-# functions in its place (so libdwmilter.a's dns.o is never pulled in);
-# milter/dns_answer.c runs on top of it.
+# Targets that need DNS link t/fuzz/fakedns.c, which defines dns/dns.c's
+# functions in its place (so libdns.a's dns.o is never pulled in);
+# dns/dns_answer.c runs on top of it.
 
 FUZZ_SECONDS = 60
 FUZZ_CC = clang
@@ -41,7 +41,7 @@ FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -pthread -fno-omit-frame-pointer \
 	$(filter-out -Werror,$(WARN_FLAGS)) $(DEP_CFLAGS) $(FUZZ_SAN) \
 	-fsanitize=fuzzer-no-link -MMD -MP
-FUZZ_LIB_SRCS = $(POLICY_SRCS) $(filter-out milter/dns.c,$(MILTER_SRCS)) \
+FUZZ_LIB_SRCS = $(filter-out dns/dns.c,$(LAYER_SRCS)) $(MILTER_SRCS) \
 	$(PTOOL_SRCS)
 FUZZ_LIB_OBJS = $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_BINS = $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))

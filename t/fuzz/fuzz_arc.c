@@ -11,7 +11,7 @@
  * FUZZ_VERBOSE in the environment prints each result on stderr.
  */
 #include "../../milter/arc.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "fakedns.h"
 #include "fuzz.h"
 #include "fuzzmsg.h"

@@ -1,5 +1,5 @@
 /*
- * fuzz_config - dmarcwarden.conf parser (milter/config.h
+ * fuzz_config - dmarcwarden.conf parser (conf/config.h
  * config_load_buffer) and the reply text expansion (decide_expand).
  *
  * Input: the text of a configuration file (no terminator).  Checks: a
@@ -12,8 +12,8 @@
  */
 #include <strings.h>
 
-#include "../../milter/config.h"
-#include "../../milter/config_check.h"
+#include "../../conf/config.h"
+#include "../../conf/config_check.h"
 #include "../../milter/decide.h"
 #include "fuzz.h"
 

@@ -9,7 +9,7 @@
  * terminated d=/s=/reason, count within EVAL_MAX_DKIM.
  */
 #include "../../milter/dkim.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "fakedns.h"
 #include "fuzz.h"
 #include "fuzzmsg.h"

@@ -10,7 +10,7 @@
  * "where" texts.
  */
 #include "../../milter/localpolicy.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "fuzz.h"
 
 static void lookup(const localpolicy_t *lp, const char *dom)

@@ -8,12 +8,12 @@
  * parses to a list with the same count and the same format, and answers
  * the same for a set of probe addresses (and for the input's own words
  * used as addresses) before and after the round trip.  The same text is
- * also parsed as a TrustedForwarders list (milter/forwarder.h) and
+ * also parsed as a TrustedForwarders list (conf/forwarder.h) and
  * matched against the probes.
  */
-#include "../../milter/forwarder.h"
+#include "../../conf/forwarder.h"
 #include "../../policy/netlist.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "fakedns.h"
 #include "fuzz.h"
 
@@ -23,7 +23,7 @@ static const char *const probes[] = {
 	"fe80::1%eth0", "", "1.2.3", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
 };
 
-/* TrustedForwarders (milter/forwarder.h) takes the same kind of list,
+/* TrustedForwarders (conf/forwarder.h) takes the same kind of list,
  * plus host names checked by forward-confirmed PTR lookups (against an
  * empty fake DNS zone here: every lookup is NXDOMAIN). */
 static void forwarders(const char *text)

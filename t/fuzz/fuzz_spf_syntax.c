@@ -1,6 +1,6 @@
 /*
  * fuzz_spf_syntax - SPF record syntax check and rewrite
- * (milter/spf_syntax.h).
+ * (policy/spf_syntax.h).
  *
  * Input: one SPF record's text (no terminator).  Checks: the reason of a
  * refused record is printable; a record that passes is rewritten for
@@ -11,7 +11,7 @@
  */
 #include <sys/socket.h>
 
-#include "../../milter/spf_syntax.h"
+#include "../../policy/spf_syntax.h"
 #include "fuzz.h"
 
 static void check_why(const char *why, size_t max)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 
 #define FUZZ_HEADER_MAX (1024 * 1024)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """DKIM verification end to end: keys generated now, served by testdns,
 messages signed with python3-dkim, verified by t/tools/dkimverify
-(milter/dkim.c over libopendkim, keys through milter/dns.c)."""
+(milter/dkim.c over libopendkim, keys through dns/dns.c)."""
 
 import os
 import re

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """policy_history.t - dmarcwarden-policy report on the milter's own history
-database (schema taken from milter/history_schema.h): what dmarcwarden
+database (schema taken from history/schema.h): what dmarcwarden
 did per author domain (pass, fail, quarantined, rejected, overrides and
 their reasons), the per-source view of one domain, --json, the window,
 and refusal of a file that is not a history database."""

@@ -17,7 +17,7 @@ DESCRIPTION
     returns its absolute path.
 
     write_config(path, dict) writes one "Key value" line per entry, keys as
-    in milter/config.h comments; None values are left out, True/False
+    in conf/config.h comments; None values are left out, True/False
     become on/off, lists are joined with ", ".  Daemon() adds "Socket" (the
     socket it passes with -p anyway), "AuthservID mx.test.local",
     "HistoryDB OUT/NAME.history.db" (never the system path) and, when a

@@ -401,11 +401,11 @@ def expected_impact(rows, ramp_pct=25, ramp=True):
 
 
 def history_schema_sql():
-    """HISTORY_SCHEMA_SQL as milter/history_schema.h defines it (its string
+    """HISTORY_SCHEMA_SQL as history/schema.h defines it (its string
     literals joined, other string macros it names expanded), so history
     tests follow the documented schema."""
     import re
-    with open(os.path.join(ROOT, 'milter', 'history_schema.h')) as f:
+    with open(os.path.join(ROOT, 'history', 'schema.h')) as f:
         text = f.read()
     macros = {}
     for m in re.finditer(r'#define (\w+) \\\n((?:.*\\\n)*.*\n)', text):

@@ -10,7 +10,7 @@
  *	to the arc.h API as the milter does: each header field as name and
  *	raw value (everything after the colon, folds kept as CRLF), then
  *	the body with CRLF line ends in CHUNK-byte pieces (default 4096).
- *	Keys are fetched through the shared resolver (milter/dns.c) at the
+ *	Keys are fetched through the shared resolver (dns/dns.c) at the
  *	given nameserver.  -t verifies as of UNIXTIME (t=, x= checks)
  *	instead of now.  Prints
  *
@@ -34,8 +34,8 @@
 #include <unistd.h>
 
 #include "../../milter/arc.h"
-#include "../../milter/dns.h"
-#include "../../policy/strbuf.h"
+#include "../../dns/dns.h"
+#include "../../util/strbuf.h"
 
 #define MESSAGE_MAX (64 * 1024 * 1024)
 

@@ -23,7 +23,7 @@
  *	signature's l= makes it policy (dkim_verify_strict_length; the
  *	daemon's default).  -F: past MAXSIGS, verify signatures aligned
  *	with FROMDOMAIN first (dkim_verify_prefer).  Keys are looked up through
- *	the shared resolver (milter/dns.c) at the given nameserver.
+ *	the shared resolver (dns/dns.c) at the given nameserver.
  *
  * DIAGNOSTICS
  *	Exit 0 after printing results, 2 on usage or setup errors.
@@ -34,8 +34,8 @@
 #include <unistd.h>
 
 #include "../../milter/dkim.h"
-#include "../../milter/dns.h"
-#include "../../policy/strbuf.h"
+#include "../../dns/dns.h"
+#include "../../util/strbuf.h"
 
 #define MESSAGE_MAX (64 * 1024 * 1024)
 

@@ -1,5 +1,5 @@
 /*
- * dnsq - query through milter/dns.c from the command line (test helper).
+ * dnsq - query through dns/dns.c from the command line (test helper).
  *
  * SYNOPSIS
  *	dnsq [-n NAMESERVERS] [-t TIMEOUT_MS] [-d -a ANCHOR] TYPE NAME
@@ -22,8 +22,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "../../milter/dns.h"
-#include "../../policy/strbuf.h"
+#include "../../dns/dns.h"
+#include "../../util/strbuf.h"
 
 static void put_bytes(const unsigned char *p, size_t n, int quote)
 {

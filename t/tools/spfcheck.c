@@ -17,10 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../milter/dns.h"
+#include "../../dns/dns.h"
 #include "../../milter/spf.h"
 #include "../../policy/evaluate.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 
 static void print_outcome(const spf_outcome_t *o)
 {

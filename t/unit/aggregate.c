@@ -3,7 +3,7 @@
  * at a mid-size MX), merging, sorting and adding after a sort.  Before
  * the fix agg_sort() rebuilt a 1,024-slot table for any number of records
  * and the probe loop never ended (issue 11). */
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../../reporter/aggregate.h"
 #include "../tap.h"
 

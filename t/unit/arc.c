@@ -16,7 +16,7 @@
 
 #include "../../milter/arc.h"
 #include "../../milter/arc_canon.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../tap.h"
 
 #define MAXF 6000

@@ -9,7 +9,7 @@
 #include <openssl/x509.h>
 
 #include "../../milter/arc_crypto.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../tap.h"
 
 static char rec[8192];

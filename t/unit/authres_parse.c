@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "../../policy/authres_parse.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../tap.h"
 
 /* One line per payload: "id[/v][ i=N]: method=result[ reason=x]

@@ -1,12 +1,12 @@
 /*
- * Unit tests for milter/config: defaults, every key with good and bad
+ * Unit tests for conf/config: defaults, every key with good and bad
  * values, golden bad configs (t/data/config/bad/NAME.conf with the exact
  * error in NAME.ref), golden dumps (good/NAME.conf, NAME.ref), the sample
  * config and the man page staying in step with the key table.
  */
-#include "../../milter/config.h"
-#include "../../milter/config_check.h"
-#include "../../policy/strbuf.h"
+#include "../../conf/config.h"
+#include "../../conf/config_check.h"
+#include "../../util/strbuf.h"
 #include "../tap.h"
 
 #include <dirent.h>

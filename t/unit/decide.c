@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "../../milter/decide.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../tap.h"
 
 static void verdict(verdict_t *v, dmarc_result_t r, dmarc_policy_t applied)

@@ -5,7 +5,7 @@
  * their number.  The PSL cases load the system Public Suffix List.
  */
 #include "../../policy/discovery.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../tap.h"
 
 #include <stdlib.h>

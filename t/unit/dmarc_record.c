@@ -7,7 +7,7 @@
  * diff!):  t/unit/dmarc_record.t --generate > t/data/dmarc_record/records.ref
  */
 #include "../../policy/dmarc_record.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../golden.h"
 #include "../tap.h"
 

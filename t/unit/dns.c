@@ -1,5 +1,5 @@
 /*
- * dns.t - milter/dns.c against a real test DNS server (t/lib/testdns.py)
+ * dns.t - dns/dns.c against a real test DNS server (t/lib/testdns.py)
  * through a real libunbound: answers, TXT concatenation, TCP fallback,
  * timeouts, error rcodes, DNSSEC bogus, exists(), many threads at once.
  */
@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../milter/dns.h"
-#include "../../policy/strbuf.h"
+#include "../../dns/dns.h"
+#include "../../util/strbuf.h"
 #include "../tap.h"
 
 #define CONC_NAMES 50

@@ -1,12 +1,12 @@
 /*
- * Unit tests for milter/dnscache: what is stored (OK, NODATA, NXDOMAIN
+ * Unit tests for dns/dnscache: what is stored (OK, NODATA, NXDOMAIN
  * with a TTL) and what is not (temporary failures, TTL 0, truncated or
  * oversized answers, unusable names), case-insensitive names, expiry,
  * the TTL cap, independent copies, slot replacement and threads; the
  * fallback table (time kept instead of TTL).
  */
-#include "../../milter/dnscache.h"
-#include "../../policy/strbuf.h"
+#include "../../dns/dnscache.h"
+#include "../../util/strbuf.h"
 #include "../tap.h"
 
 #include <pthread.h>

@@ -1,10 +1,10 @@
 /*
- * Unit tests for milter/dnslimit: the domain a name counts under (the
+ * Unit tests for dns/dnslimit: the domain a name counts under (the
  * registrable domain, underscore labels skipped, case, trailing dot, a
  * public suffix), the bound per domain, other domains unaffected, leave
  * in any order, limit 0, and threads.
  */
-#include "../../milter/dnslimit.h"
+#include "../../dns/dnslimit.h"
 #include "../tap.h"
 
 #include <pthread.h>

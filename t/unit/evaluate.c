@@ -5,7 +5,7 @@
 #include "../../policy/align.h"
 #include "../../policy/disposition.h"
 #include "../../policy/evaluate.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../tap.h"
 
 /* name -> TXT record, "NX" for NXDOMAIN, "TEMP" for a temporary error. */

@@ -1,9 +1,9 @@
-/* Unit tests for milter/forwarder: TrustedForwarders parsing, reverse
+/* Unit tests for conf/forwarder: TrustedForwarders parsing, reverse
  * names, PTR RDATA decoding and network matches (verified PTR matching
  * against real DNS is in t/integration/exceptions.t). */
 #include <string.h>
 
-#include "../../milter/forwarder.h"
+#include "../../conf/forwarder.h"
 #include "../tap.h"
 
 static void test_parse(void)

@@ -11,7 +11,7 @@
  * domain_normalize(), limit tests and a deterministic mutation fuzz.
  */
 #include "../../policy/from_header.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../golden.h"
 #include "../tap.h"
 

@@ -7,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../milter/config.h"
+#include "../../conf/config.h"
 #include "../../milter/generation.h"
 #include "../../milter/reconfig.h"
 #include "../../milter/stats.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../tap.h"
 
 static config_t *conf(const char *text)

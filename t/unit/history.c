@@ -1,11 +1,11 @@
-/* Unit tests for milter/history: rows reach SQLite from several threads,
- * every column is stored as documented in history_schema.h, and mail
+/* Unit tests for history/history: rows reach SQLite from several threads,
+ * every column is stored as documented in history/schema.h, and mail
  * keeps flowing (bounded buffer, retries) when the database is locked,
  * missing or deleted. */
-#include "../../milter/history.h"
-#include "../../milter/history_schema.h"
-#include "../../milter/log.h"
-#include "../../policy/strbuf.h"
+#include "../../history/history.h"
+#include "../../history/schema.h"
+#include "../../util/log.h"
+#include "../../util/strbuf.h"
 #include "../tap.h"
 
 #include <pthread.h>

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../milter/config.h"
+#include "../../conf/config.h"
 #include "../../milter/localpolicy.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../tap.h"
 
 static const char good[] =

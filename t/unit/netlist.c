@@ -1,6 +1,6 @@
 /* Unit tests for policy/netlist: table-driven match and parse cases. */
 #include "../../policy/netlist.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../tap.h"
 
 #include <stdlib.h>

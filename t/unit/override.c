@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "../../policy/override.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../tap.h"
 
 #define N DMARC_POLICY_NONE

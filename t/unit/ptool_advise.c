@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../../policy/tool/advise.h"
 #include "../tap.h"
 

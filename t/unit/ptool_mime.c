@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../../policy/tool/mime.h"
 #include "../tap.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../../policy/tool/rua_xml.h"
 #include "../tap.h"
 

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../../policy/tool/ruf.h"
 #include "../tap.h"
 

@@ -3,8 +3,8 @@
  * NoReportsList, external destination verification with a table DNS),
  * period (time parsing), repdb (upgrade from schema version 1, the
  * reportable rows, bookkeeping, read-only use). */
-#include "../../milter/history_schema.h"
-#include "../../policy/strbuf.h"
+#include "../../history/schema.h"
+#include "../../util/strbuf.h"
 #include "../../reporter/dest.h"
 #include "../../reporter/mailmsg.h"
 #include "../../reporter/npcheck.h"

@@ -7,12 +7,12 @@
  * reporter/xsd/, hostile text, values the schema refuses, IPv6 forms.
  *
  * REPORT_GOLDEN_UPDATE=1 rewrites the golden files (review the diff). */
-#include "../../milter/history_db.h"
+#include "../../history/history_db.h"
 #include "../../reporter/aggregate.h"
 #include "../../reporter/feedback_xml.h"
 #include "../../reporter/repdb.h"
 #include "../../reporter/xsd_embed.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../tap.h"
 
 #include <libgen.h>

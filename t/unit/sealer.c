@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "../../policy/sealer.h"
-#include "../../policy/strbuf.h"
+#include "../../util/strbuf.h"
 #include "../tap.h"
 
 static const struct { const char *name, *txt; } zone[] = {

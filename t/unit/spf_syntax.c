@@ -1,10 +1,10 @@
-/* Unit tests for milter/spf_syntax: a table of records, well-formed and
+/* Unit tests for policy/spf_syntax: a table of records, well-formed and
  * not, and the libspf2 rewrite. */
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "../../milter/spf_syntax.h"
-#include "../../policy/strbuf.h"
+#include "../../policy/spf_syntax.h"
+#include "../../util/strbuf.h"
 #include "../tap.h"
 
 static const struct {

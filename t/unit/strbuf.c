@@ -1,5 +1,5 @@
-/* Unit tests for policy/strbuf. */
-#include "../../policy/strbuf.h"
+/* Unit tests for util/strbuf. */
+#include "../../util/strbuf.h"
 #include "../tap.h"
 
 #include <stdlib.h>

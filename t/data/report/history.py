@@ -1,5 +1,5 @@
 """history - build dmarcwarden history databases for reporter tests and
-the reporter benchmark, with the schema of milter/history_schema.h.
+the reporter benchmark, with the schema of history/schema.h.
 
 SYNOPSIS
     import history
@@ -10,7 +10,7 @@ SYNOPSIS
 
 DESCRIPTION
     create() reads the SQL of HISTORY_SCHEMA_SQL (and the version) out of
-    milter/history_schema.h, so the tests always use the milter's real
+    history/schema.h, so the tests always use the milter's real
     schema.  add() inserts one messages row (keyword arguments name the
     columns; sensible defaults for a DMARC-passing message with a policy)
     and its children: rcpt (list of domains), dkim (list of (domain,
@@ -24,7 +24,7 @@ import sqlite3
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
-SCHEMA_H = os.path.join(ROOT, "milter", "history_schema.h")
+SCHEMA_H = os.path.join(ROOT, "history", "schema.h")
 
 
 def _macros():

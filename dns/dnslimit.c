@@ -14,7 +14,7 @@
 
 #include <libpsl.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 
 struct dnslimit {
 	pthread_mutex_t lock;

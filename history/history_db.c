@@ -1,6 +1,6 @@
 /*
  * history_db - the SQLite side of the verdict history.  See history_db.h;
- * the tables are documented in history_schema.h.
+ * the tables are documented in history/schema.h.
  */
 #include "history_db.h"
 
@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../policy/strbuf.h"
-#include "history_schema.h"
-#include "log.h"
+#include "../util/strbuf.h"
+#include "schema.h"
+#include "../util/log.h"
 
 #define HISTORY_BUSY_TIMEOUT_MS 2000
 #define HISTORY_ITEM_STR_MAX (256 * 1024) /* above the sum of all fields */
@@ -56,7 +56,7 @@ static size_t item_str(strbuf_t *sb, const char *s, size_t max)
 #define ITEM_STR(sb, field) item_str((sb), (field), sizeof(field))
 
 /* messages.dkim_summary / override_summary: entries joined by 0x1e,
- * fields by 0x1d (history_schema.h). */
+ * fields by 0x1d (history/schema.h). */
 static size_t item_summaries(strbuf_t *sb, const history_row_t *row,
     bool dkim)
 {

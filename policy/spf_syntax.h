@@ -38,7 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 
 #define SPF_SYNTAX_WHY_MAX 128
 #define SPF_SYNTAX_MAX_LEN 4096

@@ -1,6 +1,6 @@
 /*
  * history - the verdict history in SQLite, written by one thread.
- * See history.h for the contract and history_schema.h for the tables.
+ * See history.h for the contract and history/schema.h for the tables.
  *
  * Design.  history_submit() turns the (large, fixed-size) history_row_t
  * into a compact heap item (hist_item_new(), history_db.h) and appends
@@ -32,9 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 #include "history_db.h"
-#include "log.h"
+#include "../util/log.h"
 
 #define HISTORY_BATCH 1000
 #define HISTORY_LINGER_MS 250           /* gathering a batch */

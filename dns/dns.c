@@ -65,7 +65,7 @@
 
 #include <unbound.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 #include "dnscache.h"
 #include "dnslimit.h"
 

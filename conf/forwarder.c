@@ -10,7 +10,7 @@
 
 #include "../policy/domain.h"
 #include "../policy/netlist.h"
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 
 typedef struct fwd_host {
 	bool subdomains;            /* entry was ".name" */

@@ -44,7 +44,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "dns.h"
+#include "../dns/dns.h"
 
 #define FORWARDER_MAX_HOSTS 256
 #define FORWARDER_MAX_FORWARD 4

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 
 void dns_result_free(dns_result_t *res)
 {

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../policy/strbuf.h"
+#include "strbuf.h"
 
 static bool log_syslog_on;
 static bool log_stderr_on = true;

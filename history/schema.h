@@ -3,7 +3,7 @@
  * place it is documented.
  *
  * SYNOPSIS
- *	#include "history_schema.h"
+ *	#include "schema.h"
  *	sqlite3_exec(db, HISTORY_SCHEMA_SQL, ...);
  *	PRAGMA user_version = HISTORY_SCHEMA_VERSION
  *

@@ -22,7 +22,7 @@
  *
  *	history_db_open() opens or creates the file at db->path (its
  *	directory must exist), sets WAL mode, synchronous=NORMAL and a busy
- *	timeout, creates the schema of history_schema.h in an empty
+ *	timeout, creates the schema of history/schema.h in an empty
  *	database (or upgrades an older one with HISTORY_UPGRADE_SQL in one
  *	transaction), and prepares the insert
  *	statements.  It returns 0; -1

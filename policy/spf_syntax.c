@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 #include "spf_syntax.h"
 
 typedef struct slice {

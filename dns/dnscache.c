@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 
 #define DNSCACHE_NAME_MAX 254
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "../policy/evaluate.h"
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 #include "config.h"
 #include "forwarder.h"
 

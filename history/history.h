@@ -18,7 +18,7 @@
  *	dropped and counted.  Mail never waits for the database.
  *
  *	The schema is versioned (PRAGMA user_version) and documented in
- *	history_schema.h, the one place both the milter and the reporter read
+ *	history/schema.h, the one place both the milter and the reporter read
  *	it from.  history_open() creates or upgrades the database; a database
  *	from a newer version is refused.
  *

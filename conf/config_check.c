@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include "../policy/from_header.h"
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 #include "config.h"
-#include "log.h"
+#include "../util/log.h"
 
 #define SUN_PATH_MAX 107        /* sizeof(sun_path) - 1 on Linux */
 

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../policy/strbuf.h"
+#include "../util/strbuf.h"
 #include "config_check.h"
 #include "config_keys.h"
 
