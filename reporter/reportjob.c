@@ -126,6 +126,11 @@ static int build_mail(const rjob_env_t *env, rjob_t *j, size_t k)
 	return 0;
 }
 
+static int gzip_sink(void *gz, const unsigned char *p, size_t n)
+{
+	return mailmsg_gzip_push(gz, p, n);
+}
+
 void rjob_build(const rjob_env_t *env, rjob_t *j)
 {
 	fxml_meta_t meta = {
@@ -136,21 +141,26 @@ void rjob_build(const rjob_env_t *env, rjob_t *j)
 		.nonexistent = (const char *const *)j->nonexistent,
 		.nnonexistent = j->nnonexistent,
 	};
-	unsigned char *xml;
-	size_t len;
+	mailmsg_gz_t *gz = mailmsg_gzip_new();
+	int rc;
 
 	j->rc = -1;
-	if (fxml_report(env->schemas, env->format, &meta, &j->rep, &xml, &len,
-	    j->err, sizeof(j->err)) < 0) {
-		j->invalid = true;
-		return;
-	}
-	if (mailmsg_gzip(xml, len, &j->gz, &j->gzlen) < 0) {
+	if (gz == NULL) {
 		str_copy(j->err, sizeof(j->err), "gzip failed");
-		free(xml);
 		return;
 	}
-	free(xml);
+	/* The XML is gzipped as it is written: it never exists whole. */
+	rc = fxml_report_write(env->schemas, env->format, &meta, &j->rep,
+	    gzip_sink, gz, j->err, sizeof(j->err));
+	if (rc < 0) {
+		j->invalid = rc == -1;
+		mailmsg_gzip_free(gz);
+		return;
+	}
+	if (mailmsg_gzip_finish(gz, &j->gz, &j->gzlen) < 0) {
+		str_copy(j->err, sizeof(j->err), "gzip failed");
+		return;
+	}
 	str_format(j->filename, sizeof(j->filename), "%s!%s!%lld!%lld!%s"
 	    ".xml.gz", env->submitter, j->rep.domain, (long long)env->begin,
 	    (long long)env->end - 1, j->id);
