@@ -20,7 +20,7 @@
 #include "feedback_xml.h"
 #include "mailmsg.h"
 #include "npcheck.h"
-#include "repdb.h"
+#include "../history/repdb.h"
 #include "reportjob.h"
 #include "sendpool.h"
 #include "signer.h"

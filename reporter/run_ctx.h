@@ -12,7 +12,7 @@
 #include "../dns/dns.h"
 #include "dest.h"
 #include "feedback_xml.h"
-#include "repdb.h"
+#include "../history/repdb.h"
 #include "reportjob.h"
 #include "run.h"
 #include "sendpool.h"
