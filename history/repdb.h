@@ -59,12 +59,12 @@
  *
  *	The one-pass path (what dmarcwarden-report runs): repdb_count()
  *	counts the period's rows (index only), repdb_scan() calls fn for
- *	every reportable row of the period, in time order through the
- *	messages_time index (nearly the order the rows were written, so the
+ *	every reportable row of the period, on SQLite in time order through
+ *	the messages_time index (nearly the order the rows were written, so the
  *	table is read almost sequentially: no random read per row), with the
  *	domain and the record fields; fn returning -1 stops it.  On
- *	PostgreSQL the rows stream (single-row mode): memory does not grow
- *	with the number of rows.  repdb_mark_later() notes (domain, report
+ *	PostgreSQL the rows come in the planner's order and stream
+ *	(single-row mode): memory does not grow with the number of rows.  repdb_mark_later() notes (domain, report
  *	id) in a temporary table of the connection; repdb_mark_flush() then
  *	marks all noted domains' reportable rows in one pass (SQLite: in
  *	time order, one transaction per hour of the period so the write
