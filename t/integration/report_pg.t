@@ -231,7 +231,7 @@ same = [d for d in from_sqlite if from_pg.get(d) == from_sqlite[d]]
 tap.is_(len(same), len(from_sqlite), "PostgreSQL: the same policy, records "
         "and counts for every domain")
 v1 = from_pg.get("example.com", ("", []))[1]
-tap.ok(any("selector=old" in r and "type=forwarded" in r for r in v1),
+tap.ok(any("selector=old" in r and "comment=forwarded" in r for r in v1),
        "rows without summaries: DKIM and overrides read from the child "
        "tables (string_agg)")
 rc3, se3, from_conf = dry_reports(rt, pg.uri, "dry/conf", config_db=True)
