@@ -100,6 +100,12 @@
  *	in autocommit, so a send is recorded at once.  A concurrent change
  *	to a row being marked (another reporter that did not take the lock)
  *	fails the mark with a serialization error: nothing is marked twice.
+ *	The transaction stays open while the period's reports are sent
+ *	(minutes; hours for a slow relay): like pg_dump, it holds back the
+ *	vacuuming of rows deleted meanwhile, nothing else (it takes no lock
+ *	a milter's INSERT waits for).  If it fails (connection lost), no row
+ *	is marked: the reports are complete in report_log, and the next run
+ *	marks their rows without sending them again.
  *
  * LOCKING
  *	repdb_lock() makes a run exclusive: two dmarcwarden-report runs on
