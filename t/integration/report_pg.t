@@ -204,11 +204,6 @@ shutil.copyfile(src, sq)
 check_once("SQLite", [reptest.Reporter(newdir("sqlite-once/r%d" % i))
                       for i in range(2)], sq, sqlite_query(sq))
 
-if not os.path.exists(os.path.join(history.ROOT, "history", "hdb_pg.c")):
-    # Until the lead's PostgreSQL side of hdb.h is merged.
-    tap.diag("history/hdb_pg.c not merged yet: PostgreSQL part skipped")
-    tap.done_testing()
-    sys.exit(0)
 pg = pgserver.start("report_pg")
 if pg is None:
     tap.diag("PostgreSQL did not start: %s" % pgserver.last_error)
