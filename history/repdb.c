@@ -123,6 +123,12 @@ int repdb_fail(repdb_t *db, hdb_t *h, const char *what)
 	return -1;
 }
 
+int repdb_begin(hdb_t *h)
+{
+	return hdb_kind(h) == HDB_SQLITE ? hdb_exec(h, "BEGIN IMMEDIATE") :
+	    hdb_begin(h);
+}
+
 const char *repdb_num(char *buf, long long v)
 {
 	snprintf(buf, REPDB_NUM, "%lld", v);
@@ -217,7 +223,7 @@ static int check_schema(repdb_t *db)
 		return 0;
 	if (hdb_kind(db->h) == HDB_SQLITE && HISTORY_UPGRADE_SQL(v) != NULL &&
 	    !db->readonly) {
-		if (hdb_begin(db->h) < 0)
+		if (repdb_begin(db->h) < 0)
 			return repdb_fail(db, db->h, "upgrade");
 		if (hdb_query_int(db->h, "PRAGMA user_version", 0, NULL,
 		    &v) == 1 && HISTORY_UPGRADE_SQL(v) != NULL &&
@@ -461,7 +467,7 @@ static int mark_begin(repdb_t *db, hdb_t *h)
 		    "read-only");
 		return -1;
 	}
-	if (hdb_kind(h) == HDB_SQLITE && hdb_begin(h) < 0)
+	if (hdb_kind(h) == HDB_SQLITE && repdb_begin(h) < 0)
 		return repdb_fail(db, h, "mark reported");
 	return 0;
 }

@@ -130,7 +130,7 @@ int repdb_report_start(repdb_t *db, const char *id, const char *domain,
 	const char *d[2] = { id, NULL };
 	size_t i;
 
-	if (hdb_begin(db->h) < 0)
+	if (repdb_begin(db->h) < 0)
 		return repdb_fail(db, db->h, "start report");
 	if (book(db, sql_log_insert, 6, p, "insert report") < 0)
 		goto bad;
@@ -213,7 +213,7 @@ long long repdb_expire(repdb_t *db, time_t before)
 	const char *p[1] = { repdb_num(b, before) };
 	long long n;
 
-	if (hdb_begin(db->h) < 0)
+	if (repdb_begin(db->h) < 0)
 		return repdb_fail(db, db->h, "expire");
 	if (book(db, sql_expire, 1, p, "expire") < 0)
 		goto bad;

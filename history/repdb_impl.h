@@ -25,6 +25,10 @@ struct repdb {
 /* The SQL of h's dialect from a { SQLite, PostgreSQL } pair. */
 #define REPDB_SQL(h, pair) ((pair)[hdb_kind(h) == HDB_PG])
 
+/* A write transaction: SQLite takes the write lock at once (BEGIN
+ * IMMEDIATE, waiting out the milter's with the busy timeout). */
+int repdb_begin(hdb_t *h);
+
 /* v as text in buf (REPDB_NUM bytes); returns buf. */
 const char *repdb_num(char *buf, long long v);
 
