@@ -13,6 +13,7 @@ report tests (t/data/report/reptest.py).
   (c) a row committed with a lower id than the reporter's snapshot while
       the reporter runs (milters commit out of id order) is neither
       counted nor marked by that run, and is reported by the next one
+  and --expire-days on PostgreSQL (children deleted with their rows)
 """
 
 import os
@@ -303,5 +304,16 @@ tap.is_([(i["domain"], reptest.et_counts(i["xml"])["by_ip"])
 tap.is_(pg.psql("SELECT reported FROM messages WHERE id = %d" % late_id),
         second[0]["report_id"] if second else "?",
         "the late row is marked with the second report's id")
+
+# ---- --expire-days on PostgreSQL: reported rows and their children go --
+r3, so3, se3 = rc[1].run("--db", pg.uri, "--expire-days", "30", *PERIOD)
+tap.is_((r3, pg.psql("SELECT count(*) FROM messages"),
+         pg.psql("SELECT count(*) FROM messages WHERE reported IS NULL AND"
+                 " time >= %d" % (T0 + 86400)),
+         pg.psql("SELECT count(*) FROM message_dkim"),
+         pg.psql("SELECT count(*) FROM report_log")),
+        (0, "1", "1", "1", "0"), "--expire-days: only the unreported row "
+        "of the next day is left, with its child; report_log emptied %s"
+        % se3[-200:])
 pg.destroy()
 tap.done_testing()
