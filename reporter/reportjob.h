@@ -44,7 +44,7 @@
 #include "aggregate.h"
 #include "dest.h"
 #include "feedback_xml.h"
-#include "repdb.h"
+#include "../history/repdb.h"
 #include "signer.h"
 
 typedef struct rjob_env {

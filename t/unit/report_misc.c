@@ -9,7 +9,8 @@
 #include "../../reporter/mailmsg.h"
 #include "../../reporter/npcheck.h"
 #include "../../reporter/period.h"
-#include "../../reporter/repdb.h"
+#include "../../history/repdb.h"
+#include "../../reporter/collect.h"
 #include "../tap.h"
 
 #include <sqlite3.h>
@@ -473,7 +474,7 @@ static void test_repdb(const char *dir)
 	is_int(l.n, 1, "the old row counts, tempfailed rows do not");
 	repdb_list_free(&l);
 	agg_init(&rep, "example.org");
-	is_int(repdb_collect(db, "example.org", 0, 2000, &rep), 1,
+	is_int(collect_domain(db, 0, 2000, &rep), 1,
 	    "old row collected (children read for its summaries)");
 	agg_sort(&rep);
 	ok(rep.nrecords == 1 && strstr(rep.records[0].key, "example.net") &&
