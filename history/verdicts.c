@@ -155,6 +155,20 @@ const char *verdicts_error(const verdicts_t *vd)
 	return hdb_error(vd->h);
 }
 
+/* The window's ends as text parameters. */
+typedef struct window {
+	char from[24], to[24];
+} window_t;
+
+static window_t window(long long from, long long to)
+{
+	window_t w;
+
+	str_format(w.from, sizeof(w.from), "%lld", from);
+	str_format(w.to, sizeof(w.to), "%lld", to);
+	return w;
+}
+
 static bool pg(const verdicts_t *vd)
 {
 	return hdb_kind(vd->h) == HDB_PG;
@@ -248,14 +262,12 @@ long long verdicts_rows(verdicts_t *vd, const char *domain, long long from,
     long long to, verdict_row_fn fn, void *ctx)
 {
 	rows_ctx_t c = { fn, ctx };
-	char f[24], t[24];
-	const char *p[3] = { domain, f, t };
+	window_t w = window(from, to);
+	const char *p[3] = { domain, w.from, w.to };
 	const char *sql = pg(vd) ? rows_pg : vd->version == 1 ?
 	    rows_sqlite_v1 : vd->version == 2 ? rows_sqlite_v2 :
 	    rows_sqlite_v3;
 
-	str_format(f, sizeof(f), "%lld", from);
-	str_format(t, sizeof(t), "%lld", to);
 	return hdb_query(vd->h, sql, 3, p, row_cb, &c);
 }
 
@@ -286,13 +298,12 @@ long long verdicts_domains(verdicts_t *vd, const char *domain,
     void *ctx)
 {
 	dom_ctx_t c = { fn, ctx };
-	char f[24], t[24], m[24];
-	const char *p[4] = { f, t, domain, m };
+	window_t w = window(from, to);
+	char m[24];
+	const char *p[4] = { w.from, w.to, domain, m };
 	const char *sql = pg(vd) ? domains_pg : vd->version < 3 ?
 	    domains_sqlite_v1 : domains_sqlite_v3;
 
-	str_format(f, sizeof(f), "%lld", from);
-	str_format(t, sizeof(t), "%lld", to);
 	str_format(m, sizeof(m), "%zu", max);
 	return hdb_query(vd->h, sql, 4, p, domain_cb, &c);
 }
@@ -315,27 +326,23 @@ long long verdicts_reasons(verdicts_t *vd, const char *header_from,
     long long from, long long to, verdict_reason_fn fn, void *ctx)
 {
 	reason_ctx_t c = { fn, ctx };
-	char f[24], t[24];
-	const char *p[3] = { header_from, f, t };
+	window_t w = window(from, to);
+	const char *p[3] = { header_from, w.from, w.to };
 	const char *sql = pg(vd) ? reasons_pg : vd->version < 3 ? reasons_v1 :
 	    reasons_sqlite_v3;
 
-	str_format(f, sizeof(f), "%lld", from);
-	str_format(t, sizeof(t), "%lld", to);
 	return hdb_query(vd->h, sql, 3, p, reason_cb, &c);
 }
 
 long long verdicts_tempfailed(verdicts_t *vd, const char *domain,
     long long from, long long to)
 {
-	char f[24], t[24];
-	const char *p[3] = { domain, f, t };
+	window_t w = window(from, to);
+	const char *p[3] = { domain, w.from, w.to };
 	long long n = 0;
 
 	if (vd->version < 3)
 		return 0;
-	str_format(f, sizeof(f), "%lld", from);
-	str_format(t, sizeof(t), "%lld", to);
 	if (hdb_query_int(vd->h, pg(vd) ? tempfail_pg : tempfail_sqlite, 3, p,
 	    &n) < 0)
 		return -1;
