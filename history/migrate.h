@@ -34,8 +34,8 @@
  *	Taking the lock waits for the other process's transaction, no more.
  *
  *	The flags are ignored on a read-only handle (hdb_readonly()).
- *	hist_schema_open() does nothing else to h; it leaves no transaction
- *	open.
+ *	hist_schema_open() does nothing else to h; call it outside a
+ *	transaction: it leaves none open.
  *
  * DIAGNOSTICS
  *	-1 when the database cannot be used now (hdb_unavailable(): busy,
