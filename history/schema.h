@@ -1,20 +1,28 @@
 /*
  * history_schema - the SQLite schema of the verdict history, and the one
- * place it is documented.
+ * place every table and column is documented (for both backends).
  *
  * SYNOPSIS
  *	#include "schema.h"
- *	sqlite3_exec(db, HISTORY_SCHEMA_SQL, ...);
- *	PRAGMA user_version = HISTORY_SCHEMA_VERSION
+ *	HISTORY_SCHEMA_VERSION, HISTORY_SCHEMA_SQL, HISTORY_UPGRADE_Vn_SQL
  *
  * DESCRIPTION
- *	The milter (history.c) writes this schema; the aggregate reporter
- *	reads it to build RFC 7489 appendix C and RFC 9990 (DMARCbis)
- *	aggregate reports.  Changing a table means raising
- *	HISTORY_SCHEMA_VERSION, adding an upgrade step to history.c and
- *	updating this comment.  history_open() refuses a database whose
- *	user_version is higher than HISTORY_SCHEMA_VERSION, and one with
- *	user_version 0 that already holds tables (not ours).
+ *	The milter writes this schema; the aggregate reporter, the failure
+ *	reporter and the policy tool read it.  The history lives in SQLite
+ *	(this file's DDL) or in PostgreSQL (schema_pg.h: the same tables,
+ *	columns, names and meanings, with the differences listed there).
+ *	Nobody creates or upgrades it but migrate.c (hist_schema_open()).
+ *
+ *	Changing a table means raising HISTORY_SCHEMA_VERSION, adding an
+ *	upgrade step here and in schema_pg.h, adding it to migrate.c's step
+ *	table, and updating this comment.  hist_schema_open() refuses a
+ *	database whose version is higher than HISTORY_SCHEMA_VERSION, and one
+ *	without a version that already holds tables (not ours).
+ *
+ *	Version.  SQLite: PRAGMA user_version, also in meta; PostgreSQL:
+ *	meta only.  Version 1: the first; 2: report bookkeeping, failure
+ *	samples, per-row copies of rua/ruf and children; 3: action and
+ *	smtp_reply; 4: row_uid and host (fleets, PostgreSQL).
  *
  *	Conventions.  Times are integer seconds since the epoch, UTC.
  *	Booleans are integers 0 or 1.  Enumerations are stored as the RFC
@@ -22,16 +30,18 @@
  *	the reporter copies them into XML unchanged.  Domain names are stored
  *	as the milter saw them (lower-cased by the parsers, no trailing dot);
  *	text never contains a NUL.  Text columns declared NOT NULL hold ''
- *	when the value is unknown or empty.  The database runs in WAL mode,
- *	so a reporter may read while the milter writes; it should open with
- *	a busy timeout and enable PRAGMA foreign_keys if it deletes rows
- *	(children are declared ON DELETE CASCADE).
+ *	when the value is unknown or empty.  The SQLite database runs in WAL
+ *	mode, so a reporter may read while the milter writes; it should open
+ *	with a busy timeout and enable PRAGMA foreign_keys if it deletes rows
+ *	(children are declared ON DELETE CASCADE).  Readers name the columns
+ *	they read (never SELECT * by position): columns are only ever added.
  *
  * TABLE meta
- *	key TEXT PRIMARY KEY, value TEXT.  Keys written by the milter:
- *	"schema_version" (same as user_version) and "created" (epoch time
- *	the database was created).  A reporter may keep its own keys here,
- *	prefixed "report.".
+ *	key TEXT PRIMARY KEY, value TEXT.  Keys written by migrate.c:
+ *	"schema_version" (SQLite: same as user_version) and "created" (epoch
+ *	time the database was created).  A reporter may keep its own keys
+ *	here, prefixed "report." (the failure reporter's instance tag,
+ *	"report.instance", which names its Message-IDs: failstore.c).
  *
  * TABLE messages - one row per message and evaluated author domain
  *	(a message with two header-From domains gives two rows).
@@ -132,8 +142,20 @@
  *	              accepted or quarantined.  The reporter does not count
  *	              rows with action "tempfail": the sender retries such a
  *	              message, and the retry gets its own row.
+ *	row_uid       (version 4) the writer's unique id of the row,
+ *	              "<instance>-<seq>": instance is a random 64-bit number
+ *	              in hex chosen each time a writer opens the history,
+ *	              seq counts its rows from 1.  A writer that replays a
+ *	              spooled batch skips rows whose row_uid is already
+ *	              there.  NULL in rows written before version 4.
+ *	              PostgreSQL: UNIQUE index messages_row_uid; SQLite: no
+ *	              index (one writer per file, nothing to replay).
+ *	host          (version 4) the MX host that evaluated the message
+ *	              (HistoryHost, by default the system's host name); ''
+ *	              in rows written before version 4.
  *	Indexes: messages_time (time), messages_policy_time (policy_domain,
- *	time), messages_reported (reported, time).
+ *	time), messages_reported (reported, time); PostgreSQL also
+ *	messages_row_uid (row_uid, UNIQUE).
  *
  * TABLE message_rcpt - envelope recipient domains of the message
  *	message_id    messages.id.
@@ -211,14 +233,16 @@
  *
  * UPGRADE from version 1: HISTORY_UPGRADE_V1_SQL adds the version 2
  *	columns (NULL/0 in old rows) and tables; from version 2:
- *	HISTORY_UPGRADE_V2_SQL adds the version 3 columns ('' in old rows).
- *	history_open() and the reporter run the steps a database needs, in
- *	one transaction.
+ *	HISTORY_UPGRADE_V2_SQL adds the version 3 columns ('' in old rows);
+ *	from version 3: HISTORY_UPGRADE_V3_SQL adds the version 4 columns
+ *	(NULL and '' in old rows).  Each step also sets the version.
+ *	hist_schema_open() runs the steps a database needs, in one
+ *	transaction (migrate.h).
  */
 #ifndef MILTER_HISTORY_SCHEMA_H
 #define MILTER_HISTORY_SCHEMA_H
 
-#define HISTORY_SCHEMA_VERSION 3
+#define HISTORY_SCHEMA_VERSION 4
 
 #define HISTORY_SCHEMA_SQL \
 	"CREATE TABLE meta (\n" \
@@ -267,7 +291,9 @@
 	"  override_summary TEXT,\n" \
 	"  is_report INTEGER NOT NULL DEFAULT 0,\n" \
 	"  action TEXT NOT NULL DEFAULT '',\n" \
-	"  smtp_reply TEXT NOT NULL DEFAULT ''\n" \
+	"  smtp_reply TEXT NOT NULL DEFAULT '',\n" \
+	"  row_uid TEXT,\n" \
+	"  host TEXT NOT NULL DEFAULT ''\n" \
 	");\n" \
 	"CREATE INDEX messages_time ON messages (time);\n" \
 	"CREATE INDEX messages_policy_time\n" \
@@ -366,10 +392,20 @@
 	"UPDATE meta SET value = '3' WHERE key = 'schema_version';\n" \
 	"PRAGMA user_version = 3;\n"
 
+/* Version 3 -> 4, run inside one transaction (after the steps before). */
+#define HISTORY_UPGRADE_V3_SQL \
+	"ALTER TABLE messages ADD COLUMN row_uid TEXT;\n" \
+	"ALTER TABLE messages ADD COLUMN host TEXT NOT NULL DEFAULT '';\n" \
+	"UPDATE meta SET value = '4' WHERE key = 'schema_version';\n" \
+	"PRAGMA user_version = 4;\n"
+
 /* The steps a database of version v needs, or NULL when there are none
- * (v current, or unknown). */
+ * (v current, or unknown).  migrate.c runs them; this macro stays for
+ * callers not yet moved to hist_schema_open(). */
 #define HISTORY_UPGRADE_SQL(v) \
-	((v) == 1 ? HISTORY_UPGRADE_V1_SQL HISTORY_UPGRADE_V2_SQL : \
-	(v) == 2 ? HISTORY_UPGRADE_V2_SQL : (const char *)0)
+	((v) == 1 ? HISTORY_UPGRADE_V1_SQL HISTORY_UPGRADE_V2_SQL \
+	HISTORY_UPGRADE_V3_SQL : \
+	(v) == 2 ? HISTORY_UPGRADE_V2_SQL HISTORY_UPGRADE_V3_SQL : \
+	(v) == 3 ? HISTORY_UPGRADE_V3_SQL : (const char *)0)
 
 #endif

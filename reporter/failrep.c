@@ -7,99 +7,51 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
+#include "../history/failstore.h"
 #include "../util/log.h"
 
 #define INSTANCE_MAX 24
 
-static const char sql_ids[] =
-	"SELECT id FROM failure_samples WHERE reported IS NULL"
-	" ORDER BY time, id LIMIT ?1";
-/* The sample and what its message's history row says about it. */
-static const char sql_sample[] =
-	"SELECT f.id, f.time, f.policy_domain, f.header_from, f.source_ip,"
-	" f.mail_from, f.auth_failure, f.ruf, f.headers,"
-	" coalesce(m.policy_psd, ''), coalesce(m.spf_domain, ''),"
-	" coalesce(m.spf_scope, ''), coalesce(m.spf_result, ''),"
-	" coalesce(m.spf_aligned, 0), coalesce(m.dkim_aligned, 0),"
-	" coalesce(m.dkim_summary, (SELECT group_concat(d.domain || char(29)"
-	"  || d.selector || char(29) || d.result || char(29) ||"
-	"  d.human_result, char(30)) FROM (SELECT * FROM message_dkim"
-	"  WHERE message_id = m.id ORDER BY seq) d), ''),"
-	" coalesce(m.result, '')"
-	" FROM failure_samples f LEFT JOIN messages m ON m.id = f.message_id"
-	" WHERE f.id = ?1";
-
-static void col(sqlite3_stmt *st, int i, char *dst, size_t size)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	str_copy(dst, size, t ? (const char *)t : "");
-}
+/* TEMPORARY declaration until history/repdb.h has it (hr). */
+hdb_t *repdb_hdb(repdb_t *db);
 
 typedef struct fr_ctx {
 	const failrep_env_t *env;
 	repdb_t *const *dbs;
 	size_t ndbs;
 	repdb_t *db;                 /* the sample's database */
+	hdb_t *h;                    /* its connection */
 	char instance[INSTANCE_MAX];
 	run_stats_t *st;
 	time_t now;
 } fr_ctx_t;
 
 /* The database's instance tag (meta report.instance), made once. */
-static void instance_tag(repdb_t *db, bool dry_run, char *out, size_t len)
+static void instance_tag(const fr_ctx_t *c, char *out, size_t len)
 {
-	sqlite3_stmt *st = NULL;
-	unsigned char rnd[8];
-	char sql[160];
+	bool dry_run = c->env->dry_run != NULL;
 
-	str_copy(out, len, "");
-	if (sqlite3_prepare_v2(repdb_handle(db), "SELECT value FROM meta"
-	    " WHERE key = 'report.instance'", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		col(st, 0, out, len);
-	sqlite3_finalize(st);
-	if (out[0] != '\0')
-		return;
-	if (dry_run) {
+	if (failstore_instance(c->h, !dry_run, out, len) < 0)
+		log_warn("%s: cannot store report.instance: %s",
+		    repdb_path(c->db), hdb_error(c->h));
+	if (out[0] == '\0')
 		str_copy(out, len, "dryrun");
-		return;
-	}
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-		abort();
-	str_format(out, len, "%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0],
-	    rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-	str_format(sql, sizeof(sql), "INSERT OR REPLACE INTO meta (key, value)"
-	    " VALUES ('report.instance', '%s')", out);
-	if (repdb_exec(db, sql) < 0)
-		log_warn("%s: cannot store report.instance", repdb_path(db));
 }
 
 /* Reports sent to this address in the last hour (all runs, every
  * database of this run). */
 static long long sent_last_hour(const fr_ctx_t *c, const char *uri)
 {
-	sqlite3_stmt *st = NULL;
-	long long n = 0;
+	long long n = 0, k;
 
 	for (size_t i = 0; i < c->ndbs; i++) {
-		if (sqlite3_prepare_v2(repdb_handle(c->dbs[i]), "SELECT"
-		    " count(*) FROM report_dest WHERE uri = ?1 AND state ="
-		    " 'sent' AND report_id LIKE 'fr%' AND last_attempt >= ?2",
-		    -1, &st, NULL) == SQLITE_OK) {
-			sqlite3_bind_text(st, 1, uri, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(st, 2, (sqlite3_int64)(c->now -
-			    3600));
-			if (sqlite3_step(st) == SQLITE_ROW)
-				n += sqlite3_column_int64(st, 0);
-		}
-		sqlite3_finalize(st);
-		st = NULL;
+		hdb_t *h = repdb_hdb(c->dbs[i]);
+
+		if (h != NULL && (k = failstore_sent_since(h, uri, c->now -
+		    3600)) > 0)
+			n += k;
 	}
 	return n;
 }
@@ -205,18 +157,8 @@ static bool fr_dest(const fr_ctx_t *c, const afrf_sample_t *s,
 static void mark_sample(const fr_ctx_t *c, long long id, long long value,
     const char *detail)
 {
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(repdb_handle(c->db), "UPDATE failure_samples"
-	    " SET reported = ?1, detail = ?2 WHERE id = ?3", -1, &st, NULL) ==
-	    SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, value);
-		sqlite3_bind_text(st, 2, detail, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 3, id);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			c->st->errors++;
-	}
-	sqlite3_finalize(st);
+	if (failstore_mark(c->h, id, value, detail) < 0)
+		c->st->errors++;
 }
 
 /* The SPF record of s->spf_domain for SPF-DNS ("" when none). */
@@ -280,89 +222,56 @@ static void fr_sample(const fr_ctx_t *c, afrf_sample_t *s)
 	repdb_report_done(c->db, id);
 }
 
-/* Ids first, then one sample at a time: the scan never runs while rows
- * are updated, and only one sample's header is in memory. */
-static long long *sample_ids(repdb_t *db, size_t *n)
+static void copy_sample(void *ctx, const failstore_row_t *r)
 {
-	sqlite3_stmt *q = NULL;
-	long long *ids = calloc(FAILREP_BATCH, sizeof(*ids));
+	afrf_sample_t *s = ctx;
 
-	*n = 0;
-	if (ids == NULL)
-		abort();
-	if (sqlite3_prepare_v2(repdb_handle(db), sql_ids, -1, &q, NULL) !=
-	    SQLITE_OK) {
-		free(ids);
-		return NULL;
-	}
-	sqlite3_bind_int(q, 1, FAILREP_BATCH);
-	while (*n < FAILREP_BATCH && sqlite3_step(q) == SQLITE_ROW)
-		ids[(*n)++] = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return ids;
-}
-
-static int sample_read(sqlite3_stmt *q, long long id, afrf_sample_t *s)
-{
-	const unsigned char *h;
-
-	sqlite3_reset(q);
-	sqlite3_bind_int64(q, 1, id);
-	if (sqlite3_step(q) != SQLITE_ROW)
-		return -1;
 	memset(s, 0, sizeof(*s));
-	s->id = sqlite3_column_int64(q, 0);
-	s->time = (time_t)sqlite3_column_int64(q, 1);
-	col(q, 2, s->policy_domain, sizeof(s->policy_domain));
-	col(q, 3, s->header_from, sizeof(s->header_from));
-	col(q, 4, s->source_ip, sizeof(s->source_ip));
-	col(q, 5, s->mail_from, sizeof(s->mail_from));
-	col(q, 6, s->auth_failure, sizeof(s->auth_failure));
-	col(q, 7, s->ruf, sizeof(s->ruf));
-	h = sqlite3_column_text(q, 8);
-	col(q, 9, s->psd, sizeof(s->psd));
-	col(q, 10, s->spf_domain, sizeof(s->spf_domain));
-	col(q, 11, s->spf_scope, sizeof(s->spf_scope));
-	col(q, 12, s->spf_result, sizeof(s->spf_result));
-	s->spf_aligned = sqlite3_column_int(q, 13) != 0;
-	s->dkim_aligned = sqlite3_column_int(q, 14) != 0;
-	col(q, 15, s->dkim, sizeof(s->dkim));
-	col(q, 16, s->result, sizeof(s->result));
-	if ((s->headers = strdup(h ? (const char *)h : "")) == NULL)
+	s->id = r->id;
+	s->time = (time_t)r->time;
+	str_copy(s->policy_domain, sizeof(s->policy_domain), r->policy_domain);
+	str_copy(s->header_from, sizeof(s->header_from), r->header_from);
+	str_copy(s->source_ip, sizeof(s->source_ip), r->source_ip);
+	str_copy(s->mail_from, sizeof(s->mail_from), r->mail_from);
+	str_copy(s->auth_failure, sizeof(s->auth_failure), r->auth_failure);
+	str_copy(s->ruf, sizeof(s->ruf), r->ruf);
+	str_copy(s->psd, sizeof(s->psd), r->psd);
+	str_copy(s->spf_domain, sizeof(s->spf_domain), r->spf_domain);
+	str_copy(s->spf_scope, sizeof(s->spf_scope), r->spf_scope);
+	str_copy(s->spf_result, sizeof(s->spf_result), r->spf_result);
+	s->spf_aligned = r->spf_aligned;
+	s->dkim_aligned = r->dkim_aligned;
+	str_copy(s->dkim, sizeof(s->dkim), r->dkim);
+	str_copy(s->result, sizeof(s->result), r->result);
+	if ((s->headers = strdup(r->headers)) == NULL)
 		abort();
-	sqlite3_reset(q);
-	return 0;
 }
 
+/* Ids first, then one sample at a time (failstore.h). */
 static void failrep_db(fr_ctx_t *c)
 {
-	sqlite3_stmt *q = NULL;
 	afrf_sample_t *s = malloc(sizeof(*s));
-	long long *ids;
-	size_t n, i;
+	long long *ids = calloc(FAILREP_BATCH, sizeof(*ids));
+	long long n, i;
 
-	if (s == NULL)
+	if (s == NULL || ids == NULL)
 		abort();
-	if ((ids = sample_ids(c->db, &n)) == NULL ||
-	    sqlite3_prepare_v2(repdb_handle(c->db), sql_sample, -1, &q,
-	    NULL) != SQLITE_OK) {
+	if (c->h == NULL || (n = failstore_pending(c->h, ids,
+	    FAILREP_BATCH)) < 0) {
 		log_err("%s: failure samples: %s", repdb_path(c->db),
-		    sqlite3_errmsg(repdb_handle(c->db)));
+		    c->h ? hdb_error(c->h) : "no connection");
 		c->st->errors++;
-		free(ids);
-		free(s);
-		return;
+		n = 0;
 	}
 	if (n > 0)
-		instance_tag(c->db, c->env->dry_run != NULL, c->instance,
-		    sizeof(c->instance));
+		instance_tag(c, c->instance, sizeof(c->instance));
 	for (i = 0; i < n; i++) {
-		if (sample_read(q, ids[i], s) < 0)
+		s->headers = NULL;
+		if (failstore_read(c->h, ids[i], copy_sample, s) != 1)
 			continue;
 		fr_sample(c, s);
 		free(s->headers);
 	}
-	sqlite3_finalize(q);
 	free(ids);
 	free(s);
 }
@@ -370,10 +279,11 @@ static void failrep_db(fr_ctx_t *c)
 void failrep_run(const failrep_env_t *env, repdb_t *const *dbs,
     size_t ndbs, run_stats_t *st)
 {
-	fr_ctx_t c = { env, dbs, ndbs, NULL, "", st, time(NULL) };
+	fr_ctx_t c = { env, dbs, ndbs, NULL, NULL, "", st, time(NULL) };
 
 	for (size_t i = 0; i < ndbs; i++) {
 		c.db = dbs[i];
+		c.h = repdb_hdb(dbs[i]);
 		failrep_db(&c);
 	}
 }

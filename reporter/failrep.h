@@ -10,7 +10,8 @@
  *
  * DESCRIPTION
  *	failrep_run() takes, in every database of the run (a fleet's --db
- *	list), the unhandled samples of the history
+ *	list; SQLite or PostgreSQL: the SQL is history/failstore.h's), the
+ *	unhandled samples of the history
  *	(failure_samples.reported IS NULL, oldest first, at most
  *	FAILREP_BATCH a database and run) and sends each to the mailto:
  *	destinations of its ruf, with the same checks as aggregate reports

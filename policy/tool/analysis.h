@@ -6,7 +6,7 @@
  * SYNOPSIS
  *	dataset_t ds;
  *	dataset_load_reports(db, "example.com", from, to, &ds, err, n);
- *	dataset_load_history(db, "example.com" or "", from, to, &ds, err, n);
+ *	dataset_load_history(vd, "example.com" or "", from, to, &ds, err, n);
  *	analysis_t a; analysis_run(&ds, &a);  (then analysis_ptr(&a, dns))
  *	... a.src[i], a.day[i], a.class_total[c] ...
  *	analysis_free(&a); dataset_free(&ds);
@@ -78,6 +78,7 @@
 
 #include <sqlite3.h>
 
+#include "../../history/verdicts.h"
 #include "rua_xml.h"
 
 #define DATASET_MAX_ROWS 200000
@@ -188,8 +189,8 @@ typedef struct analysis {
 
 int dataset_load_reports(sqlite3 *db, const char *domain, long long from,
     long long to, dataset_t *ds, char *err, size_t errlen);
-int dataset_load_history(sqlite3 *db, const char *domain, long long from,
-    long long to, dataset_t *ds, char *err, size_t errlen);
+int dataset_load_history(verdicts_t *vd, const char *domain,
+    long long from, long long to, dataset_t *ds, char *err, size_t errlen);
 void dataset_free(dataset_t *ds);
 
 int analysis_run(const dataset_t *ds, analysis_t *a);

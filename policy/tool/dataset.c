@@ -1,6 +1,6 @@
 /*
  * dataset - load the records about one domain from the report database
- * or from the milter's history.  Part of the analysis module; see
+ * or from the milter's history (history/verdicts.h).  Part of the analysis module; see
  * analysis.h.
  */
 #include "analysis.h"
@@ -26,20 +26,6 @@ static const char auth_sql[] =
 	"SELECT kind, domain, result FROM auth WHERE record = ? ORDER BY seq";
 static const char reasons_sql[] =
 	"SELECT type FROM reasons WHERE record = ? ORDER BY seq";
-
-static const char history_sql[] =
-	"SELECT id, time, source_ip, header_from, spf_domain, spf_result,"
-	" spf_aligned, dkim_aligned, coalesce(disposition_applied, 'none'),"
-	" coalesce(policy_p, ''), coalesce(policy_sp, ''),"
-	" coalesce(policy_pct, -1), coalesce(policy_testing, 'n'),"
-	" coalesce(policy_adkim, ''), coalesce(policy_aspf, '')"
-	" FROM messages WHERE " SQL_DOMAIN("header_from")
-	" AND time >= ?2 AND time < ?3 ORDER BY id";
-static const char hdkim_sql[] =
-	"SELECT 'dkim', domain, result FROM message_dkim WHERE message_id = ?"
-	" ORDER BY seq";
-static const char hreasons_sql[] =
-	"SELECT reason FROM message_override WHERE message_id = ? ORDER BY seq";
 
 static const char *col(sqlite3_stmt *st, int i)
 {
@@ -159,24 +145,29 @@ static void report_row(dataset_t *ds, sqlite3_stmt *st, arow_t *r)
 	r->aspf_strict = strcmp(col(st, 16), "s") == 0;
 }
 
-static int load(sqlite3 *db, const char *const sql[3], bool history,
-    const char *domain, long long from, long long to, dataset_t *ds,
-    char *err, size_t errlen)
+static void dataset_start(dataset_t *ds, bool history, const char *domain,
+    long long from, long long to)
 {
-	sqlite3_stmt *st = NULL, *auth = NULL, *reasons = NULL;
-	int rc = 0, step;
-	arow_t *r;
-
 	memset(ds, 0, sizeof(*ds));
 	str_copy(ds->domain, sizeof(ds->domain), domain);
 	ds->history = history;
 	ds->from = from;
 	ds->to = to;
+}
+
+static int load(sqlite3 *db, const char *const sql[3], const char *domain,
+    long long from, long long to, dataset_t *ds, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL, *auth = NULL, *reasons = NULL;
+	int rc = 0, step;
+	arow_t *r;
+
+	dataset_start(ds, false, domain, from, to);
 	if (sqlite3_prepare_v2(db, sql[0], -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, sql[1], -1, &auth, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, sql[2], -1, &reasons, NULL) != SQLITE_OK) {
-		str_format(err, errlen, "%s: %s", history ? "not a dmarcwarden "
-		    "history database" : "reading reports", sqlite3_errmsg(db));
+		str_format(err, errlen, "reading reports: %s",
+		    sqlite3_errmsg(db));
 		rc = -1;
 		goto out;
 	}
@@ -188,27 +179,7 @@ static int load(sqlite3 *db, const char *const sql[3], bool history,
 			rc = -1;
 			break;
 		}
-		if (history) {
-			r->reporter = reporter_index(ds, "dmarcwarden (local)");
-			r->begin = r->end = sqlite3_column_int64(st, 1);
-			str_copy(r->source_ip, sizeof(r->source_ip), col(st, 2));
-			str_copy(r->header_from, sizeof(r->header_from),
-			    col(st, 3));
-			r->adkim_strict = strcmp(col(st, 13), "s") == 0;
-			r->aspf_strict = strcmp(col(st, 14), "s") == 0;
-			r->count = 1;
-			derive_auth(r, false, col(st, 4), col(st, 5));
-			r->spf_aligned = sqlite3_column_int(st, 6) != 0;
-			r->dkim_aligned = sqlite3_column_int(st, 7) != 0;
-			str_copy(r->disposition, sizeof(r->disposition),
-			    col(st, 8));
-			str_copy(r->p, sizeof(r->p), col(st, 9));
-			str_copy(r->sp, sizeof(r->sp), col(st, 10));
-			r->pct = sqlite3_column_int(st, 11);
-			r->testing = strcmp(col(st, 12), "y") == 0;
-		} else {
-			report_row(ds, st, r);
-		}
+		report_row(ds, st, r);
 		load_children(auth, reasons, sqlite3_column_int64(st, 0), r);
 	}
 	if (rc == 0 && step != SQLITE_DONE) {
@@ -228,7 +199,7 @@ int dataset_load_reports(sqlite3 *db, const char *domain, long long from,
 	static const char *const sql[3] = { reports_sql, auth_sql,
 		reasons_sql };
 	sqlite3_stmt *st;
-	int rc = load(db, sql, false, domain, from, to, ds, err, errlen);
+	int rc = load(db, sql, domain, from, to, ds, err, errlen);
 
 	if (rc == 0 && sqlite3_prepare_v2(db, "SELECT count(DISTINCT"
 	    " rec.report) FROM records rec WHERE " SQL_DOMAIN("rec.header_from")
@@ -244,15 +215,61 @@ int dataset_load_reports(sqlite3 *db, const char *domain, long long from,
 	return rc;
 }
 
-int dataset_load_history(sqlite3 *db, const char *domain, long long from,
-    long long to, dataset_t *ds, char *err, size_t errlen)
-{
-	static const char *const sql[3] = { history_sql, hdkim_sql,
-		hreasons_sql };
-	int rc = load(db, sql, true, domain, from, to, ds, err, errlen);
+/* One message of the history: one record of count 1, as a receiver's
+ * report would give it, with the policy the milter saw. */
+typedef struct hist_ctx {
+	dataset_t *ds;
+	char *err;
+	size_t errlen;
+	bool full;
+} hist_ctx_t;
 
+static int history_row(void *ctx, const verdict_row_t *v)
+{
+	hist_ctx_t *c = ctx;
+	arow_t *r;
+	size_t i;
+
+	if ((r = new_row(c->ds, c->err, c->errlen)) == NULL) {
+		c->full = true;
+		return 1;
+	}
+	r->reporter = reporter_index(c->ds, "dmarcwarden (local)");
+	r->begin = r->end = v->time;
+	str_copy(r->source_ip, sizeof(r->source_ip), v->source_ip);
+	str_copy(r->header_from, sizeof(r->header_from), v->header_from);
+	r->adkim_strict = strcmp(v->adkim, "s") == 0;
+	r->aspf_strict = strcmp(v->aspf, "s") == 0;
+	r->count = 1;
+	derive_auth(r, false, v->spf_domain, v->spf_result);
+	r->spf_aligned = v->spf_aligned;
+	r->dkim_aligned = v->dkim_aligned;
+	str_copy(r->disposition, sizeof(r->disposition), v->disposition);
+	str_copy(r->p, sizeof(r->p), v->p);
+	str_copy(r->sp, sizeof(r->sp), v->sp);
+	r->pct = v->pct;
+	r->testing = strcmp(v->testing, "y") == 0;
+	for (i = 0; i < v->nsigs; i++)
+		derive_auth(r, true, v->sig[i].domain, v->sig[i].result);
+	for (i = 0; i < v->nreasons; i++)
+		derive_reason(r, v->reason[i]);
+	return 0;
+}
+
+int dataset_load_history(verdicts_t *vd, const char *domain,
+    long long from, long long to, dataset_t *ds, char *err, size_t errlen)
+{
+	hist_ctx_t c = { ds, err, errlen, false };
+
+	dataset_start(ds, true, domain, from, to);
+	if (verdicts_rows(vd, domain, from, to, history_row, &c) < 0 &&
+	    !c.full) {
+		str_format(err, errlen, "reading the history: %s",
+		    verdicts_error(vd));
+		return -1;
+	}
 	ds->nreports = ds->n;
-	return rc;
+	return c.full ? -1 : 0;
 }
 
 void dataset_free(dataset_t *ds)

@@ -103,6 +103,7 @@ static void jhistory(FILE *f, const view_t *v)
 {
 	size_t i;
 
+	fprintf(f, ",\"tempfailed_not_counted\":%llu", v->tempfailed);
 	fputs(",\"history_domains\":[", f);
 	for (i = 0; i < v->nhdom; i++) {
 		const hist_domain_t *h = &v->hdom[i];

@@ -15,10 +15,14 @@ static void header(FILE *f, const view_t *v, const char *what)
 	fprintf(f, "%s for %s, %s .. %s (last %u days; %u days with data)\n",
 	    what, v->o->domain[0] ? v->o->domain : "all domains", a, b,
 	    v->o->days, view_days_with_data(v));
-	if (v->ds.history)
+	if (v->ds.history) {
 		fprintf(f, "Data: dmarcwarden history %s, %zu messages\n",
-		    v->o->history, v->ds.n);
-	else
+		    v->history_shown, v->ds.n);
+		if (v->tempfailed > 0)
+			fprintf(f, "Not counted: %llu tempfailed attempts "
+			    "(the sender retries; a retry is counted when it "
+			    "is accepted or refused)\n", v->tempfailed);
+	} else
 		fprintf(f, "Data: %zu aggregate reports from %zu reporters\n",
 		    v->ds.nreports, v->ds.nreporters);
 	fprintf(f, "Messages: %llu, DMARC pass %.1f%%\n\n", v->a.total,

@@ -9,6 +9,7 @@
 
 #include "../discovery.h"
 #include "../dmarc_record.h"
+#include "../../history/hdb.h"
 #include "../../util/strbuf.h"
 #include "rua_store.h"
 
@@ -47,69 +48,84 @@ unsigned view_days_with_data(const view_t *v)
 
 /* ---- the milter's history: per-domain actions ------------------------ */
 
-static const char hdom_sql[] =
-	"SELECT header_from, count(*), sum(result = 'pass'),"
-	" sum(result = 'fail'), sum(disposition_applied = 'quarantine'),"
-	" sum(disposition_applied = 'reject'),"
-	" sum(EXISTS (SELECT 1 FROM message_override o WHERE"
-	" o.message_id = m.id))"
-	" FROM messages m WHERE time >= ?1 AND time < ?2 AND (?3 = '' OR"
-	" header_from = ?3 OR substr(header_from, -length(?3) - 1) = '.' || ?3)"
-	" GROUP BY header_from ORDER BY count(*) DESC, header_from LIMIT 1000";
-static const char hreason_sql[] =
-	"SELECT o.reason, count(*) FROM message_override o JOIN messages m"
-	" ON m.id = o.message_id WHERE m.header_from = ?1 AND m.time >= ?2"
-	" AND m.time < ?3 GROUP BY o.reason ORDER BY count(*) DESC, o.reason";
-
-static void hdom_reasons(sqlite3_stmt *st, hist_domain_t *h, long long from,
-    long long to)
+static int hdom_reason(void *ctx, const char *reason,
+    unsigned long long count)
 {
-	strbuf_t sb;
+	strbuf_t *sb = ctx;
 
-	strbuf_init(&sb, sizeof(h->reasons) - 1);
-	sqlite3_bind_text(st, 1, h->domain, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, from);
-	sqlite3_bind_int64(st, 3, to);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		strbuf_appendf(&sb, "%s%s %lld", sb.len ? ", " : "",
-		    (const char *)sqlite3_column_text(st, 0),
-		    (long long)sqlite3_column_int64(st, 1));
-	sqlite3_reset(st);
-	str_copy(h->reasons, sizeof(h->reasons), strbuf_str(&sb));
-	strbuf_free(&sb);
+	strbuf_appendf(sb, "%s%s %llu", sb->len ? ", " : "", reason, count);
+	return 0;
 }
 
-static int load_hdom(view_t *v, sqlite3 *db, char *err, size_t errlen)
+static int hdom_add(void *ctx, const verdict_domain_t *d)
 {
-	sqlite3_stmt *st = NULL, *rs = NULL;
+	view_t *v = ctx;
 	hist_domain_t *h;
 
-	if (sqlite3_prepare_v2(db, hdom_sql, -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, hreason_sql, -1, &rs, NULL) != SQLITE_OK) {
-		str_format(err, errlen, "history: %s", sqlite3_errmsg(db));
-		sqlite3_finalize(st);
-		return -1;
-	}
+	if (v->nhdom >= VIEW_MAX_HDOM)
+		return 1;
+	h = &v->hdom[v->nhdom++];
+	str_copy(h->domain, sizeof(h->domain), d->domain);
+	h->total = d->total;
+	h->pass = d->pass;
+	h->fail = d->fail;
+	h->quarantined = d->quarantined;
+	h->rejected = d->rejected;
+	h->overridden = d->overridden;
+	return 0;
+}
+
+/* Per author domain what dmarcwarden did, then each one's override
+ * reasons (one query at a time: a PostgreSQL connection streams one). */
+static int load_hdom(view_t *v, verdicts_t *vd, char *err, size_t errlen)
+{
+	strbuf_t sb;
+	size_t i;
+
 	if ((v->hdom = calloc(VIEW_MAX_HDOM, sizeof(*v->hdom))) == NULL)
 		abort();
-	sqlite3_bind_int64(st, 1, v->ds.from);
-	sqlite3_bind_int64(st, 2, v->ds.to);
-	sqlite3_bind_text(st, 3, v->o->domain, -1, SQLITE_TRANSIENT);
-	while (v->nhdom < VIEW_MAX_HDOM && sqlite3_step(st) == SQLITE_ROW) {
-		h = &v->hdom[v->nhdom++];
-		str_copy(h->domain, sizeof(h->domain),
-		    (const char *)sqlite3_column_text(st, 0));
-		h->total = (unsigned long long)sqlite3_column_int64(st, 1);
-		h->pass = (unsigned long long)sqlite3_column_int64(st, 2);
-		h->fail = (unsigned long long)sqlite3_column_int64(st, 3);
-		h->quarantined = (unsigned long long)sqlite3_column_int64(st, 4);
-		h->rejected = (unsigned long long)sqlite3_column_int64(st, 5);
-		h->overridden = (unsigned long long)sqlite3_column_int64(st, 6);
-		hdom_reasons(rs, h, v->ds.from, v->ds.to);
+	if (verdicts_domains(vd, v->o->domain, v->ds.from, v->ds.to,
+	    VIEW_MAX_HDOM, hdom_add, v) < 0)
+		goto fail;
+	for (i = 0; i < v->nhdom; i++) {
+		hist_domain_t *h = &v->hdom[i];
+
+		strbuf_init(&sb, sizeof(h->reasons) - 1);
+		if (verdicts_reasons(vd, h->domain, v->ds.from, v->ds.to,
+		    hdom_reason, &sb) < 0) {
+			strbuf_free(&sb);
+			goto fail;
+		}
+		str_copy(h->reasons, sizeof(h->reasons), strbuf_str(&sb));
+		strbuf_free(&sb);
 	}
-	sqlite3_finalize(st);
-	sqlite3_finalize(rs);
 	return 0;
+fail:
+	str_format(err, errlen, "history: %s", verdicts_error(vd));
+	return -1;
+}
+
+/* The milter's history (SQLite file or PostgreSQL), read-only. */
+static int load_history(view_t *v, long long from, long long to, char *err,
+    size_t errlen)
+{
+	verdicts_t *vd = verdicts_open(v->o->history, err, errlen);
+	long long tf;
+	int rc;
+
+	if (vd == NULL)
+		return -1;
+	hdb_spec_redacted(v->o->history, v->history_shown,
+	    sizeof(v->history_shown));
+	rc = dataset_load_history(vd, v->o->domain, from, to, &v->ds, err,
+	    errlen);
+	if (rc == 0)
+		rc = load_hdom(v, vd, err, errlen);
+	if (rc == 0 && (tf = verdicts_tempfailed(vd, v->o->domain, from,
+	    to)) > 0)
+		v->tempfailed = (unsigned long long)tf;
+	verdicts_close(vd);
+	return rc;
 }
 
 static const char *text(sqlite3_stmt *st, int i)
@@ -152,25 +168,10 @@ static int load_data(view_t *v, char *err, size_t errlen)
 	long long to = v->o->now, from = to - (long long)v->o->days * 86400;
 	char path[4096];
 	rua_store_t *s;
-	sqlite3 *db;
 	int rc;
 
-	if (v->o->history) {
-		if (sqlite3_open_v2(v->o->history, &db, SQLITE_OPEN_READONLY,
-		    NULL) != SQLITE_OK) {
-			str_format(err, errlen, "%s: %s", v->o->history,
-			    sqlite3_errmsg(db));
-			sqlite3_close(db);
-			return -1;
-		}
-		sqlite3_busy_timeout(db, 5000);
-		rc = dataset_load_history(db, v->o->domain, from, to, &v->ds,
-		    err, errlen);
-		if (rc == 0)
-			rc = load_hdom(v, db, err, errlen);
-		sqlite3_close(db);
-		return rc;
-	}
+	if (v->o->history)
+		return load_history(v, from, to, err, errlen);
 	if (cmd_db_path(v->o, path, sizeof(path)) < 0) {
 		str_copy(err, errlen, "no database path");
 		return -1;

@@ -11,8 +11,11 @@
  *
  * DESCRIPTION
  *	The window is the last o->days days before o->now.  With
- *	o->history the rows come from the milter's history database
- *	(history/schema.h), opened read-only, and `hdom` lists, per
+ *	o->history the rows come from the milter's history database (an
+ *	SQLite path or a PostgreSQL URI; history/verdicts.h: any schema
+ *	version up to the current one, read-only; rows the milter
+ *	tempfailed are not counted, `tempfailed` says how many were left
+ *	out: the sender retries and the retry has its own row), and `hdom` lists, per
  *	author domain, what dmarcwarden did (pass, fail, quarantined,
  *	rejected, overridden, with the override reasons); DOMAIN is then
  *	optional (all domains).  Otherwise the rows come from the report
@@ -62,6 +65,8 @@ typedef struct view {
 	char policy_note[256];            /* how the current policy was found */
 	size_t nhdom;
 	hist_domain_t *hdom;
+	unsigned long long tempfailed;    /* history rows not counted */
+	char history_shown[512];          /* o->history, password hidden */
 	ruf_list_t fails;                 /* failure reports (with --db) */
 } view_t;
 
