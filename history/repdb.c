@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../util/strbuf.h"
+#include "migrate.h"
 #include "schema.h"
 
 #define REPDB_MARK_WINDOW 3600      /* seconds of history per transaction */
@@ -207,39 +208,22 @@ void repdb_close(repdb_t *db)
 /* SQLite: the version check and, when allowed, the upgrade from an older
  * version; PostgreSQL: the version in meta.  (To be replaced by
  * hist_schema_open(), history/migrate.h.) */
+/* The schema in one place (migrate.h): an older database is upgraded
+ * unless the reporter only reads it; a reader of an older one is
+ * refused, since the reporter reads the current columns. */
 static int check_schema(repdb_t *db)
 {
-	long long v = -1;
-	int rc;
+	char why[256] = "";
+	int v = hist_schema_open(db->h, db->readonly ? 0 :
+	    HIST_SCHEMA_UPGRADE, why, sizeof(why));
 
-	if (hdb_kind(db->h) == HDB_PG)
-		rc = hdb_query_int(db->h, "SELECT value FROM meta WHERE key ="
-		    " 'schema_version'", 0, NULL, &v);
-	else
-		rc = hdb_query_int(db->h, "PRAGMA user_version", 0, NULL, &v);
-	if (rc < 0)
-		return repdb_fail(db, db->h, "read schema version");
 	if (v == HISTORY_SCHEMA_VERSION)
 		return 0;
-	if (hdb_kind(db->h) == HDB_SQLITE && HISTORY_UPGRADE_SQL(v) != NULL &&
-	    !db->readonly) {
-		if (repdb_begin(db->h) < 0)
-			return repdb_fail(db, db->h, "upgrade");
-		if (hdb_query_int(db->h, "PRAGMA user_version", 0, NULL,
-		    &v) == 1 && HISTORY_UPGRADE_SQL(v) != NULL &&
-		    hdb_exec(db->h, HISTORY_UPGRADE_SQL(v)) < 0) {
-			repdb_fail(db, db->h, "upgrade from an older schema "
-			    "version");
-			hdb_rollback(db->h);
-			return -1;
-		}
-		return hdb_commit(db->h) < 0 ? repdb_fail(db, db->h,
-		    "upgrade") : 0;
-	}
-	str_format(db->err, sizeof(db->err), "schema version %lld, this "
-	    "program knows version %d%s", v, HISTORY_SCHEMA_VERSION,
-	    HISTORY_UPGRADE_SQL(v) != NULL && hdb_kind(db->h) == HDB_SQLITE ?
-	    " (open it writable to upgrade)" : "");
+	if (v > 0)
+		str_format(db->err, sizeof(db->err), "%s (open it writable to"
+		    " upgrade)", why);
+	else
+		str_copy(db->err, sizeof(db->err), why);
 	return -1;
 }
 
