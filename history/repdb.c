@@ -151,11 +151,6 @@ hdb_t *repdb_hdb(repdb_t *db)
 	return db->h;
 }
 
-struct sqlite3 *repdb_handle(repdb_t *db)
-{
-	return hdb_sqlite(db->h);
-}
-
 long long repdb_snapshot(const repdb_t *db)
 {
 	return db->snapshot;

@@ -261,8 +261,5 @@ hdb_t *repdb_reader(repdb_t *db);
 long long repdb_snapshot(const repdb_t *db);
 /* Record a database error of h as the last error, prefixed by what. */
 int repdb_fail(repdb_t *db, hdb_t *h, const char *what);
-/* Until failrep.c is converted to repdb_hdb(): the SQLite handle, NULL
- * on PostgreSQL. */
-struct sqlite3 *repdb_handle(repdb_t *db);
 
 #endif

@@ -14,9 +14,6 @@
 
 #define INSTANCE_MAX 24
 
-/* TEMPORARY declaration until history/repdb.h has it (hr). */
-hdb_t *repdb_hdb(repdb_t *db);
-
 typedef struct fr_ctx {
 	const failrep_env_t *env;
 	repdb_t *const *dbs;
