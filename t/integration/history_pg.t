@@ -1,0 +1,221 @@
+#!/usr/bin/python3
+"""history_pg.t - the real daemon writes its history to a private
+PostgreSQL (t/lib/pgserver.py), several milters at once, and keeps mail
+flowing when the server goes away: rows go to the spool directory
+(HistorySpool) and are replayed when it is back, none lost, none twice.
+
+  fleet      4 milters sharing one spool directory write at once: the
+             messages table holds exactly one row per message sent, no
+             row_uid twice, host filled, child rows present
+  fast       PostgreSQL stopped (pg_ctl -m fast) and started again under
+             load: every message answered at once, rows counted exactly
+             after recovery, the spool empty at the end
+  immediate  the same with -m immediate (a crash)
+  restart    a milter with its own spool is stopped while PostgreSQL is
+             down (its rows go to the spool at exit) and started again
+             after PostgreSQL is back: it replays its spool
+  corrupt    a damaged spool file is moved aside (.bad) with a log line
+"""
+
+import glob
+import os
+import re
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import dkimtest  # noqa: E402
+import harness  # noqa: E402
+import milterclient  # noqa: E402
+import pgserver  # noqa: E402
+import tap  # noqa: E402
+
+GOOD_IP = "192.0.2.10"
+RCPT = ["bob@mx.test.local"]
+
+harness.require_daemon()
+dns = harness.start_dns("\n".join([
+    'example.com TXT "v=spf1 ip4:%s -all"' % GOOD_IP,
+    '_dmarc.example.com TXT "v=DMARC1; p=reject"',
+]))
+if dns is None:
+    tap.skip_all("test DNS server unavailable: %s" % harness.last_dns_error)
+pg = pgserver.start("histpg")
+if pg is None:
+    tap.skip_all("no PostgreSQL: %s" % pgserver.last_error)
+out = harness.outdir("history_pg")
+shared_spool = os.path.join(out, "spool")
+os.makedirs(shared_spool, exist_ok=True)
+
+
+def start(name, spool, host=None):
+    cfg = {"HistoryDB": pg.uri, "HistorySpool": spool,
+           "IgnoreNetworks": "\"\"", "Syslog": "no",
+           "StatsFile": os.path.join(out, name + ".prom"),
+           "StatsInterval": 1, "HistoryHost": host}
+    return harness.Daemon(out, cfg, dns=dns, name=name).start()
+
+
+def send(d, n, tag, answered, pace=0.0):
+    """n messages to d, pace seconds apart; appends (ok, seconds) per
+    message to answered."""
+    for i in range(n):
+        time.sleep(pace)
+        msg = dkimtest.message(frm="alice@example.com", to=RCPT[0],
+                               body="%s %d\n" % (tag, i))
+        t0 = time.time()
+        try:
+            r = milterclient.send_message(d.socket_spec, GOOD_IP,
+                                          "mail.example", "alice@example.com",
+                                          RCPT, msg)
+            answered.append((r.action == "accept", time.time() - t0))
+        except Exception as e:  # noqa: BLE001 - counted as a failure
+            tap.diag("send to %s: %s" % (d.name, e))
+            answered.append((False, time.time() - t0))
+
+
+def send_all(milters, n, tag, pace=0.0):
+    answered = []
+    ts = [threading.Thread(target=send, args=(d, n, "%s-%s" % (tag, d.name),
+                                              answered, pace))
+          for d in milters]
+    for t in ts:
+        t.start()
+    return ts, answered
+
+
+def join(ts):
+    for t in ts:
+        t.join(120)
+
+
+def count(sql="SELECT count(*) FROM messages"):
+    try:
+        return int(pg.psql(sql))
+    except (RuntimeError, ValueError):
+        return -1
+
+
+def wait_count(want, timeout=20.0):
+    deadline = time.time() + timeout
+    n = count()
+    while n != want and time.time() < deadline:
+        time.sleep(0.2)
+        n = count()
+    return n
+
+
+def spool_files(d):
+    return glob.glob(os.path.join(d, "*.spool"))
+
+
+def wait_spool_empty(d, timeout=15.0):
+    deadline = time.time() + timeout
+    while spool_files(d) and time.time() < deadline:
+        time.sleep(0.2)
+    return spool_files(d)
+
+
+def stat(d, name):
+    try:
+        with open(d.settings["StatsFile"]) as f:
+            m = re.search(r"^dmarcwarden_%s (\d+)" % name, f.read(), re.M)
+            return int(m.group(1)) if m else None
+    except OSError:
+        return None
+
+
+def answered_ok(answered, n, what):
+    bad = [a for a in answered if not a[0]]
+    worst = max([a[1] for a in answered] or [0])
+    tap.ok(len(answered) == n and not bad,
+           "%s: all %d messages answered (%d failed)" % (what, n, len(bad)))
+    tap.ok(worst < 3.0, "%s: slowest answer %.2f s" % (what, worst))
+
+
+# ---- fleet --------------------------------------------------------------
+fleet = [start("m%d" % i, shared_spool, host="mx%d.test" % i)
+         for i in range(4)]
+ts, answered = send_all(fleet, 40, "fleet")
+join(ts)
+answered_ok(answered, 160, "fleet")
+total = 160
+tap.is_(wait_count(total), total, "fleet: one row per message")
+tap.is_(count("SELECT count(DISTINCT row_uid) FROM messages"), total,
+        "fleet: every row_uid distinct")
+tap.is_(count("SELECT count(DISTINCT host) FROM messages"), 4,
+        "fleet: HistoryHost of each milter stored")
+tap.is_(count("SELECT count(*) FROM message_rcpt"), total,
+        "fleet: a message_rcpt row per message")
+tap.is_(count("SELECT count(*) FROM messages WHERE row_uid !~ "
+              "'^[0-9a-f]{16}-[0-9]+$'"), 0,
+        "fleet: row_uid is <instance>-<seq>")
+
+# ---- PostgreSQL stopped and restarted under load ----------------------
+def spooled_total():
+    return sum(stat(d, "history_rows_spooled_total") or 0 for d in fleet)
+
+
+for mode in ("fast", "immediate"):
+    before = spooled_total()
+    ts, answered = send_all(fleet, 30, mode, pace=0.1)
+    time.sleep(0.8)
+    pg.stop(mode)
+    time.sleep(1.5)
+    pg.start()
+    join(ts)
+    answered_ok(answered, 120, mode)
+    total += 120
+    tap.is_(wait_count(total), total,
+            "%s: every row there after recovery" % mode)
+    tap.is_(count("SELECT count(DISTINCT row_uid) FROM messages"), total,
+            "%s: no row written twice" % mode)
+    tap.is_(wait_spool_empty(shared_spool), [], "%s: spool empty" % mode)
+    time.sleep(1.2)             # StatsInterval
+    spooled = spooled_total() - before
+    tap.ok(0 < spooled <= 120,
+           "%s: rows went through the spool (%d)" % (mode, spooled))
+stoppers = [threading.Thread(target=d.stop) for d in fleet]
+for t in stoppers:
+    t.start()
+join(stoppers)
+tap.is_(count("SELECT count(*) FROM message_rcpt"), total,
+        "child rows written exactly once through stops and replays")
+
+# ---- a milter stopped while PostgreSQL is down ------------------------
+own_spool = os.path.join(out, "spool-m4")
+os.makedirs(own_spool, exist_ok=True)
+m4 = start("m4", own_spool)
+pg.stop("fast")
+answered = []
+send(m4, 20, "m4", answered)
+answered_ok(answered, 20, "restart")
+m4.stop()
+tap.ok(len(spool_files(own_spool)) > 0,
+       "restart: rows spooled at exit (%d files)" %
+       len(spool_files(own_spool)))
+pg.start()
+total += 20
+m4 = start("m4", own_spool)
+tap.is_(wait_count(total), total, "restart: spool replayed at start-up")
+tap.is_(wait_spool_empty(own_spool), [], "restart: spool empty")
+tap.ok(re.search(r"replayed \d+ spooled rows", m4.stderr_text()),
+       "restart: replay logged")
+
+# ---- a corrupt spool file ---------------------------------------------
+bad = os.path.join(own_spool, "0000000000000001-test-1.spool")
+with open(bad, "wb") as f:
+    f.write(b"DWSPOOL\n" + b"\x01" * 40)
+deadline = time.time() + 10
+while os.path.exists(bad) and time.time() < deadline:
+    time.sleep(0.2)
+tap.ok(os.path.exists(bad + ".bad"), "corrupt: moved aside to .bad")
+tap.ok(re.search(r"spool file .*corrupt.*moved aside", m4.stderr_text()),
+       "corrupt: logged")
+tap.ok(m4.running(), "corrupt: daemon still running")
+tap.ok("s3cret" not in m4.stderr_text(), "no password in the log")
+m4.stop()
+pg.destroy()
+tap.done_testing()
