@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include "../util/log.h"
 #include "../util/strbuf.h"
 
@@ -108,6 +110,58 @@ void history_pg_close(history_pg_t *p)
 	p->db = NULL;
 }
 
+/* ---- statements ----------------------------------------------------- */
+
+/* The server cannot be used now: connection errors (08), shutdown and
+ * crash recovery (57P), out of resources (53), or a dead connection. */
+static bool pg_transient(PGconn *c, const PGresult *r)
+{
+	const char *st = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) :
+	    NULL;
+
+	if (PQstatus(c) != CONNECTION_OK || st == NULL)
+		return true;
+	return strncmp(st, "08", 2) == 0 || strncmp(st, "57P", 3) == 0 ||
+	    strncmp(st, "53", 2) == 0;
+}
+
+/* One statement with n text parameters; fn sees each result row.
+ * 0, or -1 with p->err and p->unavailable set. */
+static int pg_run(history_pg_t *p, const char *sql, size_t n,
+    const char *const *params, hdb_row_fn fn, void *ctx)
+{
+	PGconn *c = hdb_pg(p->db);
+	PGresult *r = PQexecParams(c, sql, (int)n, NULL, params, NULL, NULL,
+	    0);
+	ExecStatusType st = PQresultStatus(r);
+	const char *vals[2];
+	int rows, k;
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		rows = PQntuples(r);
+		for (int i = 0; fn != NULL && i < rows; i++) {
+			for (k = 0; k < 2 && k < PQnfields(r); k++)
+				vals[k] = PQgetisnull(r, i, k) ? NULL :
+				    PQgetvalue(r, i, k);
+			fn(ctx, k, vals);
+		}
+		PQclear(r);
+		return 0;
+	}
+	str_format(p->err, sizeof(p->err), "%.40s...: %s", sql,
+	    r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(c));
+	for (size_t e = strlen(p->err); e > 0 && p->err[e - 1] == '\n'; e--)
+		p->err[e - 1] = '\0';
+	p->unavailable = pg_transient(c, r);
+	PQclear(r);
+	return -1;
+}
+
+static int pg_cmd(history_pg_t *p, const char *sql)
+{
+	return pg_run(p, sql, 0, NULL, NULL, NULL);
+}
+
 /* ---- multi-row statements ------------------------------------------- */
 
 typedef struct ins {
@@ -162,25 +216,32 @@ static void ins_reset(ins_t *q)
 }
 
 /* Run what is gathered (nothing to do when empty). */
-static int ins_flush(hdb_t *h, ins_t *q, const char *tail, hdb_row_fn fn,
-    void *ctx)
+static int ins_flush(history_pg_t *p, ins_t *q, const char *tail,
+    hdb_row_fn fn, void *ctx)
 {
-	long long rc = 0;
+	int rc = 0;
 
 	if (q->rows > 0) {
 		if (tail != NULL)
 			strbuf_puts(&q->sql, tail);
-		rc = q->sql.truncated ? -1 : hdb_query(h, strbuf_str(&q->sql),
-		    (int)q->np, q->params, fn, ctx);
+		if (q->sql.truncated) {
+			str_format(p->err, sizeof(p->err), "statement too "
+			    "long");
+			p->unavailable = false;
+			rc = -1;
+		} else {
+			rc = pg_run(p, strbuf_str(&q->sql), q->np, q->params,
+			    fn, ctx);
+		}
 	}
 	ins_reset(q);
-	return rc < 0 ? -1 : 0;
+	return rc;
 }
 
-static int ins_add(hdb_t *h, ins_t *q, const char *const *vals)
+static int ins_add(history_pg_t *p, ins_t *q, const char *const *vals)
 {
 	if (q->np + (size_t)q->ncols > PG_PARAMS_MAX &&
-	    ins_flush(h, q, NULL, NULL, NULL) < 0)
+	    ins_flush(p, q, NULL, NULL, NULL) < 0)
 		return -1;
 	return ins_row(q, vals);
 }
@@ -248,7 +309,7 @@ static void child_free(child_ins_t *c)
 	ins_free(&c->sample);
 }
 
-static int child_add(hdb_t *h, child_ins_t *c, const hrec_t *r,
+static int child_add(history_pg_t *h, child_ins_t *c, const hrec_t *r,
     const char *id)
 {
 	const char *v[9];
@@ -281,7 +342,7 @@ static int child_add(hdb_t *h, child_ins_t *c, const hrec_t *r,
 }
 
 /* Write recs[0..n) (n <= PG_CHUNK) inside the caller's transaction. */
-static int write_chunk(hdb_t *h, const hrec_t *recs, size_t n)
+static int write_chunk(history_pg_t *h, const hrec_t *recs, size_t n)
 {
 	static const char head[] = "INSERT INTO messages ("
 	    HREC_MSG_COLUMNS ") VALUES ";
@@ -319,46 +380,42 @@ static int write_chunk(hdb_t *h, const hrec_t *recs, size_t n)
 
 /* ---- a batch -------------------------------------------------------- */
 
-static int fast_path(hdb_t *h, const hrec_t *recs, size_t n)
+static int fast_path(history_pg_t *p, const hrec_t *recs, size_t n)
 {
-	if (hdb_begin(h) != 0)
+	if (pg_cmd(p, "BEGIN") != 0)
 		return -1;
 	for (size_t i = 0; i < n; i += PG_CHUNK)
-		if (write_chunk(h, recs + i, n - i < PG_CHUNK ? n - i :
+		if (write_chunk(p, recs + i, n - i < PG_CHUNK ? n - i :
 		    PG_CHUNK) != 0)
 			return -1;
-	return hdb_commit(h);
+	return pg_cmd(p, "COMMIT");
 }
 
 /* Row by row, each in a savepoint: a refused row is left out. */
 static int slow_path(history_pg_t *p, const hrec_t *recs, size_t n,
     size_t *nbad)
 {
-	hdb_t *h = p->db;
-	char why[HDB_ERR_MAX];
-
-	if (hdb_begin(h) != 0)
+	if (pg_cmd(p, "BEGIN") != 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (hdb_exec(h, "SAVEPOINT item") != 0)
+		if (pg_cmd(p, "SAVEPOINT item") != 0)
 			return -1;
-		if (write_chunk(h, recs + i, 1) == 0) {
-			if (hdb_exec(h, "RELEASE SAVEPOINT item") != 0)
+		if (write_chunk(p, recs + i, 1) == 0) {
+			if (pg_cmd(p, "RELEASE SAVEPOINT item") != 0)
 				return -1;
 			continue;
 		}
-		if (hdb_unavailable(h))
-			return -1;
-		str_copy(why, sizeof(why), hdb_error(h));
-		if (hdb_exec(h, "ROLLBACK TO SAVEPOINT item") != 0)
+		if (p->unavailable)
 			return -1;
 		(*nbad)++;
 		log_ratelimited(&p->last_row_log, PG_ROW_LOG_INTERVAL, LOG_ERR,
 		    "history: PostgreSQL refused row %s: %s; row dropped",
 		    recs[i].msg[HREC_ROW_UID] ? recs[i].msg[HREC_ROW_UID] :
-		    "(no row_uid)", why);
+		    "(no row_uid)", p->err);
+		if (pg_cmd(p, "ROLLBACK TO SAVEPOINT item") != 0)
+			return -1;
 	}
-	return hdb_commit(h);
+	return pg_cmd(p, "COMMIT");
 }
 
 int history_pg_write(history_pg_t *p, const hrec_t *recs, size_t n,
@@ -367,19 +424,23 @@ int history_pg_write(history_pg_t *p, const hrec_t *recs, size_t n,
 	*nbad = 0;
 	if (n == 0)
 		return 0;
-	if (fast_path(p->db, recs, n) == 0)
+	p->unavailable = false;
+	if (fast_path(p, recs, n) == 0)
 		return 0;
-	if (!hdb_unavailable(p->db)) {
-		hdb_rollback(p->db);
+	if (!p->unavailable) {
+		log_ratelimited(&p->last_slow_log, PG_ROW_LOG_INTERVAL,
+		    LOG_WARNING, "history: PostgreSQL refused a batch of %zu "
+		    "rows (%s); writing it row by row", n, p->err);
+		pg_cmd(p, "ROLLBACK");
 		if (slow_path(p, recs, n, nbad) == 0)
 			return 0;
 	}
-	str_format(err, errlen, "%s", hdb_error(p->db));
-	if (hdb_unavailable(p->db)) {
+	str_format(err, errlen, "%s", p->err);
+	if (p->unavailable) {
 		history_pg_close(p);
 		return -1;
 	}
-	hdb_rollback(p->db);
+	pg_cmd(p, "ROLLBACK");
 	*nbad = 0;
 	return -2;
 }

@@ -29,6 +29,10 @@
  *	unavailable (the connection is closed; nothing was written); -2 on
  *	another error (nothing written; err says why).
  *
+ *	The batch statements go to libpq directly (hdb_pg(): PQexecParams),
+ *	as they carry thousands of parameters; hdb does the connection and
+ *	the schema.
+ *
  *	history_pg_close() accepts a closed connection.
  */
 #ifndef HISTORY_PG_H
@@ -43,7 +47,9 @@
 typedef struct history_pg {
 	const char *spec;               /* borrowed, set by the caller */
 	hdb_t *db;                      /* NULL while closed */
-	time_t last_row_log;
+	time_t last_row_log, last_slow_log;
+	char err[HDB_ERR_MAX];          /* last statement's error */
+	bool unavailable;               /* ... means "try later" */
 } history_pg_t;
 
 int history_pg_open(history_pg_t *p, char *err, size_t errlen);

@@ -20,9 +20,11 @@ flowing when the server goes away: rows go to the spool directory
 import glob
 import os
 import re
+import struct
 import sys
 import threading
 import time
+import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
@@ -152,6 +154,8 @@ tap.is_(count("SELECT count(*) FROM message_rcpt"), total,
 tap.is_(count("SELECT count(*) FROM messages WHERE row_uid !~ "
               "'^[0-9a-f]{16}-[0-9]+$'"), 0,
         "fleet: row_uid is <instance>-<seq>")
+tap.ok(not any("row by row" in d.stderr_text() for d in fleet),
+       "fleet: every batch written whole (multi-row statements)")
 
 # ---- PostgreSQL stopped and restarted under load ----------------------
 def spooled_total():
@@ -215,6 +219,49 @@ tap.ok(os.path.exists(bad + ".bad"), "corrupt: moved aside to .bad")
 tap.ok(re.search(r"spool file .*corrupt.*moved aside", m4.stderr_text()),
        "corrupt: logged")
 tap.ok(m4.running(), "corrupt: daemon still running")
+
+# ---- a spool file with a row the server refuses ------------------------
+def spool_file(rows):
+    """A spool file (history/spool.h) of rows, each a list of the 42
+    messages columns (None = NULL), no child rows."""
+    def field(v):
+        if v is None:
+            return struct.pack("<I", 0xffffffff)
+        v = v.encode()
+        return struct.pack("<I", len(v)) + v
+    body = b""
+    for r in rows:
+        p = b"".join(field(v) for v in r) + struct.pack("<IIII", 0, 0, 0, 0)
+        body += struct.pack("<II", len(p), zlib.crc32(p)) + p
+    h = b"DWSPOOL\n" + struct.pack("<IIQ", 1, len(rows), len(body))
+    return h + struct.pack("<I", zlib.crc32(h)) + body
+
+
+def msg_row(uid, discovery="treewalk"):
+    r = [""] * 42
+    r[0], r[8], r[9], r[19] = "1700000000", discovery, "0", "none"
+    r[26], r[27], r[40], r[41] = "mfrom", "none", uid, "crafted"
+    for k in (23, 24, 28, 29, 34):
+        r[k] = "0"
+    for k in range(10, 19):
+        r[k] = None
+    for k in (20, 21, 22, 32, 33):
+        r[k] = None
+    return r
+
+
+refused = os.path.join(own_spool, "0000000000000002-test-1.spool")
+with open(refused + ".tmp", "wb") as f:
+    f.write(spool_file([msg_row("crafted-1"), msg_row("crafted-2", None),
+                        msg_row("crafted-3")]))
+os.rename(refused + ".tmp", refused)
+total += 2
+tap.is_(wait_count(total), total, "refused row: the other rows written")
+tap.is_(count("SELECT count(*) FROM messages WHERE host = 'crafted'"), 2,
+        "refused row: left out")
+tap.ok(re.search(r"refused row crafted-2", m4.stderr_text()),
+       "refused row: logged")
+tap.is_(wait_spool_empty(own_spool), [], "refused row: file done")
 tap.ok("s3cret" not in m4.stderr_text(), "no password in the log")
 m4.stop()
 pg.destroy()
