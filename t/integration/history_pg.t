@@ -15,6 +15,10 @@ flowing when the server goes away: rows go to the spool directory
              down (its rows go to the spool at exit) and started again
              after PostgreSQL is back: it replays its spool
   corrupt    a damaged spool file is moved aside (.bad) with a log line
+  refused    a spooled row the server refuses is left out and logged,
+             the others written
+  -n         HistoryDB postgresql://... is not checked as a path; the
+             HistorySpool directory is (missing parent, not a directory)
 """
 
 import glob
@@ -28,6 +32,8 @@ import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
+import subprocess  # noqa: E402
+
 import dkimtest  # noqa: E402
 import harness  # noqa: E402
 import milterclient  # noqa: E402
@@ -136,6 +142,28 @@ def answered_ok(answered, n, what):
            "%s: all %d messages answered (%d failed)" % (what, n, len(bad)))
     tap.ok(worst < 3.0, "%s: slowest answer %.2f s" % (what, worst))
 
+
+# ---- -n ---------------------------------------------------------------
+def preflight(spool):
+    conf = os.path.join(out, "pre.conf")
+    harness.write_config(conf, {"Socket": "unix:%s/pre.sock" % out,
+                                "RunAsRoot": "yes", "Syslog": "no",
+                                "HistoryDB": pg.uri, "HistorySpool": spool})
+    return subprocess.run([harness.daemon_path(), "-n", "-c", conf],
+                          capture_output=True, text=True, timeout=30)
+
+
+res = preflight(shared_spool)
+tap.is_(res.returncode, 0, "-n: a PostgreSQL URI and a writable spool pass")
+tap.unlike(res.stderr, r"HistoryDB", "-n: the URI is not checked as a path")
+res = preflight(os.path.join(out, "no", "such", "spool"))
+tap.like(res.stderr, r"HistorySpool \S+/no/such/spool: missing, and UserID",
+         "-n: a spool directory that cannot be created is reported")
+notdir = os.path.join(out, "spool-file")
+open(notdir, "w").close()
+res = preflight(notdir)
+tap.like(res.stderr, r"HistorySpool \S+/spool-file: not a directory",
+         "-n: a spool that is a file is reported")
 
 # ---- fleet --------------------------------------------------------------
 fleet = [start("m%d" % i, shared_spool, host="mx%d.test" % i)
