@@ -109,6 +109,9 @@ typedef struct config {
 	char *authserv_id;          /* AuthservID; default: gethostname() */
 	char *history_db;           /* HistoryDB; "" disables history */
 	unsigned history_buffer;    /* HistoryBufferRows */
+	char *history_host;         /* HistoryHost; "" = gethostname() */
+	char *history_spool;        /* HistorySpool (PostgreSQL only) */
+	unsigned history_spool_max; /* HistorySpoolMax, bytes */
 	char *nameservers;          /* Nameservers; "" = /etc/resolv.conf */
 	unsigned dns_timeout;       /* DNSTimeout, seconds */
 	unsigned milter_timeout;    /* MilterTimeout, seconds */

@@ -1,9 +1,10 @@
 /*
- * history - every evaluated message as a row in SQLite, written off the
- * milter threads.
+ * history - every evaluated message as a row in SQLite or PostgreSQL,
+ * written off the milter threads.
  *
  * SYNOPSIS
  *	history_t *h = history_open(path, max_buffered, err, errlen);
+ *	history_t *h = history_open_config(&cfg, err, errlen);
  *	history_submit(h, &row);     (from any milter thread; copies row)
  *	history_stats(h, &st);
  *	history_close(h);            (flushes, then stops the writer)
@@ -17,6 +18,19 @@
  *	minute.  When the queue holds max_buffered rows, further rows are
  *	dropped and counted.  Mail never waits for the database.
  *
+ *	A spec for which hdb_spec_is_pg() holds (postgresql://...) writes to
+ *	PostgreSQL (history_pg.h) instead: batches in one transaction, each
+ *	row with a unique row_uid ("<instance>-<seq>", the instance a random
+ *	64-bit hex number chosen by each history_open) and the host name
+ *	(cfg->host, default the system's).  When the server cannot be
+ *	reached, each batch is written to a file in cfg->spool_dir
+ *	(spool_dir.h) instead of waiting in memory, up to cfg->spool_max
+ *	bytes of spool files; past that rows are dropped, counted and logged.
+ *	Spool files are replayed oldest first when the server is back, at
+ *	start-up and at history_close() (rows are never written twice:
+ *	row_uid).  history_close() spools what it could not write.  URIs
+ *	appear in logs without their password (hdb_spec_redacted).
+ *
  *	The schema is versioned (PRAGMA user_version) and documented in
  *	history/schema.h, the one place both the milter and the reporter read
  *	it from.  history_open() creates or upgrades the database; a database
@@ -27,8 +41,8 @@
  *	schema it cannot use; a database that is merely unavailable is opened
  *	lazily by the writer, which keeps retrying.
  */
-#ifndef MILTER_HISTORY_H
-#define MILTER_HISTORY_H
+#ifndef HISTORY_HISTORY_H
+#define HISTORY_HISTORY_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -95,11 +109,29 @@ typedef struct history_row {
 
 typedef struct history_stats {
 	uint64_t written, buffered, dropped, errors;
+	uint64_t spooled;       /* rows written to spool files */
+	uint64_t replayed;      /* spooled rows written to the database
+	                           (by this writer; also in written) */
 } history_stats_t;
+
+/* history_open_config(): HistoryDB, HistoryBufferRows, HistoryHost,
+ * HistorySpool, HistorySpoolMax. */
+typedef struct history_config {
+	const char *db;                 /* SQLite path or PostgreSQL URI */
+	unsigned max_buffered;
+	const char *host;               /* NULL or "": the host name */
+	const char *spool_dir;          /* PostgreSQL only */
+	unsigned long long spool_max;   /* bytes */
+} history_config_t;
+
+#define HISTORY_SPOOL_DEFAULT "/var/lib/dmarcwarden/spool"
+#define HISTORY_SPOOL_MAX_DEFAULT 1073741824ULL
 
 typedef struct history history_t;
 
 history_t *history_open(const char *path, unsigned max_buffered, char *err,
+    size_t errlen);
+history_t *history_open_config(const history_config_t *cfg, char *err,
     size_t errlen);
 void history_submit(history_t *h, const history_row_t *row);
 void history_stats(history_t *h, history_stats_t *out);

@@ -198,6 +198,7 @@ hist_item_t *hist_item_new(const history_row_t *row)
 	it->str[HS_ACTION] = ITEM_STR(&sb, row->action);
 	it->str[HS_REPLY] = ITEM_STR(&sb, row->smtp_reply);
 	item_copy_lists(it, &sb, row);
+	it->strs_len = sb.len;
 	it->strs = strbuf_steal(&sb);
 	return it;
 }

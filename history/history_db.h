@@ -68,6 +68,7 @@ typedef struct hist_dkim {
 
 typedef struct hist_item {
 	struct hist_item *next;
+	unsigned long long seq;         /* row_uid "<instance>-<seq>" */
 	time_t when;
 	discovery_method_t discovery;
 	bool policy_found, testing, np_applied, sampled_out, spf_aligned;
@@ -84,6 +85,7 @@ typedef struct hist_item {
 	size_t nover, comment[EVAL_MAX_OVERRIDES];
 	override_reason_t reason[EVAL_MAX_OVERRIDES];
 	char *strs;                     /* NUL-separated strings */
+	size_t strs_len;                /* bytes in strs */
 	size_t ndkim;
 	hist_dkim_t dkim[];
 } hist_item_t;

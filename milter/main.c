@@ -123,11 +123,16 @@ static int runtime_start(runtime_t *rt, config_t *cfg, const char *path)
  * they belong to UserID. */
 static int runtime_open_files(runtime_t *rt, config_t *cfg)
 {
-	char err[256];
+	char err[HDB_ERR_MAX + 64];
 
 	if (cfg->history_db && *cfg->history_db) {
-		rt->history = history_open(cfg->history_db,
-		    cfg->history_buffer, err, sizeof(err));
+		history_config_t hc = { .db = cfg->history_db,
+			.max_buffered = cfg->history_buffer,
+			.host = cfg->history_host,
+			.spool_dir = cfg->history_spool,
+			.spool_max = cfg->history_spool_max };
+
+		rt->history = history_open_config(&hc, err, sizeof(err));
 		if (rt->history == NULL) {
 			log_err("HistoryDB: %s", err);
 			return -1;

@@ -123,6 +123,41 @@ static void check_dir(preflight_t *pf, const config_t *cfg, const char *key,
 		problem(pf, "%s %s: UserID %s cannot write it", key, path, who);
 }
 
+/* HistoryDB postgresql://...: no file, but the spool directory (created
+ * by the daemon when missing) must be writable by UserID. */
+static void check_history(preflight_t *pf, const config_t *cfg)
+{
+	char full[4096], parent[4096];
+	const char *who = cfg->user[0] ? cfg->user : "(the current user)";
+	struct stat st;
+
+	if (strncmp(cfg->history_db, "postgresql://", 13) != 0 &&
+	    strncmp(cfg->history_db, "postgres://", 11) != 0) {
+		check_dir(pf, cfg, "HistoryDB", cfg->history_db, true, true);
+		return;
+	}
+	if (str_format(full, sizeof(full), "%s%s", cfg->chroot,
+	    cfg->history_spool) < 0) {
+		problem(pf, "HistorySpool %s: path too long",
+		    cfg->history_spool);
+		return;
+	}
+	if (stat(full, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			problem(pf, "HistorySpool %s: not a directory",
+			    cfg->history_spool);
+		else if (!user_may_write(pf, &st))
+			problem(pf, "HistorySpool %s: UserID %s cannot write "
+			    "it", cfg->history_spool, who);
+		return;
+	}
+	dir_of(full, parent, sizeof(parent));
+	if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    !user_may_write(pf, &st))
+		problem(pf, "HistorySpool %s: missing, and UserID %s cannot "
+		    "create it in %s", cfg->history_spool, who, parent);
+}
+
 static void check_socket(preflight_t *pf, const config_t *cfg,
     const char *sock, preflight_mode_t mode)
 {
@@ -209,7 +244,7 @@ unsigned preflight_check(const config_t *cfg, const char *sock,
 	check_socket(&pf, cfg, sock, mode);
 	check_lists(&pf, cfg);
 	check_trust_anchor(&pf, cfg);
-	check_dir(&pf, cfg, "HistoryDB", cfg->history_db, true, true);
+	check_history(&pf, cfg);
 	check_dir(&pf, cfg, "StatsFile", cfg->stats_file, true, true);
 	check_dir(&pf, cfg, "PidFile", cfg->pid_file, false, false);
 	return pf.problems;

@@ -16,7 +16,9 @@
  *	    TrustedForwarders parses
  *	    PublicSuffixList  loads (PolicyDiscovery psl)
  *	    TrustAnchorFile   readable (DNSSEC yes)
- *	    HistoryDB, StatsFile  their directory (inside ChrootDirectory)
+ *	    HistoryDB, StatsFile  their directory (inside ChrootDirectory);
+ *	                          with HistoryDB postgresql://... the
+ *	                          HistorySpool directory (or its parent)
  *	                  exists and UserID may write in it
  *	    PidFile       its directory exists
  *	report(ctx, message) is called once per problem; the messages name

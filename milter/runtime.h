@@ -31,6 +31,7 @@
 #include "dkim.h"
 #include "../dns/dns.h"
 #include "generation.h"
+#include "../history/hdb.h"
 #include "../history/history.h"
 #include "spf.h"
 

@@ -145,9 +145,18 @@ static void stats_format_history(strbuf_t *sb, history_t *hist)
 	strbuf_appendf(sb, "dmarcwarden_history_rows_buffered %llu\n",
 	    (unsigned long long)hs.buffered);
 	metric(sb, "history_rows_dropped_total", "counter",
-	    "History rows lost because the buffer was full.");
+	    "History rows lost (buffer or spool full, refused rows).");
 	strbuf_appendf(sb, "dmarcwarden_history_rows_dropped_total %llu\n",
 	    (unsigned long long)hs.dropped);
+	metric(sb, "history_rows_spooled_total", "counter",
+	    "History rows written to the spool while PostgreSQL was "
+	    "unreachable.");
+	strbuf_appendf(sb, "dmarcwarden_history_rows_spooled_total %llu\n",
+	    (unsigned long long)hs.spooled);
+	metric(sb, "history_rows_replayed_total", "counter",
+	    "Spooled history rows written to PostgreSQL by this daemon.");
+	strbuf_appendf(sb, "dmarcwarden_history_rows_replayed_total %llu\n",
+	    (unsigned long long)hs.replayed);
 	metric(sb, "history_errors_total", "counter",
 	    "Failed attempts to write the history database.");
 	strbuf_appendf(sb, "dmarcwarden_history_errors_total %llu\n",

@@ -345,12 +345,56 @@ def arc():
     return seeds
 
 
+def spool():
+    """Spool files (history/spool.h): the mode byte (odd: the target sets
+    the checksums), then the file.  Valid files of 0, 1 and 3 records,
+    and damaged ones."""
+    import struct
+    import zlib
+
+    def field(v):
+        if v is None:
+            return struct.pack('<I', 0xffffffff)
+        return struct.pack('<I', len(v)) + v
+
+    def record(i):
+        msg = [b'1700000000'] + [b'example.com' if k % 2 else b''
+                                 for k in range(1, 40)]
+        msg[3] = None
+        msg += [b'00000000000000ab-%d' % i, b'mx1.example']
+        p = b''.join(field(v) for v in msg)
+        rcpt = [b'rcpt.example'] * (i % 3)
+        p += struct.pack('<I', len(rcpt)) + b''.join(map(field, rcpt))
+        dk = [[b'd.example', b'sel', b'pass', b'1', b'']] * (i % 2)
+        p += struct.pack('<I', len(dk)) + b''.join(
+            field(v) for d in dk for v in d)
+        ov = [[b'local_policy', b'\xc3\xa9t\xc3\xa9']] * (i == 2)
+        p += struct.pack('<I', len(ov)) + b''.join(
+            field(v) for o in ov for v in o)
+        p += struct.pack('<I', 1 if i == 1 else 0)
+        if i == 1:
+            p += b''.join(field(b'Subject: x\r\n') for _ in range(4))
+        return struct.pack('<II', len(p), zlib.crc32(p)) + p
+
+    def spoolfile(n):
+        body = b''.join(record(i) for i in range(n))
+        h = b'DWSPOOL\n' + struct.pack('<IIQ', 1, n, len(body))
+        return h + struct.pack('<I', zlib.crc32(h)) + body
+
+    one, three = spoolfile(1), spoolfile(3)
+    return [b'\0' + spoolfile(0), b'\0' + one, b'\0' + three,
+            b'\1' + three, b'\0' + three[:-7], b'\1' + three[:200],
+            b'\0' + three[:40] + b'\xff' + three[41:],
+            b'\1' + one.replace(b'\x27\x00\x00\x00', b'\x09\x00\x00\x00'),
+            b'\0DWSPOOL\n']
+
+
 def main(argv):
     gens = {'fuzz_from_header': from_header, 'fuzz_dmarc_record':
             dmarc_record, 'fuzz_config': config, 'fuzz_spf_syntax':
             spf_syntax, 'fuzz_netlist': netlist, 'fuzz_authres': authres,
             'fuzz_authres_parse': authres_parse, 'fuzz_rua_xml': rua_xml,
-            'fuzz_arc': arc, 'fuzz_unpack': unpack}
+            'fuzz_arc': arc, 'fuzz_unpack': unpack, 'fuzz_spool': spool}
     wanted = argv[1:] or list(gens) + ['fuzz_message', 'fuzz_dkim']
     msgs = None
     for t in wanted:

@@ -73,6 +73,10 @@ static void test_defaults(void)
 	    cfg->authserv_id);
 	is_str(cfg->history_db, "/var/lib/dmarcwarden/history.db", "HistoryDB");
 	is_int(cfg->history_buffer, 10000, "HistoryBufferRows");
+	is_str(cfg->history_host, "", "HistoryHost");
+	is_str(cfg->history_spool, "/var/lib/dmarcwarden/spool",
+	    "HistorySpool");
+	is_int(cfg->history_spool_max, 1073741824, "HistorySpoolMax");
 	is_str(cfg->nameservers, "", "Nameservers");
 	is_int(cfg->dns_timeout, 5, "DNSTimeout");
 	is_int(cfg->dns_per_domain, 32, "DNSLookupsPerDomain");
@@ -169,13 +173,26 @@ static const struct key_case key_cases[] = {
 	{ "HistoryDB", "/tmp/h.db", "/tmp/h.db", NULL },
 	{ "HistoryDB", "\"\"", "\"\"", NULL },
 	{ "HistoryDB", "./h.db", NULL, "expected an absolute path" },
-	{ "HistoryDB", "postgresql://dw@db.example/dw?sslmode=require",
-	    "postgresql://dw@db.example/dw?sslmode=require", NULL },
-	{ "HistoryDB", "postgres:///dw", "postgres:///dw", NULL },
-	{ "HistoryDB", "postgresql://dw@db.example/d\tw", NULL,
-	    "space or control character in URI" },
-	{ "HistoryDB", "mysql://dw@db.example/dw", NULL,
-	    "expected an absolute path" },
+	{ "HistoryDB", "postgresql://dw@db.example/dmarcwarden",
+	    "postgresql://dw@db.example/dmarcwarden", NULL },
+	{ "HistoryDB", "postgres:///dmarcwarden?host=/run/postgresql",
+	    "postgres:///dmarcwarden?host=/run/postgresql", NULL },
+	{ "HistoryDB", "postgresql://dw@db/x y", NULL,
+	    "a PostgreSQL URI has no spaces or control characters" },
+	{ "HistoryDB", "mysql://dw@db/x", NULL, "expected an absolute path" },
+	{ "HistoryHost", "mx1.example.net", "mx1.example.net", NULL },
+	{ "HistoryHost", "\"\"", "\"\"", NULL },
+	{ "HistoryHost", "mx 1", NULL,
+	    "expected a host name (printable ASCII, no spaces)" },
+	{ "HistorySpool", "/var/spool/dw", "/var/spool/dw", NULL },
+	{ "HistorySpool", "spool", NULL, "expected an absolute path" },
+	{ "HistorySpool", "\"\"", NULL, "must not be empty" },
+	{ "HistorySpoolMax", "1048576", "1048576", NULL },
+	{ "HistorySpoolMax", "4294967295", "4294967295", NULL },
+	{ "HistorySpoolMax", "1048575", NULL,
+	    "expected a number 1048576..4294967295" },
+	{ "HistorySpoolMax", "4294967296", NULL,
+	    "expected a number 1048576..4294967295" },
 	{ "HistoryBufferRows", "1", "1", NULL },
 	{ "HistoryBufferRows", "1000000", "1000000", NULL },
 	{ "HistoryBufferRows", "0", NULL, "expected a number 1..1000000" },
