@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "../util/strbuf.h"
+#include "migrate.h"
 #include "schema.h"
 #include "../util/log.h"
 
@@ -225,7 +226,8 @@ void history_db_close(history_db_t *d)
 	sqlite3_finalize(d->ins_sample);
 	d->ins_msg = d->ins_rcpt = d->ins_dkim = d->ins_over = NULL;
 	d->ins_sample = NULL;
-	sqlite3_close_v2(d->db);
+	hdb_close(d->h);
+	d->h = NULL;
 	d->db = NULL;
 }
 
@@ -236,97 +238,6 @@ static int db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 	if (rc != SQLITE_OK)
 		str_format(err, errlen, "%s", sqlite3_errmsg(db));
 	return rc;
-}
-
-static int db_int(sqlite3 *db, const char *sql, long long *out)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			*out = sqlite3_column_int64(st, 0);
-			rc = SQLITE_OK;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* Older versions to the current one in one transaction; another process
- * may have done it. */
-static int db_upgrade(sqlite3 *db, char *err, size_t errlen)
-{
-	long long version = -1;
-	int rc;
-
-	if ((rc = db_exec(db, "BEGIN IMMEDIATE", err, errlen)) != SQLITE_OK)
-		return -1;
-	if (db_int(db, "PRAGMA user_version", &version) != SQLITE_OK ||
-	    (HISTORY_UPGRADE_SQL(version) != NULL && db_exec(db,
-	    HISTORY_UPGRADE_SQL(version), err, errlen) != SQLITE_OK) ||
-	    db_exec(db, "COMMIT", err, errlen) != SQLITE_OK) {
-		if (err[0] == '\0')
-			str_format(err, errlen, "upgrade: %s",
-			    sqlite3_errmsg(db));
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	return 0;
-}
-
-/* A database is ours when its user_version is ours, or when it is empty
- * (then we create the schema).  Returns 0, -1 (try again later) or -2
- * (never usable). */
-static int db_schema(sqlite3 *db, char *err, size_t errlen)
-{
-	long long version = -1, ntables = -1;
-	char sql[160];
-	int rc;
-
-	if ((rc = db_int(db, "PRAGMA user_version", &version)) != SQLITE_OK)
-		goto sqlfail;
-	if (version == HISTORY_SCHEMA_VERSION)
-		return 0;
-	if (HISTORY_UPGRADE_SQL(version) != NULL)
-		return db_upgrade(db, err, errlen);
-	if (version != 0) {
-		str_format(err, errlen, "schema version %lld, this program "
-		    "knows version %d", version, HISTORY_SCHEMA_VERSION);
-		return -2;
-	}
-	if ((rc = db_exec(db, "BEGIN IMMEDIATE", err, errlen)) != SQLITE_OK)
-		return (rc & 0xff) == SQLITE_NOTADB ? -2 : -1;
-	rc = db_int(db, "PRAGMA user_version", &version);
-	if (rc == SQLITE_OK)
-		rc = db_int(db, "SELECT count(*) FROM sqlite_master", &ntables);
-	if (rc != SQLITE_OK) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		goto sqlfail;
-	}
-	if (version != 0 || ntables != 0) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		if (version == HISTORY_SCHEMA_VERSION)
-			return 0;       /* another process created it */
-		str_format(err, errlen, "not a dmarcwarden history database "
-		    "(user_version %lld, %lld objects)", version, ntables);
-		return -2;
-	}
-	str_format(sql, sizeof(sql), "INSERT INTO meta (key, value) VALUES"
-	    " ('schema_version', '%d'), ('created', '%lld');"
-	    " PRAGMA user_version = %d", HISTORY_SCHEMA_VERSION,
-	    (long long)time(NULL), HISTORY_SCHEMA_VERSION);
-	if (db_exec(db, HISTORY_SCHEMA_SQL, err, errlen) != SQLITE_OK ||
-	    db_exec(db, sql, err, errlen) != SQLITE_OK ||
-	    db_exec(db, "COMMIT", err, errlen) != SQLITE_OK) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	return 0;
-sqlfail:
-	str_format(err, errlen, "%s", sqlite3_errstr(rc));
-	return (rc & 0xff) == SQLITE_NOTADB ? -2 : -1;
 }
 
 static int db_prepare(history_db_t *d, char *err, size_t errlen)
@@ -351,27 +262,21 @@ static int db_prepare(history_db_t *d, char *err, size_t errlen)
  * now, try later) or -2 (a database we must not use). */
 int history_db_open(history_db_t *d, char *err, size_t errlen)
 {
+	bool unavailable = false;
 	struct stat st;
 	int rc;
 
-	rc = sqlite3_open_v2(d->path, &d->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		str_format(err, errlen, "open: %s", d->db ?
-		    sqlite3_errmsg(d->db) : sqlite3_errstr(rc));
-		history_db_close(d);
-		return -1;
-	}
-	sqlite3_extended_result_codes(d->db, 1);
+	/* hdb: WAL, synchronous=NORMAL, busy timeout; migrate.h: create,
+	 * upgrade or refuse the schema (the one place that does). */
+	d->h = hdb_open(d->path, HDB_CREATE, err, errlen, &unavailable);
+	if (d->h == NULL)
+		return unavailable ? -1 : -2;
+	d->db = hdb_sqlite(d->h);
+	/* shorter than hdb's: a locked database shows as an error (and the
+	 * rows stay queued) within seconds */
 	sqlite3_busy_timeout(d->db, HISTORY_BUSY_TIMEOUT_MS);
-	rc = db_exec(d->db, "PRAGMA journal_mode=WAL", err, errlen);
-	if (rc == SQLITE_OK)
-		rc = db_exec(d->db, "PRAGMA synchronous=NORMAL", err, errlen);
-	if (rc != SQLITE_OK) {
-		history_db_close(d);
-		return (rc & 0xff) == SQLITE_NOTADB ? -2 : -1;
-	}
-	if ((rc = db_schema(d->db, err, errlen)) != 0 ||
+	if ((rc = hist_schema_open(d->h, HIST_SCHEMA_CREATE |
+	    HIST_SCHEMA_UPGRADE, err, errlen)) < 0 ||
 	    (rc = db_prepare(d, err, errlen)) != 0 ||
 	    (rc = stat(d->path, &st)) != 0) {
 		if (rc == -1 && err[0] == '\0')

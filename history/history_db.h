@@ -23,7 +23,7 @@
  *	history_db_open() opens or creates the file at db->path (its
  *	directory must exist), sets WAL mode, synchronous=NORMAL and a busy
  *	timeout, creates the schema of history/schema.h in an empty
- *	database (or upgrades an older one with HISTORY_UPGRADE_SQL in one
+ *	database (or upgrades an older one: hist_schema_open(), migrate.h, in one
  *	transaction), and prepares the insert
  *	statements.  It returns 0; -1
  *	when the database is unavailable now (err says why; try again
@@ -51,6 +51,7 @@
 
 #include <sqlite3.h>
 
+#include "hdb.h"
 #include "history.h"
 
 enum hist_str {
@@ -92,7 +93,8 @@ typedef struct hist_item {
 
 typedef struct history_db {
 	const char *path;               /* borrowed, set by the caller */
-	sqlite3 *db;                    /* NULL while closed */
+	hdb_t *h;                       /* NULL while closed */
+	sqlite3 *db;                    /* hdb_sqlite(h) */
 	sqlite3_stmt *ins_msg, *ins_rcpt, *ins_dkim, *ins_over, *ins_sample;
 	dev_t dev;                      /* identity of the open file */
 	ino_t ino;

@@ -399,13 +399,4 @@
 	"UPDATE meta SET value = '4' WHERE key = 'schema_version';\n" \
 	"PRAGMA user_version = 4;\n"
 
-/* The steps a database of version v needs, or NULL when there are none
- * (v current, or unknown).  migrate.c runs them; this macro stays for
- * callers not yet moved to hist_schema_open(). */
-#define HISTORY_UPGRADE_SQL(v) \
-	((v) == 1 ? HISTORY_UPGRADE_V1_SQL HISTORY_UPGRADE_V2_SQL \
-	HISTORY_UPGRADE_V3_SQL : \
-	(v) == 2 ? HISTORY_UPGRADE_V2_SQL HISTORY_UPGRADE_V3_SQL : \
-	(v) == 3 ? HISTORY_UPGRADE_V3_SQL : (const char *)0)
-
 #endif
