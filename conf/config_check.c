@@ -229,6 +229,19 @@ int config_check_facility(char *v, char *why, size_t len)
 	return 0;
 }
 
+/* An SQLite path, or a PostgreSQL URI (history/hdb.h). */
+int config_check_history_db(char *v, char *why, size_t len)
+{
+	if (strncmp(v, "postgresql://", 13) != 0 &&
+	    strncmp(v, "postgres://", 11) != 0)
+		return config_check_path(v, why, len);
+	for (size_t i = 0; v[i]; i++)
+		if ((unsigned char)v[i] <= 0x20 || v[i] == 0x7f)
+			return fail(why, len, "space or control character in "
+			    "URI");
+	return 0;
+}
+
 int config_check_path(char *v, char *why, size_t len)
 {
 	size_t i, n = strlen(v);

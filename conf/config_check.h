@@ -43,6 +43,8 @@ int config_check_reply_text(char *value, char *why, size_t len);
 int config_check_header_name(char *value, char *why, size_t len);
 int config_check_facility(char *value, char *why, size_t len);
 int config_check_path(char *value, char *why, size_t len);
+/* HistoryDB: an absolute path or a postgresql:// (postgres://) URI. */
+int config_check_history_db(char *value, char *why, size_t len);
 int config_domain_normalize(const char *in, size_t inlen, char *out,
     size_t outlen, char *why, size_t len);
 /* Errors of configuration-like files, one "file:line: message" (or

@@ -53,22 +53,6 @@ static int check_fail(char *why, size_t len, const char *msg)
 	return -1;
 }
 
-/* HistoryDB: an absolute SQLite path, or a PostgreSQL URI
- * (postgresql:// or postgres://; libpq checks the rest when it
- * connects: history/hdb.h). */
-static int check_history_db(char *v, char *why, size_t len)
-{
-	if (strncmp(v, "postgresql://", 13) == 0 ||
-	    strncmp(v, "postgres://", 11) == 0) {
-		for (const char *p = v; *p; p++)
-			if ((unsigned char)*p <= ' ' || *p == 0x7f)
-				return check_fail(why, len, "a PostgreSQL URI "
-				    "has no spaces or control characters");
-		return 0;
-	}
-	return config_check_path(v, why, len);
-}
-
 /* HistoryHost: printable ASCII, no spaces (a host name). */
 static int check_history_host(char *v, char *why, size_t len)
 {
@@ -187,7 +171,7 @@ static const cfg_key_t config_keys[] = {
 	    config_check_socket),
 	STR("AuthservID", NULL, authserv_id, 0, config_check_authserv_id),
 	STR("HistoryDB", "/var/lib/dmarcwarden/history.db", history_db,
-	    F_EMPTY_OK | F_RESTART, check_history_db),
+	    F_EMPTY_OK | F_RESTART, config_check_history_db),
 	UINTR("HistoryBufferRows", "10000", history_buffer, 1, 1000000),
 	STR("HistoryHost", "", history_host, F_EMPTY_OK | F_RESTART,
 	    check_history_host),

@@ -71,6 +71,9 @@
 
 #define DNS_DEFAULT_TIMEOUT_MS 5000
 #define DNS_MAX_ATTEMPTS 3
+/* libunbound's retransmit timer runs this much longer than an attempt
+ * (infra-cache-min-rtt), so that our cancel always comes first. */
+#define DNS_UB_TIMER_MARGIN_MS 1000
 #define DNS_NS_TOKEN_MAX 128
 #define DNS_NAME_MAX 253
 
@@ -212,8 +215,10 @@ static int dns_attempt(dns_resolver_t *r, unsigned i, const char *name,
     struct ub_result **out)
 {
 	dns_request_t *req = dns_request_new(r);
+	struct timespec ub_timer, now;
 	int id = 0, rc;
 
+	dns_deadline(&ub_timer, r->try_ms + DNS_UB_TIMER_MARGIN_MS);
 	rc = ub_resolve_async(r->ctx[i], name, rrtype, 1 /* IN */, req,
 	    dns_callback, &id);
 	if (rc != 0) {
@@ -242,9 +247,13 @@ static int dns_attempt(dns_resolver_t *r, unsigned i, const char *name,
 	pthread_mutex_unlock(&r->lock);
 	/* Cancelled before libunbound's own retransmit timer (its minimum
 	 * RTT is above try_ms), so the forwarder is never marked down for
-	 * a name that is slow. */
+	 * a name that is slow -- unless this thread got the CPU back too
+	 * late for that (a starved process): counted. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	rc = ub_cancel(r->ctx[i], id);
 	pthread_mutex_lock(&r->lock);
+	if (dns_earlier(&ub_timer, &now) == &ub_timer)
+		r->stats.late_cancels++;
 	/* Cancelled: the callback's reference is ours to drop too. */
 	dns_request_release(req, rc == UB_NOERROR ? 2 : 1);
 	pthread_mutex_unlock(&r->lock);
@@ -543,7 +552,8 @@ static int dns_configure(struct ub_ctx *ctx, const dns_resolver_t *r,
 	}
 	/* libunbound's retransmit timer stays above our attempts, which are
 	 * cancelled first: it never counts a time-out against a forwarder. */
-	str_format(min_rtt, sizeof(min_rtt), "%u", r->try_ms + 1000);
+	str_format(min_rtt, sizeof(min_rtt), "%u", r->try_ms +
+	    DNS_UB_TIMER_MARGIN_MS);
 	if ((rc = ub_ctx_set_option(ctx, "infra-cache-min-rtt:", min_rtt))
 	    != 0) {
 		str_format(err, errlen, "unbound infra-cache-min-rtt: %s",

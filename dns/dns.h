@@ -116,6 +116,12 @@ typedef struct dns_stats {
 	unsigned long queries, timeouts, servfail, bogus;
 	unsigned long limited;     /* refused: too many in flight */
 	unsigned long stale;       /* last good answers served */
+	unsigned long late_cancels; /* attempts cancelled after libunbound's
+	                              own retransmit timer (a second past
+	                              the attempt): the thread waited for
+	                              the CPU that long, and libunbound may
+	                              have counted a time-out against the
+	                              forwarder */
 } dns_stats_t;
 void dns_resolver_stats(dns_resolver_t *r, dns_stats_t *out);
 

@@ -30,17 +30,9 @@
  *	marks signatures past max_sigs as ignored: they are not verified (no
  *	DNS query) and are reported as permerror "too many signatures".
  *
- *	Result mapping (RFC 6376, RFC 8601, RFC 8301):
- *	pass       signature and body hash verify, policy allows it
- *	fail       bad signature, body hash mismatch, l= beyond the body,
- *	           t=s subdomain violation; also, by RFC 8301, a signature
- *	           made with rsa-sha1 ("rsa-sha1 not allowed") or an RSA key
- *	           under 1024 bits ("weak key") even when it verifies
- *	temperror  key lookup timed out or failed transiently
- *	permerror  signature syntax errors, no key (NXDOMAIN/NODATA), revoked
- *	           or undecodable key, key record syntax, expired signature,
- *	           unsupported algorithm, too many signatures, a message
- *	           libopendkim could not process (reason says why)
+ *	The results are mapped from libopendkim's state in dkim_result.c
+ *	(table there) and sig_result() here, which adds the notes of the key
+ *	lookups, the signature limit and the l= rule.
  *
  *	The signature headers are also recorded here (d= and s= parsed with
  *	a small bounded tag parser) so that, when libopendkim gives up on a
@@ -60,6 +52,7 @@
 #include "../util/strbuf.h"
 #include "dkim.h"
 #include "dkim_length.h"
+#include "dkim_result.h"
 #include "dkim_select.h"
 #include "dkim_tags.h"
 #include "keycache.h"
@@ -589,112 +582,6 @@ int dkim_verify_body(dkim_verify_t *v, const unsigned char *p, size_t n)
 
 /* ---- result mapping ----------------------------------------------------- */
 
-static auth_result_t map_sigerror(int err, int bh, const char **reason)
-{
-	switch (err) {
-	case DKIM_SIGERROR_BADSIG:
-		*reason = bh == DKIM_SIGBH_MISMATCH ? "body hash mismatch" :
-		    "signature verification failed";
-		return AUTH_FAIL;
-	case DKIM_SIGERROR_TOOLARGE_L:
-		*reason = "l= exceeds body size";
-		return AUTH_FAIL;
-	case DKIM_SIGERROR_SUBDOMAIN:
-		*reason = "i= subdomain not allowed by key (t=s)";
-		return AUTH_FAIL;
-	case DKIM_SIGERROR_KEYTOOSMALL:
-		*reason = "weak key (RFC 8301)";
-		return AUTH_FAIL;
-	case DKIM_SIGERROR_KEYFAIL:
-		*reason = "key lookup failed";
-		return AUTH_TEMPERROR;
-	case DKIM_SIGERROR_NOKEY:
-		*reason = "no key";
-		return AUTH_PERMERROR;
-	case DKIM_SIGERROR_DNSSYNTAX:
-		*reason = "key record syntax error";
-		return AUTH_PERMERROR;
-	case DKIM_SIGERROR_KEYDECODE:
-		*reason = "key cannot be decoded";
-		return AUTH_PERMERROR;
-	case DKIM_SIGERROR_INVALID_A:
-		*reason = "unsupported algorithm";
-		return AUTH_PERMERROR;
-	default:
-		*reason = dkim_sig_geterrorstr(err);
-		if (*reason == NULL)
-			*reason = "signature error";
-		return AUTH_PERMERROR;
-	}
-}
-
-/* RFC 8301: rsa-sha1 and RSA keys under 1024 bits are never valid. */
-static auth_result_t rfc8301(const dkim_sig_result_t *r, const char **why)
-{
-	if (strcmp(r->algorithm, "rsa-sha1") == 0) {
-		*why = "rsa-sha1 not allowed (RFC 8301)";
-		return AUTH_FAIL;
-	}
-	if (strncmp(r->algorithm, "rsa-", 4) == 0 && r->keybits < 1024) {
-		*why = "weak key (RFC 8301)";
-		return AUTH_FAIL;
-	}
-	return AUTH_PASS;
-}
-
-static void sig_details(DKIM *dkim, DKIM_SIGINFO *sig, dkim_sig_result_t *r)
-{
-	const char *s;
-	char ident[FROM_DOMAIN_MAX + 64];
-	unsigned int bits = 0;
-
-	s = (const char *)dkim_sig_getdomain(sig);
-	str_printable(r->domain, sizeof(r->domain), s ? s : "",
-	    s ? strlen(s) : 0);
-	str_lower(r->domain);
-	s = (const char *)dkim_sig_getselector(sig);
-	str_printable(r->selector, sizeof(r->selector), s ? s : "",
-	    s ? strlen(s) : 0);
-	s = (const char *)dkim_sig_gettagvalue(sig, 0, (u_char *)"a");
-	dkim_tag_copy(r->algorithm, sizeof(r->algorithm), s ? s : "",
-	    s ? strlen(s) : 0);
-	str_lower(r->algorithm);
-	s = (const char *)dkim_sig_gettagvalue(sig, 0, (u_char *)"b");
-	dkim_tag_copy(r->bhash8, 9, s ? s : "", s ? strlen(s) : 0);
-	s = (const char *)dkim_sig_gettagvalue(sig, 0, (u_char *)"i");
-	if (s != NULL && dkim_sig_getidentity(dkim, sig, (u_char *)ident,
-	    sizeof(ident)) == DKIM_STAT_OK)
-		str_printable(r->identity, sizeof(r->identity), ident,
-		    strlen(ident));
-	r->body_length_limited =
-	    dkim_sig_gettagvalue(sig, 0, (u_char *)"l") != NULL;
-	if (dkim_sig_getkeysize(sig, &bits) == DKIM_STAT_OK)
-		r->keybits = bits;
-	/* libopendkim leaves the size unset for ed25519 keys */
-	if (r->keybits == 0 && strcmp(r->algorithm, "ed25519-sha256") == 0 &&
-	    (dkim_sig_getflags(sig) & DKIM_SIGFLAG_PROCESSED) &&
-	    dkim_sig_getbh(sig) != DKIM_SIGBH_UNTESTED)
-		r->keybits = 256;
-}
-
-/* RFC 6376 3.6.1 and 6.1.2: the key's k= (default rsa) must be the key
- * type of the signature's a=; libopendkim does not check this. */
-static bool key_type_mismatch(DKIM_SIGINFO *sig, const dkim_sig_result_t *r)
-{
-	const char *k;
-	size_t klen;
-
-	if ((dkim_sig_getflags(sig) & DKIM_SIGFLAG_PROCESSED) == 0 ||
-	    r->algorithm[0] == '\0')
-		return false;
-	k = (const char *)dkim_sig_gettagvalue(sig, 1, (u_char *)"k");
-	if (k == NULL)
-		return false;   /* no key record, or k= absent: rsa */
-	klen = strlen(k);
-	return strncasecmp(r->algorithm, k, klen) != 0 ||
-	    r->algorithm[klen] != '-';
-}
-
 /* Decide one signature's result from libopendkim's state and our notes. */
 static void sig_result(dkim_verify_t *v, DKIM_SIGINFO *sig, size_t idx,
     dkim_sig_result_t *r)
@@ -705,7 +592,7 @@ static void sig_result(dkim_verify_t *v, DKIM_SIGINFO *sig, size_t idx,
 	const char *why = "", *ignored;
 	long long l = 0;
 
-	sig_details(v->dkim, sig, r);
+	dkim_result_details(v->dkim, sig, r);
 	if ((flags & DKIM_SIGFLAG_IGNORE) && idx >= v->max_sigs) {
 		r->result = AUTH_PERMERROR;
 		why = "too many signatures";
@@ -713,17 +600,17 @@ static void sig_result(dkim_verify_t *v, DKIM_SIGINFO *sig, size_t idx,
 	    note->result == AUTH_TEMPERROR)) {
 		r->result = note->result;
 		why = note->reason;
-	} else if (key_type_mismatch(sig, r)) {
+	} else if (dkim_result_key_mismatch(sig, r)) {
 		r->result = AUTH_PERMERROR;
 		why = "key type (k=) does not match a=";
 	} else if (err != DKIM_SIGERROR_OK && err != DKIM_SIGERROR_UNKNOWN) {
-		r->result = map_sigerror(err, bh, &why);
+		r->result = dkim_result_sigerror(err, bh, &why);
 		r->body_hash_only = r->result == AUTH_FAIL &&
 		    (flags & DKIM_SIGFLAG_PASSED) &&
-		    bh == DKIM_SIGBH_MISMATCH && rfc8301(r, &ignored) ==
+		    bh == DKIM_SIGBH_MISMATCH && dkim_result_rfc8301(r, &ignored) ==
 		    AUTH_PASS;
 	} else if ((flags & DKIM_SIGFLAG_PASSED) && bh == DKIM_SIGBH_MATCH) {
-		r->result = rfc8301(r, &why);
+		r->result = dkim_result_rfc8301(r, &why);
 		if (r->result == AUTH_PASS && v->strict_length &&
 		    dkim_length_check(&v->length, v->dkim, sig, &l)) {
 			r->result = AUTH_POLICY;

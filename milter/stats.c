@@ -123,6 +123,10 @@ static void stats_format_dns(strbuf_t *sb, dns_resolver_t *dns)
 	    "%lu\n", ds.servfail);
 	strbuf_appendf(sb, "dmarcwarden_dns_errors_total{kind=\"bogus\"} "
 	    "%lu\n", ds.bogus);
+	metric(sb, "dns_late_cancels_total", "counter", "DNS attempts "
+	    "cancelled after libunbound's own timer (CPU starvation).");
+	strbuf_appendf(sb, "dmarcwarden_dns_late_cancels_total %lu\n",
+	    ds.late_cancels);
 }
 
 static void stats_format_history(strbuf_t *sb, history_t *hist)

@@ -45,33 +45,35 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "../history/repdb.h"
+
 #define AGG_DOMAIN_MAX 254
 #define AGG_MAX_RECORDS 2000000
 #define AGG_KEY_MAX (256 * 1024)
 #define AGG_LIST_SEP '\x1e'
 #define AGG_SUB_SEP '\x1d'
 
+/* The fields of a record are the history reader's row fields
+ * (history/repdb.h), in its order. */
 enum agg_field {
-	AGG_F_SOURCE_IP, AGG_F_HEADER_FROM, AGG_F_ENVELOPE_FROM,
-	AGG_F_ENVELOPE_TO, AGG_F_DISPOSITION, AGG_F_RESULT,
-	AGG_F_DKIM_ALIGNED, AGG_F_SPF_ALIGNED, AGG_F_SPF_DOMAIN,
-	AGG_F_SPF_SCOPE, AGG_F_SPF_RESULT, AGG_F_DKIM, AGG_F_REASONS,
-	AGG_NFIELDS
+	AGG_F_SOURCE_IP = REPDB_F_SOURCE_IP,
+	AGG_F_HEADER_FROM = REPDB_F_HEADER_FROM,
+	AGG_F_ENVELOPE_FROM = REPDB_F_ENVELOPE_FROM,
+	AGG_F_ENVELOPE_TO = REPDB_F_ENVELOPE_TO,
+	AGG_F_DISPOSITION = REPDB_F_DISPOSITION,
+	AGG_F_RESULT = REPDB_F_RESULT,
+	AGG_F_DKIM_ALIGNED = REPDB_F_DKIM_ALIGNED,
+	AGG_F_SPF_ALIGNED = REPDB_F_SPF_ALIGNED,
+	AGG_F_SPF_DOMAIN = REPDB_F_SPF_DOMAIN,
+	AGG_F_SPF_SCOPE = REPDB_F_SPF_SCOPE,
+	AGG_F_SPF_RESULT = REPDB_F_SPF_RESULT,
+	AGG_F_DKIM = REPDB_F_DKIM,
+	AGG_F_REASONS = REPDB_F_REASONS,
+	AGG_NFIELDS = REPDB_NFIELDS
 };
 
 /* The policy published, as stored in the history (RFC names). */
-typedef struct agg_policy {
-	time_t seen;                 /* time of the row it came from */
-	char p[12], sp[12], np[12];  /* none, quarantine, reject */
-	char adkim[2], aspf[2];      /* r, s */
-	unsigned pct;
-	char testing[2];             /* y, n */
-	char fo[16];
-	char psd[2];
-	char discovery[12];          /* treewalk, psl */
-	char rua[2048];              /* messages.policy_rua */
-	bool valid;
-} agg_policy_t;
+typedef repdb_policy_t agg_policy_t;
 
 typedef struct agg_record {
 	char *key;                   /* fields joined by 0x1f */

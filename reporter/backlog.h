@@ -35,7 +35,7 @@
  *	which keeps them and says so).
  *
  * DIAGNOSTICS
- *	-1 on SQLite errors (err, or the database's repdb_error()).
+ *	-1 on database errors (err, or the database's repdb_error()).
  */
 #ifndef REPORTER_BACKLOG_H
 #define REPORTER_BACKLOG_H
@@ -43,7 +43,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "repdb.h"
+#include "../history/repdb.h"
 
 #define BACKLOG_MAX 400
 

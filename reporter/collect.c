@@ -149,6 +149,33 @@ static int part_row(void *ctx, const char *domain, char *key)
 	return 0;
 }
 
+/* The policy of the domain's latest row in db, offered to rep. */
+static int offer_policy(repdb_t *db, time_t begin, time_t end,
+    agg_report_t *rep)
+{
+	agg_policy_t p;
+	int got = repdb_policy(db, rep->domain, begin, end, &p);
+
+	if (got > 0)
+		agg_policy_offer(rep, &p);
+	return got < 0 ? -1 : 0;
+}
+
+static int add_row(void *ctx, const char *const f[REPDB_NFIELDS],
+    unsigned long long n)
+{
+	agg_add(ctx, f, n);
+	return 0;
+}
+
+long long collect_domain(repdb_t *db, time_t begin, time_t end,
+    agg_report_t *rep)
+{
+	if (offer_policy(db, begin, end, rep) < 0)
+		return -1;
+	return repdb_collect(db, rep->domain, begin, end, add_row, rep);
+}
+
 static int cmp_job(const void *a, const void *b)
 {
 	const rjob_t *x = *(rjob_t *const *)a, *y = *(rjob_t *const *)b;
@@ -174,8 +201,8 @@ int collect_partition(collect_t *c, unsigned i, rjob_t ***jobs, size_t *n)
 		qsort(*jobs, k, sizeof(**jobs), cmp_job);
 	for (s = 0; s < k; s++) {
 		for (size_t d = 0; d < c->ndbs; d++)
-			if (repdb_policy(c->dbs[d], (*jobs)[s]->rep.domain,
-			    c->begin, c->end, &(*jobs)[s]->rep) < 0)
+			if (offer_policy(c->dbs[d], c->begin, c->end,
+			    &(*jobs)[s]->rep) < 0)
 				rc = -1;
 		agg_sort(&(*jobs)[s]->rep);
 	}

@@ -28,6 +28,11 @@
  *	partition, never the whole period.  The array and the jobs belong
  *	to the caller.
  *
+ *	collect_domain() adds rep's domain's rows of one database to rep and
+ *	offers the policy of its latest row (repdb_collect(),
+ *	repdb_policy()): the per-domain path, for tests and small tools.
+ *	Returns the rows added, or -1 (repdb_error()).
+ *
  *	The databases are borrowed.  collect_free() accepts NULL.
  */
 #ifndef REPORTER_COLLECT_H
@@ -36,7 +41,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "repdb.h"
+#include "../history/repdb.h"
 #include "reportjob.h"
 
 #define COLLECT_ROWS_PER_PART 100000
@@ -50,5 +55,7 @@ unsigned collect_parts(const collect_t *c);
 unsigned long long collect_rows(const collect_t *c);
 int collect_partition(collect_t *c, unsigned i, rjob_t ***jobs, size_t *n);
 void collect_free(collect_t *c);
+long long collect_domain(repdb_t *db, time_t begin, time_t end,
+    agg_report_t *rep);
 
 #endif

@@ -46,7 +46,7 @@
 #include "../policy/dnsops.h"
 #include "afrf.h"
 #include "dest.h"
-#include "repdb.h"
+#include "../history/repdb.h"
 #include "run.h"
 #include "signer.h"
 #include "transport.h"

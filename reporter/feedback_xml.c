@@ -16,6 +16,7 @@
 
 #include "../policy/align.h"
 #include "../util/strbuf.h"
+#include "xml_stream.h"
 #include "xsd_embed.h"
 
 #define NS_9990 "urn:ietf:params:xml:ns:dmarc-2.0"
@@ -30,24 +31,12 @@ struct fxml_schemas {
 
 typedef struct builder {
 	report_format_t fmt;
-	xmlNsPtr ns;
+	xstream_t *x;
 	const agg_report_t *rep;
 	const fxml_meta_t *meta;
 } builder_t;
 
 /* ---- schemas -------------------------------------------------------- */
-
-static void collect_error(void *ctx, xmlErrorPtr e)
-{
-	char *err = ctx;
-	char msg[FXML_ERR_MAX - 32];
-
-	if (err[0] != '\0' || e == NULL)
-		return;            /* keep the first one */
-	str_printable(msg, sizeof(msg), e->message ? e->message : "error",
-	    e->message ? strcspn(e->message, "\n") : 5);
-	str_format(err, FXML_ERR_MAX, "line %d: %s", e->line, msg);
-}
 
 static xmlSchemaPtr schema_parse(const char *text, unsigned long len,
     char *err)
@@ -58,7 +47,7 @@ static xmlSchemaPtr schema_parse(const char *text, unsigned long len,
 	pc = xmlSchemaNewMemParserCtxt(text, (int)len);
 	if (pc == NULL)
 		return NULL;
-	xmlSchemaSetParserStructuredErrors(pc, collect_error, err);
+	xmlSchemaSetParserStructuredErrors(pc, xstream_collect_error, err);
 	s = xmlSchemaParse(pc);
 	xmlSchemaFreeParserCtxt(pc);
 	return s;
@@ -103,7 +92,7 @@ static int validate_doc(const fxml_schemas_t *s, report_format_t fmt,
 		str_copy(err, errlen, "out of memory");
 		return -1;
 	}
-	xmlSchemaSetValidStructuredErrors(vc, collect_error, e);
+	xmlSchemaSetValidStructuredErrors(vc, xstream_collect_error, e);
 	rc = xmlSchemaValidateDoc(vc, doc);
 	xmlSchemaFreeValidCtxt(vc);
 	if (rc != 0) {
@@ -114,10 +103,9 @@ static int validate_doc(const fxml_schemas_t *s, report_format_t fmt,
 	return 0;
 }
 
-/* Put every element of the tree under ns (NULL: no namespace).  The
- * RFC 7489 schema has a target namespace, while legacy readers want
- * reports without one: such a report is validated with the namespace
- * set and written without it. */
+/* Put every element of the tree under ns.  The RFC 7489 schema has a
+ * target namespace, while legacy readers want reports without one: such
+ * a report is validated with the namespace set. */
 static void set_ns(xmlNodePtr node, xmlNsPtr ns)
 {
 	for (; node != NULL; node = node->next) {
@@ -170,68 +158,79 @@ void fxml_ip_full(const char *ip, char *out, size_t outlen)
 	strbuf_free(&sb);
 }
 
-static xmlNodePtr add(xmlNodePtr parent, xmlNsPtr ns, const char *name,
-    const char *text)
+/* An element with text, made printable ASCII (at most TEXT_MAX - 1
+ * bytes). */
+static void add(const builder_t *b, const char *name, const char *text)
 {
 	char clean[TEXT_MAX];
 
-	if (text == NULL)
-		return xmlNewChild(parent, ns, BAD_CAST name, NULL);
 	str_printable(clean, sizeof(clean), text, strlen(text));
-	return xmlNewTextChild(parent, ns, BAD_CAST name, BAD_CAST clean);
+	xstream_text(b->x, name, clean);
 }
 
-static void add_u64(xmlNodePtr parent, xmlNsPtr ns, const char *name,
+static void add_u64(const builder_t *b, const char *name,
     unsigned long long v)
 {
 	char num[32];
 
 	str_format(num, sizeof(num), "%llu", v);
-	add(parent, ns, name, num);
+	add(b, name, num);
+}
+
+static void open_el(const builder_t *b, const char *name)
+{
+	xstream_start(b->x, name);
+}
+
+static void close_el(const builder_t *b)
+{
+	xstream_end(b->x);
 }
 
 /* ---- the document --------------------------------------------------- */
 
-static void build_metadata(const builder_t *b, xmlNodePtr root,
-    const fxml_meta_t *m)
+static void build_metadata(const builder_t *b, const fxml_meta_t *m)
 {
-	xmlNodePtr md = add(root, b->ns, "report_metadata", NULL), dr;
-
-	add(md, b->ns, "org_name", m->org_name);
-	add(md, b->ns, "email", m->email);
+	open_el(b, "report_metadata");
+	add(b, "org_name", m->org_name);
+	add(b, "email", m->email);
 	if (m->contact && m->contact[0])
-		add(md, b->ns, "extra_contact_info", m->contact);
-	add(md, b->ns, "report_id", m->report_id);
-	dr = add(md, b->ns, "date_range", NULL);
-	add_u64(dr, b->ns, "begin", (unsigned long long)m->begin);
-	add_u64(dr, b->ns, "end", (unsigned long long)(m->end - 1));
+		add(b, "extra_contact_info", m->contact);
+	add(b, "report_id", m->report_id);
+	open_el(b, "date_range");
+	add_u64(b, "begin", (unsigned long long)m->begin);
+	add_u64(b, "end", (unsigned long long)(m->end - 1));
+	close_el(b);
 	if (b->fmt == REPORT_RFC9990 && m->generator)
-		add(md, b->ns, "generator", m->generator);
+		add(b, "generator", m->generator);
+	close_el(b);
 }
 
-static void build_policy(const builder_t *b, xmlNodePtr root)
+static void build_policy(const builder_t *b)
 {
 	const agg_policy_t *p = &b->rep->policy;
-	xmlNodePtr pp = add(root, b->ns, "policy_published", NULL);
 
-	add(pp, b->ns, "domain", b->rep->domain);
+	open_el(b, "policy_published");
+	add(b, "domain", b->rep->domain);
 	if (b->fmt == REPORT_RFC7489) {
-		add(pp, b->ns, "adkim", p->adkim);
-		add(pp, b->ns, "aspf", p->aspf);
-		add(pp, b->ns, "p", p->p);
-		add(pp, b->ns, "sp", p->sp);
-		add_u64(pp, b->ns, "pct", p->pct);
-		add(pp, b->ns, "fo", p->fo);
+		add(b, "adkim", p->adkim);
+		add(b, "aspf", p->aspf);
+		add(b, "p", p->p);
+		add(b, "sp", p->sp);
+		add_u64(b, "pct", p->pct);
+		add(b, "fo", p->fo);
+		close_el(b);
 		return;
 	}
-	add(pp, b->ns, "p", p->p);
-	add(pp, b->ns, "sp", p->sp);
-	add(pp, b->ns, "np", p->np);
-	add(pp, b->ns, "adkim", p->adkim);
-	add(pp, b->ns, "aspf", p->aspf);
-	add(pp, b->ns, "discovery_method", p->discovery);
-	add(pp, b->ns, "fo", p->fo);
-	add(pp, b->ns, "testing", p->testing);
+	add(b, "p", p->p);
+	add(b, "sp", p->sp);
+	add(b, "np", p->np);
+	add(b, "adkim", p->adkim);
+	add(b, "aspf", p->aspf);
+	add(b, "discovery_method", p->discovery);
+	add(b, "fo", p->fo);
+	add(b, "testing", p->testing);
+	close_el(b);
 }
 
 static bool nonexistent(const fxml_meta_t *m, const char *domain)
@@ -261,11 +260,10 @@ static const char *disposition(const builder_t *b, const char **f)
 	return strcmp(pol, "none") == 0 || pol[0] == '\0' ? "none" : "pass";
 }
 
-static void build_reason(const builder_t *b, xmlNodePtr pe, char *entry)
+static void build_reason(const builder_t *b, char *entry)
 {
 	char *sub[2] = { NULL, NULL }, comment[TEXT_MAX];
 	const char *type;
-	xmlNodePtr r;
 	bool renamed = false;
 
 	if (agg_split(entry, AGG_SUB_SEP, sub, 2) == 0)
@@ -275,48 +273,50 @@ static void build_reason(const builder_t *b, xmlNodePtr pe, char *entry)
 	    strcmp(type, "sampled_out") == 0)) ||
 	    (b->fmt == REPORT_RFC7489 && strcmp(type, "policy_test_mode") == 0))
 		renamed = true;
-	r = add(pe, b->ns, "reason", NULL);
-	add(r, b->ns, "type", renamed ? "other" : type);
+	open_el(b, "reason");
+	add(b, "type", renamed ? "other" : type);
 	str_format(comment, sizeof(comment), "%s%s%s", renamed ? type : "",
 	    renamed && sub[1] && sub[1][0] ? ": " : "", sub[1] ? sub[1] : "");
 	if (comment[0])
-		add(r, b->ns, "comment", comment);
+		add(b, "comment", comment);
+	close_el(b);
 }
 
-static void build_row(const builder_t *b, xmlNodePtr rec, const char **f,
+static void build_row(const builder_t *b, const char **f,
     unsigned long long count, char *reasons)
 {
 	char ip[64], *entry[MAX_REASONS];
-	xmlNodePtr row = add(rec, b->ns, "row", NULL), pe;
 	size_t i, n;
 
+	open_el(b, "row");
 	if (b->fmt == REPORT_RFC7489)
 		fxml_ip_full(f[AGG_F_SOURCE_IP], ip, sizeof(ip));
 	else
 		str_copy(ip, sizeof(ip), f[AGG_F_SOURCE_IP]);
-	add(row, b->ns, "source_ip", ip);
-	add_u64(row, b->ns, "count", count);
-	pe = add(row, b->ns, "policy_evaluated", NULL);
-	add(pe, b->ns, "disposition", disposition(b, f));
-	add(pe, b->ns, "dkim", strcmp(f[AGG_F_DKIM_ALIGNED], "1") == 0 ?
+	add(b, "source_ip", ip);
+	add_u64(b, "count", count);
+	open_el(b, "policy_evaluated");
+	add(b, "disposition", disposition(b, f));
+	add(b, "dkim", strcmp(f[AGG_F_DKIM_ALIGNED], "1") == 0 ?
 	    "pass" : "fail");
-	add(pe, b->ns, "spf", strcmp(f[AGG_F_SPF_ALIGNED], "1") == 0 ?
+	add(b, "spf", strcmp(f[AGG_F_SPF_ALIGNED], "1") == 0 ?
 	    "pass" : "fail");
 	n = agg_split(reasons, AGG_LIST_SEP, entry, MAX_REASONS);
 	for (i = 0; i < n; i++)
-		build_reason(b, pe, entry[i]);
+		build_reason(b, entry[i]);
+	close_el(b);
+	close_el(b);
 }
 
-static void build_identifiers(const builder_t *b, xmlNodePtr rec,
-    const char **f)
+static void build_identifiers(const builder_t *b, const char **f)
 {
-	xmlNodePtr id = add(rec, b->ns, "identifiers", NULL);
-
+	open_el(b, "identifiers");
 	if (f[AGG_F_ENVELOPE_TO][0])
-		add(id, b->ns, "envelope_to", f[AGG_F_ENVELOPE_TO]);
+		add(b, "envelope_to", f[AGG_F_ENVELOPE_TO]);
 	if (f[AGG_F_ENVELOPE_FROM][0] || b->fmt == REPORT_RFC7489)
-		add(id, b->ns, "envelope_from", f[AGG_F_ENVELOPE_FROM]);
-	add(id, b->ns, "header_from", f[AGG_F_HEADER_FROM]);
+		add(b, "envelope_from", f[AGG_F_ENVELOPE_FROM]);
+	add(b, "header_from", f[AGG_F_HEADER_FROM]);
+	close_el(b);
 }
 
 /* How far down RFC 9990's preference order a signature comes: passing
@@ -343,13 +343,11 @@ static int dkim_rank(const builder_t *b, const char *hf, const char *d,
 	return aligned ? 2 : 3;
 }
 
-static void build_dkim(const builder_t *b, xmlNodePtr ar, const char *hf,
-    char *dkim)
+static void build_dkim(const builder_t *b, const char *hf, char *dkim)
 {
 	char *entry[MAX_DKIM], *sub[MAX_DKIM][4];
 	size_t i, n, k[MAX_DKIM];
 	int rank[MAX_DKIM], r;
-	xmlNodePtr d;
 
 	n = agg_split(dkim, AGG_LIST_SEP, entry, MAX_DKIM);
 	for (i = 0; i < n; i++) {
@@ -361,12 +359,13 @@ static void build_dkim(const builder_t *b, xmlNodePtr ar, const char *hf,
 		for (i = 0; i < n; i++) {
 			if (rank[i] != r)
 				continue;
-			d = add(ar, b->ns, "dkim", NULL);
-			add(d, b->ns, "domain", sub[i][0]);
-			add(d, b->ns, "selector", sub[i][1]);
-			add(d, b->ns, "result", sub[i][2]);
+			open_el(b, "dkim");
+			add(b, "domain", sub[i][0]);
+			add(b, "selector", sub[i][1]);
+			add(b, "result", sub[i][2]);
 			if (k[i] == 4 && sub[i][3][0])
-				add(d, b->ns, "human_result", sub[i][3]);
+				add(b, "human_result", sub[i][3]);
+			close_el(b);
 		}
 }
 
@@ -374,28 +373,27 @@ static void build_dkim(const builder_t *b, xmlNodePtr ar, const char *hf,
  * be "mfrom", and a reader takes a missing scope for that too), so a
  * HELO check (null reverse-path) is not written there; RFC 7489 has the
  * scope "helo" for it. */
-static void build_auth(const builder_t *b, xmlNodePtr rec, const char **f,
-    char *dkim)
+static void build_auth(const builder_t *b, const char **f, char *dkim)
 {
-	xmlNodePtr ar = add(rec, b->ns, "auth_results", NULL), s;
 	bool mfrom = strcmp(f[AGG_F_SPF_SCOPE], "helo") != 0;
 
-	build_dkim(b, ar, f[AGG_F_HEADER_FROM], dkim);
-	if (b->fmt == REPORT_RFC9990 && (f[AGG_F_SPF_DOMAIN][0] == '\0' ||
-	    !mfrom))
-		return;
-	s = add(ar, b->ns, "spf", NULL);
-	add(s, b->ns, "domain", f[AGG_F_SPF_DOMAIN]);
-	add(s, b->ns, "scope", mfrom ? "mfrom" : "helo");
-	add(s, b->ns, "result", f[AGG_F_SPF_RESULT]);
+	open_el(b, "auth_results");
+	build_dkim(b, f[AGG_F_HEADER_FROM], dkim);
+	if (b->fmt == REPORT_RFC7489 || (f[AGG_F_SPF_DOMAIN][0] != '\0' &&
+	    mfrom)) {
+		open_el(b, "spf");
+		add(b, "domain", f[AGG_F_SPF_DOMAIN]);
+		add(b, "scope", mfrom ? "mfrom" : "helo");
+		add(b, "result", f[AGG_F_SPF_RESULT]);
+		close_el(b);
+	}
+	close_el(b);
 }
 
-static void build_record(const builder_t *b, xmlNodePtr root,
-    const agg_record_t *r)
+static void build_record(const builder_t *b, const agg_record_t *r)
 {
 	const char *f[AGG_NFIELDS];
 	char *buf, *dkim, *reasons;
-	xmlNodePtr rec;
 
 	agg_fields(r, f, &buf);
 	/* The list fields are cut in place: take private copies. */
@@ -403,71 +401,62 @@ static void build_record(const builder_t *b, xmlNodePtr root,
 	reasons = strdup(f[AGG_F_REASONS]);
 	if (dkim == NULL || reasons == NULL)
 		abort();
-	rec = add(root, b->ns, "record", NULL);
-	build_row(b, rec, f, r->count, reasons);
-	build_identifiers(b, rec, f);
-	build_auth(b, rec, f, dkim);
+	open_el(b, "record");
+	build_row(b, f, r->count, reasons);
+	build_identifiers(b, f);
+	build_auth(b, f, dkim);
+	close_el(b);
 	free(dkim);
 	free(reasons);
 	free(buf);
 }
 
-static xmlDocPtr build_doc(const builder_t *bb, const fxml_meta_t *meta)
+int fxml_report_write(const fxml_schemas_t *s, report_format_t fmt,
+    const fxml_meta_t *meta, const agg_report_t *rep, fxml_sink_fn sink,
+    void *ctx, char *err, size_t errlen)
 {
-	builder_t b = *bb;
-	xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-	xmlNodePtr root = xmlNewNode(NULL, BAD_CAST "feedback");
-	size_t i;
+	builder_t b = { fmt, NULL, rep, meta };
 
-	b.ns = xmlNewNs(root, BAD_CAST(b.fmt == REPORT_RFC9990 ? NS_9990 :
-	    NS_7489), NULL);
-	xmlSetNs(root, b.ns);
-	xmlDocSetRootElement(doc, root);
-	add(root, b.ns, "version", "1.0");
-	build_metadata(&b, root, meta);
-	build_policy(&b, root);
-	for (i = 0; i < b.rep->nrecords; i++)
-		build_record(&b, root, &b.rep->records[i]);
-	return doc;
+	if (!rep->policy.valid || rep->nrecords == 0) {
+		str_copy(err, errlen, "no policy or no records");
+		return -1;
+	}
+	/* RFC 7489: validated in its namespace, written without it. */
+	b.x = xstream_open(s->schema[fmt], fmt == REPORT_RFC9990 ? NS_9990 :
+	    NS_7489, fmt == REPORT_RFC9990, sink, ctx);
+	if (b.x != NULL) {
+		open_el(&b, "feedback");
+		add(&b, "version", "1.0");
+		build_metadata(&b, meta);
+		build_policy(&b);
+		for (size_t i = 0; i < rep->nrecords && !xstream_failed(b.x);
+		    i++)
+			build_record(&b, &rep->records[i]);
+		close_el(&b);
+	}
+	return xstream_close(b.x, err, errlen);
+}
+
+static int to_strbuf(void *ctx, const unsigned char *p, size_t n)
+{
+	return strbuf_append(ctx, (const char *)p, n);
 }
 
 int fxml_report(const fxml_schemas_t *s, report_format_t fmt,
     const fxml_meta_t *meta, const agg_report_t *rep, unsigned char **xml,
     size_t *len, char *err, size_t errlen)
 {
-	builder_t b = { fmt, NULL, rep, meta };
-	xmlChar *mem = NULL;
-	xmlDocPtr doc;
-	int size = 0, rc = -1;
+	strbuf_t sb;
 
 	*xml = NULL;
 	*len = 0;
-	if (!rep->policy.valid || rep->nrecords == 0) {
-		str_copy(err, errlen, "no policy or no records");
+	strbuf_init(&sb, (size_t)INT32_MAX);
+	if (fxml_report_write(s, fmt, meta, rep, to_strbuf, &sb, err,
+	    errlen) != 0) {
+		strbuf_free(&sb);
 		return -1;
 	}
-	doc = build_doc(&b, meta);
-	if (validate_doc(s, fmt, doc, err, errlen) == 0) {
-		if (fmt == REPORT_RFC7489) {
-			xmlNodePtr root = xmlDocGetRootElement(doc);
-
-			set_ns(root, NULL);
-			xmlFreeNsList(root->nsDef);
-			root->nsDef = NULL;
-		}
-		xmlDocDumpFormatMemoryEnc(doc, &mem, &size, "UTF-8", 1);
-		if (mem != NULL && size > 0) {
-			if ((*xml = malloc((size_t)size + 1)) == NULL)
-				abort();
-			memcpy(*xml, mem, (size_t)size);
-			(*xml)[size] = '\0';
-			*len = (size_t)size;
-			rc = 0;
-		} else {
-			str_copy(err, errlen, "cannot serialize the report");
-		}
-		xmlFree(mem);
-	}
-	xmlFreeDoc(doc);
-	return rc;
+	*len = sb.len;
+	*xml = (unsigned char *)strbuf_steal(&sb);
+	return 0;
 }

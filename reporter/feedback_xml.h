@@ -1,6 +1,7 @@
 /*
- * feedback_xml - the XML of one aggregate report, built with libxml2's
- * tree API and validated against the bundled schema.
+ * feedback_xml - the XML of one aggregate report, written as a stream
+ * (xml_stream.h) and validated against the bundled schema as it is
+ * written.
  *
  * SYNOPSIS
  *	fxml_meta_t meta = { org_name, email, contact, report_id, begin,
@@ -9,16 +10,29 @@
  *	unsigned char *xml; size_t len;
  *	if (fxml_report(s, REPORT_RFC9990, &meta, &rep, &xml, &len, err,
  *	    sizeof(err)) == 0) ... free(xml);
+ *	fxml_report_write(s, REPORT_RFC9990, &meta, &rep, sink, ctx, err,
+ *	    sizeof(err));                       0, -1 invalid, -2 sink failed
  *	fxml_schemas_free(s);
  *
  * DESCRIPTION
- *	fxml_report() builds the <feedback> document for one sorted
- *	agg_report_t (aggregate.h), validates it with xmlSchemaValidateDoc()
- *	against the schema of the format (RFC 9990, or the corrected RFC
- *	7489 schema, xsd_embed.h) and serializes it (UTF-8, indented).  An
- *	invalid document is an error (-1, err names the first problem); no
- *	bytes are returned then, so nothing invalid can be sent.  On success
- *	*xml is a NUL-terminated heap buffer owned by the caller.
+ *	fxml_report_write() writes the <feedback> document for one sorted
+ *	agg_report_t (aggregate.h) to sink(ctx, p, n) piece by piece (UTF-8,
+ *	indented) and validates it on the way against the schema of the
+ *	format (RFC 9990, or the corrected RFC 7489 schema, xsd_embed.h)
+ *	with libxml2's streaming validator.  No tree is built: the memory it
+ *	takes is a few buffers, whatever the number of records (a report of
+ *	200,000 records is written in constant space; what the sink keeps
+ *	is the sink's business, e.g. reportjob.c gzips on the fly).  It
+ *	returns 0 for a complete valid document; -1 when it does not
+ *	validate (err names the first problem; writing stops at the record
+ *	where it is found), -2 when the sink returned -1 or libxml2 failed.
+ *	On a non-zero return the caller must discard what the sink got, so
+ *	that nothing invalid can be sent.
+ *
+ *	fxml_report() is fxml_report_write() into memory: on success *xml
+ *	is a NUL-terminated heap buffer owned by the caller (nothing is
+ *	returned on failure).  The bytes are the same as the tree
+ *	serializer (xmlDocDumpFormatMemoryEnc) gave before.
  *
  *	What is written, from the history's RFC names:
  *	 - RFC 9990: namespace urn:ietf:params:xml:ns:dmarc-2.0, version
@@ -59,8 +73,9 @@
 
 #include "../conf/config.h"
 #include "aggregate.h"
+#include "xml_stream.h"
 
-#define FXML_ERR_MAX 512
+#define FXML_ERR_MAX XSTREAM_ERR_MAX
 
 typedef struct fxml_meta {
 	const char *org_name;
@@ -80,6 +95,12 @@ typedef struct fxml_schemas fxml_schemas_t;
 fxml_schemas_t *fxml_schemas_new(char *err, size_t errlen);
 void fxml_schemas_free(fxml_schemas_t *s);
 
+/* Takes n bytes of the document; 0, or -1 to stop. */
+typedef int (*fxml_sink_fn)(void *ctx, const unsigned char *p, size_t n);
+
+int fxml_report_write(const fxml_schemas_t *s, report_format_t fmt,
+    const fxml_meta_t *meta, const agg_report_t *rep, fxml_sink_fn sink,
+    void *ctx, char *err, size_t errlen);
 int fxml_report(const fxml_schemas_t *s, report_format_t fmt,
     const fxml_meta_t *meta, const agg_report_t *rep, unsigned char **xml,
     size_t *len, char *err, size_t errlen);

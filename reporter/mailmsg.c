@@ -12,40 +12,102 @@
 
 #define FOLD_AT 78
 
-int mailmsg_gzip(const unsigned char *in, size_t len, unsigned char **out,
+struct mailmsg_gz {
+	z_stream z;
+	strbuf_t out;
+};
+
+mailmsg_gz_t *mailmsg_gzip_new(void)
+{
+	mailmsg_gz_t *gz = calloc(1, sizeof(*gz));
+
+	if (gz == NULL)
+		abort();
+	/* 15 + 16: a gzip wrapper with a default (zero) header. */
+	if (deflateInit2(&gz->z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(gz);
+		return NULL;
+	}
+	strbuf_init(&gz->out, UINT_MAX);
+	return gz;
+}
+
+void mailmsg_gzip_free(mailmsg_gz_t *gz)
+{
+	if (gz == NULL)
+		return;
+	deflateEnd(&gz->z);
+	strbuf_free(&gz->out);
+	free(gz);
+}
+
+/* Deflate what is in z.next_in (all of it; with Z_FINISH, to the end of
+ * the stream) into gz->out. */
+static int deflate_out(mailmsg_gz_t *gz, int flush)
+{
+	unsigned char buf[32768];
+	int rc;
+
+	do {
+		gz->z.next_out = buf;
+		gz->z.avail_out = sizeof(buf);
+		rc = deflate(&gz->z, flush);
+		if (rc == Z_STREAM_ERROR || strbuf_append(&gz->out,
+		    (const char *)buf, sizeof(buf) - gz->z.avail_out) < 0)
+			return -1;
+	} while (gz->z.avail_out == 0 || (flush == Z_FINISH &&
+	    rc != Z_STREAM_END));
+	return 0;
+}
+
+int mailmsg_gzip_push(mailmsg_gz_t *gz, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		uInt k = n > UINT_MAX ? UINT_MAX : (uInt)n;
+
+		gz->z.next_in = (Bytef *)(uintptr_t)p;
+		gz->z.avail_in = k;
+		if (deflate_out(gz, Z_NO_FLUSH) < 0)
+			return -1;
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
+int mailmsg_gzip_finish(mailmsg_gz_t *gz, unsigned char **out,
     size_t *outlen)
 {
-	z_stream z;
-	size_t cap;
-	unsigned char *buf;
-	int rc;
+	int rc = -1;
 
 	*out = NULL;
 	*outlen = 0;
-	if (len > UINT_MAX)
+	gz->z.next_in = NULL;
+	gz->z.avail_in = 0;
+	if (deflate_out(gz, Z_FINISH) == 0) {
+		*outlen = gz->out.len;
+		*out = (unsigned char *)strbuf_steal(&gz->out);
+		rc = 0;
+	}
+	mailmsg_gzip_free(gz);
+	return rc;
+}
+
+int mailmsg_gzip(const unsigned char *in, size_t len, unsigned char **out,
+    size_t *outlen)
+{
+	mailmsg_gz_t *gz = mailmsg_gzip_new();
+
+	*out = NULL;
+	*outlen = 0;
+	if (gz == NULL)
 		return -1;
-	memset(&z, 0, sizeof(z));
-	/* 15 + 16: a gzip wrapper with a default (zero) header. */
-	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
-	    Z_DEFAULT_STRATEGY)
-	    != Z_OK)
-		return -1;
-	cap = deflateBound(&z, (uLong)len) + 64;
-	if ((buf = malloc(cap)) == NULL)
-		abort();
-	z.next_in = (Bytef *)(uintptr_t)in;
-	z.avail_in = (uInt)len;
-	z.next_out = buf;
-	z.avail_out = (uInt)cap;
-	rc = deflate(&z, Z_FINISH);
-	deflateEnd(&z);
-	if (rc != Z_STREAM_END) {
-		free(buf);
+	if (mailmsg_gzip_push(gz, in, len) < 0) {
+		mailmsg_gzip_free(gz);
 		return -1;
 	}
-	*out = buf;
-	*outlen = cap - z.avail_out;
-	return 0;
+	return mailmsg_gzip_finish(gz, out, outlen);
 }
 
 void mailmsg_base64(const unsigned char *p, size_t n, strbuf_t *out)

@@ -4,6 +4,8 @@
  *
  * SYNOPSIS
  *	mailmsg_gzip(xml, len, &gz, &gzlen);          free(gz)
+ *	mailmsg_gz_t *z = mailmsg_gzip_new();
+ *	mailmsg_gzip_push(z, p, n); ...; mailmsg_gzip_finish(z, &gz, &gzlen);
  *	mailmsg_t m = { .from = ..., .to = ..., .subject = ..., ... };
  *	mailmsg_part_t parts[2] = { ... };
  *	strbuf_t msg; strbuf_init(&msg, MAILMSG_MAX);
@@ -14,6 +16,11 @@
  *	mtime 0, no file name, so equal input gives equal bytes) at level 1:
  *	on report XML that is five times faster than level 6 for about 15%
  *	more bytes.  The output belongs to the caller.  Returns 0 or -1.
+ *	The same in pieces: mailmsg_gzip_push() compresses n more bytes
+ *	(what it keeps is the compressed output so far and zlib's window),
+ *	mailmsg_gzip_finish() ends the stream, hands the output over and
+ *	frees the stream (also on -1), mailmsg_gzip_free() drops a stream
+ *	(NULL ok).  The bytes do not depend on how the input was cut.
  *
  *	mailmsg_build() writes From (with the display name in a quoted
  *	string when given), To, Subject, Date, Message-ID (the id given,
@@ -62,8 +69,15 @@ typedef struct mailmsg {
 	const char *multipart;       /* subtype and parameters */
 } mailmsg_t;
 
+typedef struct mailmsg_gz mailmsg_gz_t;
+
 int mailmsg_gzip(const unsigned char *in, size_t len, unsigned char **out,
     size_t *outlen);
+mailmsg_gz_t *mailmsg_gzip_new(void);
+int mailmsg_gzip_push(mailmsg_gz_t *gz, const unsigned char *p, size_t n);
+int mailmsg_gzip_finish(mailmsg_gz_t *gz, unsigned char **out,
+    size_t *outlen);
+void mailmsg_gzip_free(mailmsg_gz_t *gz);
 int mailmsg_build(const mailmsg_t *m, const mailmsg_part_t *parts,
     size_t nparts, strbuf_t *out);
 void mailmsg_date(time_t t, char *buf, size_t size);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
@@ -226,6 +227,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dmarcwarden-report: %s\n", err);
 		config_free(cfg);
 		return 2;
+	}
+	if (run_busy(r) != NULL) {
+		/* A fleet's cron starts a run on every host: one works. */
+		log_msg(LOG_NOTICE, "another dmarcwarden-report run is working "
+		    "on %s: this run does nothing", run_busy(r));
+		run_free(r);
+		config_free(cfg);
+		xmlCleanupParser();
+		log_close();
+		return 0;
 	}
 	rc = run_reports(r);
 	if (rc == 0)

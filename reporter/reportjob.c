@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,16 +12,11 @@
 #include "../util/log.h"
 #include "mailmsg.h"
 #include "npcheck.h"
+#include "workq.h"
 
 struct rjob_pool {
-	const rjob_env_t *env;
-	pthread_mutex_t mu;
-	pthread_cond_t work, done;
-	rjob_t *todo, *todo_tail, *fin;
-	size_t inflight;
-	unsigned depth, nthreads;
-	bool stop;
-	pthread_t th[];
+	workq_t *q;
+	unsigned depth;
 };
 
 rjob_t *rjob_new(const char *domain)
@@ -126,6 +120,11 @@ static int build_mail(const rjob_env_t *env, rjob_t *j, size_t k)
 	return 0;
 }
 
+static int gzip_sink(void *gz, const unsigned char *p, size_t n)
+{
+	return mailmsg_gzip_push(gz, p, n);
+}
+
 void rjob_build(const rjob_env_t *env, rjob_t *j)
 {
 	fxml_meta_t meta = {
@@ -136,21 +135,26 @@ void rjob_build(const rjob_env_t *env, rjob_t *j)
 		.nonexistent = (const char *const *)j->nonexistent,
 		.nnonexistent = j->nnonexistent,
 	};
-	unsigned char *xml;
-	size_t len;
+	mailmsg_gz_t *gz = mailmsg_gzip_new();
+	int rc;
 
 	j->rc = -1;
-	if (fxml_report(env->schemas, env->format, &meta, &j->rep, &xml, &len,
-	    j->err, sizeof(j->err)) < 0) {
-		j->invalid = true;
-		return;
-	}
-	if (mailmsg_gzip(xml, len, &j->gz, &j->gzlen) < 0) {
+	if (gz == NULL) {
 		str_copy(j->err, sizeof(j->err), "gzip failed");
-		free(xml);
 		return;
 	}
-	free(xml);
+	/* The XML is gzipped as it is written: it never exists whole. */
+	rc = fxml_report_write(env->schemas, env->format, &meta, &j->rep,
+	    gzip_sink, gz, j->err, sizeof(j->err));
+	if (rc < 0) {
+		j->invalid = rc == -1;
+		mailmsg_gzip_free(gz);
+		return;
+	}
+	if (mailmsg_gzip_finish(gz, &j->gz, &j->gzlen) < 0) {
+		str_copy(j->err, sizeof(j->err), "gzip failed");
+		return;
+	}
 	str_format(j->filename, sizeof(j->filename), "%s!%s!%lld!%lld!%s"
 	    ".xml.gz", env->submitter, j->rep.domain, (long long)env->begin,
 	    (long long)env->end - 1, j->id);
@@ -164,97 +168,43 @@ void rjob_build(const rjob_env_t *env, rjob_t *j)
 	j->rc = 0;
 }
 
-/* ---- the pool ------------------------------------------------------- */
+/* ---- the pool (workq.h) -------------------------------------------- */
 
-static void *worker(void *arg)
+static void build_one(const void *env, void *job)
 {
-	rjob_pool_t *p = arg;
-	rjob_t *j;
+	rjob_build(env, job);
+}
 
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (p->todo == NULL && !p->stop)
-			pthread_cond_wait(&p->work, &p->mu);
-		if (p->todo == NULL)
-			break;
-		j = p->todo;
-		p->todo = j->next;
-		if (p->todo == NULL)
-			p->todo_tail = NULL;
-		pthread_mutex_unlock(&p->mu);
-		rjob_build(p->env, j);
-		pthread_mutex_lock(&p->mu);
-		j->next = p->fin;
-		p->fin = j;
-		pthread_cond_signal(&p->done);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
+static void drop_job(void *job)
+{
+	rjob_free(job);
 }
 
 rjob_pool_t *rjob_pool_new(const rjob_env_t *env, unsigned nthreads,
     unsigned depth)
 {
-	rjob_pool_t *p = calloc(1, sizeof(*p) + nthreads * sizeof(pthread_t));
+	rjob_pool_t *p = calloc(1, sizeof(*p));
 
 	if (p == NULL)
 		abort();
-	p->env = env;
 	p->depth = depth ? depth : 1;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->work, NULL);
-	pthread_cond_init(&p->done, NULL);
-	for (unsigned i = 0; i < nthreads; i++) {
-		if (pthread_create(&p->th[i], NULL, worker, p) != 0)
-			break;          /* fewer threads; 0 builds inline */
-		p->nthreads++;
-	}
+	p->q = workq_new(build_one, env, nthreads);
 	return p;
 }
 
 void rjob_submit(rjob_pool_t *p, rjob_t *j)
 {
-	j->next = NULL;
-	if (p->nthreads == 0) {
-		rjob_build(p->env, j);
-		pthread_mutex_lock(&p->mu);
-		j->next = p->fin;
-		p->fin = j;
-		p->inflight++;
-		pthread_mutex_unlock(&p->mu);
-		return;
-	}
-	pthread_mutex_lock(&p->mu);
-	if (p->todo_tail)
-		p->todo_tail->next = j;
-	else
-		p->todo = j;
-	p->todo_tail = j;
-	p->inflight++;
-	pthread_cond_signal(&p->work);
-	pthread_mutex_unlock(&p->mu);
+	workq_submit(p->q, j);
 }
 
 rjob_t *rjob_done(rjob_pool_t *p, bool wait)
 {
-	rjob_t *j = NULL;
-
-	pthread_mutex_lock(&p->mu);
-	while (wait && p->fin == NULL && p->inflight > 0)
-		pthread_cond_wait(&p->done, &p->mu);
-	if (p->fin != NULL) {
-		j = p->fin;
-		p->fin = j->next;
-		j->next = NULL;
-		p->inflight--;
-	}
-	pthread_mutex_unlock(&p->mu);
-	return j;
+	return workq_done(p->q, wait);
 }
 
 size_t rjob_inflight(const rjob_pool_t *p)
 {
-	return p->inflight;         /* read by the one submitting thread */
+	return workq_inflight(p->q);
 }
 
 unsigned rjob_depth(const rjob_pool_t *p)
@@ -264,26 +214,8 @@ unsigned rjob_depth(const rjob_pool_t *p)
 
 void rjob_pool_free(rjob_pool_t *p)
 {
-	rjob_t *j;
-
 	if (p == NULL)
 		return;
-	pthread_mutex_lock(&p->mu);
-	p->stop = true;
-	pthread_cond_broadcast(&p->work);
-	pthread_mutex_unlock(&p->mu);
-	for (unsigned i = 0; i < p->nthreads; i++)
-		pthread_join(p->th[i], NULL);
-	while ((j = p->todo) != NULL) {
-		p->todo = j->next;
-		rjob_free(j);
-	}
-	while ((j = p->fin) != NULL) {
-		p->fin = j->next;
-		rjob_free(j);
-	}
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->work);
-	pthread_cond_destroy(&p->done);
+	workq_free(p->q, drop_job);
 	free(p);
 }

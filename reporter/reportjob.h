@@ -19,8 +19,8 @@
  *	What to do with each destination (skip, send, record) is decided by
  *	the caller, in one thread.
  *
- *	The pool runs rjob_build() on nthreads threads (0: in
- *	rjob_submit() itself).  At most `depth` jobs are in flight:
+ *	The pool (a work queue, workq.h) runs rjob_build() on nthreads
+ *	threads (0: in rjob_submit() itself).  At most `depth` jobs are in flight:
  *	rjob_submit() does not block, the caller keeps the count with
  *	rjob_inflight() and collects finished jobs with rjob_done() (wait:
  *	block until one is finished; NULL when none is in flight).  Finished
@@ -44,7 +44,7 @@
 #include "aggregate.h"
 #include "dest.h"
 #include "feedback_xml.h"
-#include "repdb.h"
+#include "../history/repdb.h"
 #include "signer.h"
 
 typedef struct rjob_env {
@@ -57,7 +57,6 @@ typedef struct rjob_env {
 } rjob_env_t;
 
 typedef struct rjob {
-	struct rjob *next;
 	/* input */
 	agg_report_t rep;
 	char id[REPDB_ID_MAX];

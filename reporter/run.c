@@ -20,7 +20,7 @@
 #include "feedback_xml.h"
 #include "mailmsg.h"
 #include "npcheck.h"
-#include "repdb.h"
+#include "../history/repdb.h"
 #include "reportjob.h"
 #include "sendpool.h"
 #include "signer.h"
@@ -71,8 +71,13 @@ static void identity(run_ctx_t *r)
  * a day of it is, rather than into a /tmp that may be a small tmpfs. */
 static void temp_dir(run_ctx_t *r)
 {
-	const char *slash;
+	const char *slash, *tmp = getenv("TMPDIR");
 
+	if (hdb_spec_is_pg(r->o.dbs[0])) {    /* no local file: TMPDIR */
+		str_copy(r->tmpdir, sizeof(r->tmpdir), tmp && *tmp ? tmp :
+		    "/var/tmp");
+		return;
+	}
 	str_copy(r->tmpdir, sizeof(r->tmpdir), r->o.dbs[0]);
 	if ((slash = strrchr(r->tmpdir, '/')) == NULL)
 		str_copy(r->tmpdir, sizeof(r->tmpdir), ".");
@@ -133,6 +138,32 @@ static int open_signer(run_ctx_t *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* One run at a time per database (repdb.h LOCKING); a dry run writes
+ * nothing and needs no lock. */
+static int lock_dbs(run_ctx_t *r, char *err, size_t errlen)
+{
+	int rc;
+
+	for (size_t i = 0; i < r->o.ndbs && !r->o.dry_run && !r->busy; i++) {
+		if ((rc = repdb_lock(r->db[i])) < 0) {
+			str_format(err, errlen, "%s: %s", repdb_path(r->db[i]),
+			    repdb_error(r->db[i]));
+			return -1;
+		}
+		if (rc == 0) {
+			r->busy = true;
+			str_copy(r->busy_db, sizeof(r->busy_db),
+			    repdb_path(r->db[i]));
+		}
+	}
+	return 0;
+}
+
+const char *run_busy(const run_ctx_t *r)
+{
+	return r->busy ? r->busy_db : NULL;
+}
+
 run_ctx_t *run_new(const run_opts_t *opts, char *err, size_t errlen)
 {
 	run_ctx_t *r = calloc(1, sizeof(*r));
@@ -150,6 +181,8 @@ run_ctx_t *run_new(const run_opts_t *opts, char *err, size_t errlen)
 		if (r->db[i] == NULL)
 			goto bad;
 	}
+	if (lock_dbs(r, err, errlen) < 0)
+		goto bad;
 	if ((r->schemas = fxml_schemas_new(e, sizeof(e))) == NULL) {
 		str_copy(err, errlen, e);
 		goto bad;

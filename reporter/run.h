@@ -12,8 +12,11 @@
  *
  * DESCRIPTION
  *	run_new() opens every database of opts->dbs (the first one holds the
- *	report bookkeeping), the embedded XSDs, the resolver (external
- *	destination verification), the DKIM signer when configured.
+ *	report bookkeeping; SQLite paths or PostgreSQL URIs), takes each
+ *	one's run lock (repdb_lock(), not in a dry run), the embedded XSDs,
+ *	the resolver (external destination verification), the DKIM signer
+ *	when configured.  When another run holds a lock, run_busy() names
+ *	the database and the caller does nothing else.
  *
  *	run_reports() reads the period's reportable rows of every database
  *	once (collect.h: nearly sequential, spilled to compressed hash
@@ -116,6 +119,9 @@ int run_reports(run_ctx_t *r);
 int run_expire(run_ctx_t *r);
 void run_summary(const run_ctx_t *r, FILE *fp);
 const run_stats_t *run_stats(const run_ctx_t *r);
+/* The database another run is working on (run_new() took no lock: this
+ * run must do nothing), or NULL. */
+const char *run_busy(const run_ctx_t *r);
 void run_free(run_ctx_t *r);
 
 #endif

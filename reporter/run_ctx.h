@@ -12,7 +12,7 @@
 #include "../dns/dns.h"
 #include "dest.h"
 #include "feedback_xml.h"
-#include "repdb.h"
+#include "../history/repdb.h"
 #include "reportjob.h"
 #include "run.h"
 #include "sendpool.h"
@@ -46,6 +46,8 @@ struct run_ctx {
 	struct timespec t0;
 	rjob_env_t env;              /* env.begin, env.end: the period */
 	bool earlier;                /* an earlier period (backlog.h) */
+	bool busy;                   /* another run holds a database's lock */
+	char busy_db[1024];          /* which one (run_busy) */
 	rjob_pool_t *pool;
 	sendpool_t *sends;
 };

@@ -1,6 +1,6 @@
 /*
  * sendpool - hand report mails to the MTA (transport.h) on a bounded pool
- * of threads, so that 50,000 reports do not wait for 50,000 sendmail
+ * of threads (a work queue, workq.h), so that 50,000 reports do not wait for 50,000 sendmail
  * processes or relay dialogues one after the other.
  *
  * SYNOPSIS
@@ -43,7 +43,6 @@
 #define SENDPOOL_WHY_MAX 512
 
 typedef struct sendpool_item {
-	struct sendpool_item *next;
 	/* input */
 	const char *sender, *rcpt, *msg;
 	size_t len;

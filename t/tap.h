@@ -2,7 +2,8 @@
  * tap.h - a minimal TAP producer for C unit tests run by prove(1).
  *
  *	ok(cond, "name %d", i); is_int(got, want, "name"); is_str(got, want,
- *	"name"); return tap_done();   (prints the plan at the end)
+ *	"name"); skip("why %d", n);  (one test, reported as skipped)
+ *	return tap_done();   (prints the plan at the end)
  */
 #ifndef TAP_H
 #define TAP_H
@@ -54,6 +55,18 @@ static inline void diag(const char *fmt, ...)
 	va_list ap;
 
 	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+static inline __attribute__((format(printf, 1, 2)))
+void skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("ok %d # skip ", ++tap_n);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);

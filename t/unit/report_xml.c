@@ -10,7 +10,8 @@
 #include "../../history/history_db.h"
 #include "../../reporter/aggregate.h"
 #include "../../reporter/feedback_xml.h"
-#include "../../reporter/repdb.h"
+#include "../../history/repdb.h"
+#include "../../reporter/collect.h"
 #include "../../reporter/xsd_embed.h"
 #include "../../util/strbuf.h"
 #include "../tap.h"
@@ -204,9 +205,9 @@ static void test_fleet(fxml_schemas_t *s)
 	is_int(l.n, 3, "domains: example.org twice, other.example once");
 	repdb_list_free(&l);
 	agg_init(&rep, "example.org");
-	is_int(repdb_collect(da, "example.org", T0, T0 + 86400, &rep), 7,
+	is_int(collect_domain(da, T0, T0 + 86400, &rep), 7,
 	    "7 rows of A in the period");
-	is_int(repdb_collect(db, "example.org", T0, T0 + 86400, &rep), 2,
+	is_int(collect_domain(db, T0, T0 + 86400, &rep), 2,
 	    "2 rows of B");
 	agg_sort(&rep);
 	is_int(rep.messages, 9, "9 messages");
