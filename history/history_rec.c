@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "../policy/utf8.h"
 #include "../util/strbuf.h"
 
 const char hrec_msg_columns[] = HREC_MSG_COLUMNS;
@@ -129,39 +130,6 @@ void hrec_from_item(hrec_t *r, const hist_item_t *it, const char *row_uid,
 	m[HREC_ROW_UID] = r->uid;
 	m[HREC_HOST] = r->host;
 	rec_children(r, it);
-}
-
-/* Length of the valid UTF-8 sequence at p (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF), 0 when there is none. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	unsigned lo = 0x80, hi = 0xbf;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
 }
 
 void hrec_utf8_clean(char *buf, size_t len)
